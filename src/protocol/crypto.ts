@@ -1,0 +1,108 @@
+/**
+ * Bitcoin-message signatures as JoinMarket uses them (wire-protocol.md §5.3,
+ * wallet-and-bonds.md §1): H = SHA256d(0x18 "Bitcoin Signed Message:\n" varint(len) msg),
+ * ECDSA over secp256k1, DER, low-S, standard base64. Pure; built on @noble/curves.
+ */
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, hexToBytes, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+
+export { bytesToHex, hexToBytes, concatBytes, utf8ToBytes, sha256 };
+
+const MAGIC = utf8ToBytes('\x18Bitcoin Signed Message:\n');
+
+export function hash256(data: Uint8Array): Uint8Array {
+  return sha256(sha256(data));
+}
+
+/** Bitcoin CompactSize varint. */
+export function varint(n: number): Uint8Array {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`varint: bad length ${n}`);
+  if (n < 0xfd) return Uint8Array.of(n);
+  if (n <= 0xffff) return Uint8Array.of(0xfd, n & 0xff, n >>> 8);
+  if (n <= 0xffffffff) {
+    const out = new Uint8Array(5);
+    out[0] = 0xfe;
+    new DataView(out.buffer).setUint32(1, n, true);
+    return out;
+  }
+  throw new RangeError('varint: length over 2^32');
+}
+
+/** The Bitcoin signed-message hash of raw bytes or a UTF-8 string. */
+export function messageHash(msg: Uint8Array | string): Uint8Array {
+  const m = typeof msg === 'string' ? utf8ToBytes(msg) : msg;
+  return hash256(concatBytes(MAGIC, varint(m.length), m));
+}
+
+export function isValidPrivateKey(key: Uint8Array): boolean {
+  return key.length === 32 && secp256k1.utils.isValidSecretKey(key);
+}
+
+export function randomPrivateKey(): Uint8Array {
+  return secp256k1.utils.randomSecretKey();
+}
+
+/** 33-byte compressed SEC1 public key. */
+export function publicKeyOf(priv: Uint8Array): Uint8Array {
+  return secp256k1.getPublicKey(priv, true);
+}
+
+export function isValidPublicKey(pub: Uint8Array): boolean {
+  if (pub.length !== 33 || (pub[0] !== 2 && pub[0] !== 3)) return false;
+  try {
+    secp256k1.Point.fromBytes(pub).assertValidity();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** DER signature (low-S, RFC 6979) over a 32-byte digest. Verifies its own output. */
+export function signDigestDer(digest: Uint8Array, priv: Uint8Array): Uint8Array {
+  if (digest.length !== 32) throw new RangeError('signDigestDer: digest must be 32 bytes');
+  const der = secp256k1.sign(digest, priv, { prehash: false, lowS: true, format: 'der' });
+  if (!verifyDigestDer(der, digest, publicKeyOf(priv))) throw new Error('signDigestDer: self-check failed');
+  return der;
+}
+
+/**
+ * Verifies a DER signature; high-S is normalised first (the lenient, Core-like choice the
+ * spec recommends). Never throws on malformed input: returns false.
+ */
+export function verifyDigestDer(der: Uint8Array, digest: Uint8Array, pub: Uint8Array): boolean {
+  try {
+    let sig = secp256k1.Signature.fromBytes(der, 'der');
+    if (sig.hasHighS()) sig = new secp256k1.Signature(sig.r, secp256k1.Point.CURVE().n - sig.s);
+    return secp256k1.verify(sig.toBytes('compact'), digest, pub, { prehash: false, lowS: true });
+  } catch {
+    return false;
+  }
+}
+
+export function signMessageDer(msg: Uint8Array | string, priv: Uint8Array): Uint8Array {
+  return signDigestDer(messageHash(msg), priv);
+}
+
+export function verifyMessageDer(der: Uint8Array, msg: Uint8Array | string, pub: Uint8Array): boolean {
+  return verifyDigestDer(der, messageHash(msg), pub);
+}
+
+export function toBase64(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+}
+
+const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
+/** Lenient base64 decode (missing padding accepted, pitfall 29); null when not base64. */
+export function fromBase64(s: string): Uint8Array | null {
+  if (!B64.test(s)) return null;
+  const body = s.replace(/=+$/, '');
+  if (body.length % 4 === 1) return null;
+  return new Uint8Array(Buffer.from(body, 'base64'));
+}
+
+const HEX = /^(?:[0-9a-fA-F]{2})*$/;
+/** Hex decode that returns null instead of throwing. */
+export function tryHex(s: string): Uint8Array | null {
+  return HEX.test(s) ? hexToBytes(s.toLowerCase()) : null;
+}
