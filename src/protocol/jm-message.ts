@@ -1,0 +1,79 @@
+/**
+ * PUBMSG/PRIVMSG payloads and privmsg signatures (wire-protocol.md §4–§5):
+ *   pubmsg  = from "!PUBLIC" "!" cmd…        privmsg = from "!" to "!" cmd " " args " " pub " " sig
+ * Signed text = args + "onion-network"; args excludes the first command name, the nicks,
+ * the pubkey and the signature, but includes every later "!cmd …" chunk.
+ */
+import { bytesToHex, fromBase64, publicKeyOf, signMessageDer, toBase64, tryHex, verifyMessageDer } from './crypto.js';
+import { nickMatchesPubkey } from './nick.js';
+
+export const PUBLIC = 'PUBLIC';
+export const HOSTID = 'onion-network';
+
+export interface RoutedLine {
+  from: string;
+  to: string;
+  /** Everything after "from!to!" (no leading '!'). */
+  body: string;
+}
+
+/** Splits "from!to!body"; null when either separator is missing or a part is empty. */
+export function splitRouted(line: string): RoutedLine | null {
+  const a = line.indexOf('!');
+  if (a <= 0) return null;
+  const b = line.indexOf('!', a + 1);
+  if (b <= a + 1 || b === line.length - 1) return null;
+  return { from: line.slice(0, a), to: line.slice(a + 1, b), body: line.slice(b + 1) };
+}
+
+export function buildPubmsg(from: string, body: string): string {
+  return `${from}!${PUBLIC}!${body.startsWith('!') ? body.slice(1) : body}`;
+}
+
+export interface SignedPrivmsg {
+  from: string;
+  to: string;
+  cmd: string;
+  args: string;
+  pubkeyHex: string;
+  sigBase64: string;
+}
+
+/** Builds a signed privmsg line: `from!to!cmd args pub sig`. `args` must be non-empty. */
+export function buildSignedPrivmsg(from: string, to: string, cmd: string, args: string, priv: Uint8Array): string {
+  if (args === '') throw new Error('privmsg args must not be empty');
+  const sig = toBase64(signMessageDer(args + HOSTID, priv));
+  const pub = bytesToHex(publicKeyOf(priv));
+  return `${from}!${to}!${cmd} ${args} ${pub} ${sig}`;
+}
+
+export type PrivmsgResult = { ok: true; msg: SignedPrivmsg } | { ok: false; reason: string };
+
+/** Parses the body of a privmsg into command, args, pubkey and signature (no verification). */
+export function parsePrivmsgBody(from: string, to: string, body: string): PrivmsgResult {
+  const toks = body.split(' ');
+  if (toks.length < 4) return { ok: false, reason: 'privmsg has no signature appended' };
+  const cmd = toks[0]!;
+  if (cmd === '' || cmd.startsWith('!')) return { ok: false, reason: 'privmsg command is empty' };
+  const pubkeyHex = toks[toks.length - 2]!;
+  const sigBase64 = toks[toks.length - 1]!;
+  const args = toks.slice(1, -2).join(' ');
+  if (args === '') return { ok: false, reason: 'privmsg has empty args' };
+  return { ok: true, msg: { from, to, cmd, args, pubkeyHex, sigBase64 } };
+}
+
+/** Verifies the signature over args + hostid and that the nick belongs to the key. */
+export function verifyPrivmsg(m: SignedPrivmsg): { ok: true } | { ok: false; reason: string } {
+  const pub = tryHex(m.pubkeyHex);
+  if (!pub || pub.length !== 33) return { ok: false, reason: 'pubkey is not 33-byte hex' };
+  const sig = fromBase64(m.sigBase64);
+  if (!sig) return { ok: false, reason: 'signature is not base64' };
+  if (!verifyMessageDer(sig, m.args + HOSTID, pub)) return { ok: false, reason: 'bad signature' };
+  if (!nickMatchesPubkey(m.from, m.pubkeyHex)) return { ok: false, reason: 'nick does not match pubkey' };
+  return { ok: true };
+}
+
+/** Splits a body into its "!"-separated commands ("a x!b y" or "!a x!b y" → ["a x", "b y"]). */
+export function splitCommands(body: string): string[] {
+  return (body.startsWith('!') ? body.slice(1) : body).split('!').filter((c) => c.length > 0);
+}

@@ -1,0 +1,34 @@
+/**
+ * Python-compatible JSON serialisation (json.dumps defaults: ", " and ": " separators,
+ * ensure_ascii). The reference and joinmarket-ng emit this form (wire-protocol.md §1.2), and
+ * byte-identical relays and handshake hashes depend on it (pitfall 26).
+ */
+
+export type PyJson = string | number | boolean | null | PyJson[] | { [k: string]: PyJson };
+
+const NON_ASCII = /[\u007f-\uffff]/g;
+const NEEDS_ESCAPE = /[^\x20-\x7e]|["\\]/;
+
+/** A JSON string literal exactly as Python's json.dumps(ensure_ascii=True) writes it. */
+export function pyJsonString(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
+  // JSON.stringify escapes quotes, backslashes and C0 controls as Python does (lowercase hex);
+  // Python additionally escapes every non-ASCII UTF-16 unit as \uXXXX (DEL stays literal).
+  return JSON.stringify(s).replace(NON_ASCII, (c) =>
+    c === '\u007f' ? c : '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'),
+  );
+}
+
+export function pyJsonDumps(v: PyJson): string {
+  if (typeof v === 'string') return pyJsonString(v);
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new RangeError('pyJsonDumps: non-finite number');
+    return String(v);
+  }
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return '[' + v.map(pyJsonDumps).join(', ') + ']';
+  const parts: string[] = [];
+  for (const [k, val] of Object.entries(v)) parts.push(pyJsonString(k) + ': ' + pyJsonDumps(val));
+  return '{' + parts.join(', ') + '}';
+}

@@ -1,0 +1,88 @@
+/**
+ * Reads the captured wire fixtures in ../shared/fixtures/reference-wire (beside the clone).
+ * Capture lines look like `<seconds> <direction> b'<Python bytes repr>'`.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const FIXTURE_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'fixtures', 'reference-wire');
+
+export function fixturesAvailable(): boolean {
+  return existsSync(FIXTURE_DIR);
+}
+
+export function readFixture(name: string): string {
+  return readFileSync(path.join(FIXTURE_DIR, name), 'utf8');
+}
+
+/** Decodes the inside of a Python bytes literal b'...'. */
+export function decodePyBytes(repr: string): Buffer {
+  const out: number[] = [];
+  for (let i = 0; i < repr.length; i++) {
+    const c = repr[i]!;
+    if (c !== '\\') {
+      out.push(c.charCodeAt(0));
+      continue;
+    }
+    const n = repr[++i];
+    if (n === 'x') {
+      out.push(parseInt(repr.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else if (n === 'r') out.push(13);
+    else if (n === 'n') out.push(10);
+    else if (n === 't') out.push(9);
+    else if (n === '\\') out.push(92);
+    else if (n === "'") out.push(39);
+    else if (n === '"') out.push(34);
+    else throw new Error(`unsupported escape \\${n}`);
+  }
+  return Buffer.from(out);
+}
+
+export interface CaptureRecord {
+  t: number;
+  from: string;
+  to: string;
+  bytes: Buffer;
+}
+
+/** Parses scenario-style captures: `t  peer:47810 -> DN   b'...'`. */
+export function readCapture(name: string): CaptureRecord[] {
+  const recs: CaptureRecord[] = [];
+  for (const line of readFixture(name).split('\n')) {
+    const m = /^\s*([0-9.]+)\s+(\S+)\s+->\s+(\S+)\s+b'(.*)'\s*$/.exec(line);
+    if (m) recs.push({ t: Number(m[1]), from: m[2]!, to: m[3]!, bytes: decodePyBytes(m[4]!) });
+  }
+  return recs;
+}
+
+export interface HandshakeVariant {
+  name: string;
+  sent: Buffer;
+  received: Buffer;
+  closedByDn: boolean;
+}
+
+/** Parses handshake-variants-*.txt: `=== name`, `>>> b'..'`, `<<< b'..'`, `connection closed by DN: X`. */
+export function readHandshakeVariants(name: string): HandshakeVariant[] {
+  const out: HandshakeVariant[] = [];
+  let cur: Partial<HandshakeVariant> | null = null;
+  for (const line of readFixture(name).split('\n')) {
+    const h = /^=== (.*)$/.exec(line);
+    if (h) {
+      cur = { name: h[1]! };
+      out.push(cur as HandshakeVariant);
+      continue;
+    }
+    if (!cur) continue;
+    const s = /^>>> b'(.*)'$/.exec(line);
+    if (s) cur.sent = decodePyBytes(s[1]!);
+    const r = /^<<< b'(.*)'$/.exec(line);
+    if (r) cur.received = decodePyBytes(r[1]!);
+    const c = /connection closed by DN: (True|False)/.exec(line);
+    if (c) cur.closedByDn = c[1] === 'True';
+  }
+  return out;
+}
