@@ -9,8 +9,9 @@ import path from 'node:path';
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const FIXTURE_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'fixtures', 'reference-wire');
 
+/** True when the captures are beside the clone; in CI their absence must fail, not skip. */
 export function fixturesAvailable(): boolean {
-  return existsSync(FIXTURE_DIR);
+  return existsSync(FIXTURE_DIR) || process.env.CI === 'true';
 }
 
 export function readFixture(name: string): string {
