@@ -1,0 +1,44 @@
+/**
+ * Cross-directory de-duplication. The same line arriving through a *different* directory
+ * within the window is a copy; arriving again through the *same* directory means the sender
+ * sent it again (e.g. a cancel and an identical re-announcement), so it counts as new.
+ */
+export class CrossDirectoryDedup {
+  private readonly seen = new Map<string, { dns: Set<string>; at: number }>();
+
+  constructor(private readonly windowMs = 60_000, private readonly maxEntries = 20_000) {}
+
+  /** True when this is the first copy; false when another directory already delivered it. */
+  accept(key: string, dn: string, now: number): boolean {
+    const e = this.seen.get(key);
+    if (e && now - e.at < this.windowMs && !e.dns.has(dn)) {
+      e.dns.add(dn);
+      return false;
+    }
+    this.seen.delete(key);
+    this.seen.set(key, { dns: new Set([dn]), at: now });
+    if (this.seen.size > this.maxEntries) this.evict(now);
+    return true;
+  }
+
+  private evict(now: number): void {
+    for (const [k, e] of this.seen) {
+      if (this.seen.size <= this.maxEntries / 2 && now - e.at < this.windowMs) break;
+      this.seen.delete(k);
+    }
+  }
+}
+
+/** Memoises privmsg verification so copies from several directories are verified once. */
+export class VerifyCache<R> {
+  private readonly cache = new Map<string, R>();
+  constructor(private readonly max = 5_000) {}
+  get(key: string, compute: () => R): R {
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit;
+    const v = compute();
+    this.cache.set(key, v);
+    if (this.cache.size > this.max) this.cache.delete(this.cache.keys().next().value!);
+    return v;
+  }
+}

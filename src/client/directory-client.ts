@@ -1,0 +1,500 @@
+/**
+ * One connection to one directory node (wire-protocol.md §1–§6): dial (TCP or SOCKS5 through
+ * an injected dialer), client handshake, PING→PONG, peerlists, pubmsgs, signed privmsgs, and
+ * a reconnect loop with capped exponential backoff. Every received privmsg is verified
+ * (signature and nick) before it is emitted; forgeries are dropped with a log line.
+ */
+import type net from 'node:net';
+import { encodeEnvelope, LineSplitter, MAX_EMIT_BYTES, parseEnvelope } from '../protocol/framing.js';
+import { MsgType } from '../protocol/message-types.js';
+import { buildClientHandshake, enabledFeatures, parseDirectoryHandshake, PROTO_VER, APP_NAME, type Features } from '../protocol/handshake.js';
+import { buildPubmsg, parsePrivmsgBody, splitRouted, verifyPrivmsg, PUBLIC, type SignedPrivmsg } from '../protocol/jm-message.js';
+import { parsePeerlist, type PeerEntry } from '../protocol/peerlist.js';
+import { isValidNickFormat, nickMatchesPubkey } from '../protocol/nick.js';
+import { NOT_SERVING_ONION } from '../protocol/onion.js';
+import { splitCommands, type Command } from '../protocol/offers.js';
+import { systemClock, type Clock, type Timer } from '../util/clock.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { tcpDialer, type Dialer } from './dialer.js';
+import type { NickIdentity } from './identity.js';
+import { PendingRequests } from './pending.js';
+import { OutboundLimiter } from './rate-limit.js';
+import { TypedEmitter } from './typed-emitter.js';
+
+export type PrivmsgVerifier = (m: SignedPrivmsg) => { ok: true } | { ok: false; reason: string };
+
+export type ClientState = 'idle' | 'connecting' | 'handshaking' | 'connected' | 'waiting' | 'stopped';
+
+export interface DirectoryInfo {
+  /** The directory's own (per-run) nick. */
+  nick: string;
+  motd: string;
+  features: string[];
+  network: string;
+  /** Socket connected → DN_HANDSHAKE received, ms. */
+  handshakeLatencyMs: number;
+  connectedAt: number;
+}
+
+export interface PubmsgEvent {
+  from: string;
+  /** Everything after `from!PUBLIC!`. */
+  body: string;
+  line: string;
+  commands: Command[];
+  /** True for the directory's own heartbeat probe (`<dn>!PUBLIC!orderbook`). */
+  fromDirectory: boolean;
+}
+
+export interface PrivmsgEvent {
+  from: string;
+  to: string;
+  cmd: string;
+  /** Signed args (every later `!cmd` chunk included). */
+  args: string;
+  pubkeyHex: string;
+  line: string;
+  /** All commands of the body, the first one included, signature stripped. */
+  commands: Command[];
+}
+
+export interface DirectoryClientEvents {
+  connected: DirectoryInfo;
+  disconnected: { reason: string; wasConnected: boolean; retryInMs: number | null };
+  rejected: { reason: string; motd: string };
+  pubmsg: PubmsgEvent;
+  privmsg: PrivmsgEvent;
+  peerlist: { entries: PeerEntry[] };
+  forged: { from: string; reason: string };
+}
+
+export type SendResult = { ok: true } | { ok: false; reason: 'not-connected' | 'rate-limited' | 'too-long' };
+
+export interface DirectoryClientOptions {
+  host: string;
+  port: number;
+  identity: NickIdentity;
+  network: string;
+  /** Our serving location (`<onion>:5222`, or `127.0.0.1:port` in loopback mode). */
+  location?: string;
+  /** Handshake features; default advertises ping and peerlist_features (both handled here). */
+  features?: Features;
+  dialer?: Dialer;
+  clock?: Clock;
+  logger?: Logger;
+  verifier?: PrivmsgVerifier;
+  random?: () => number;
+  backoff?: Partial<BackoffOptions>;
+  reconnect?: boolean;
+  connectTimeoutMs?: number;
+  handshakeTimeoutMs?: number;
+  /** If the DN advertises `ping`, PING it after this much silence and drop it if no PONG. */
+  keepaliveMs?: number;
+}
+
+export const DEFAULT_CLIENT_FEATURES: Features = { peerlist_features: true, ping: true };
+
+export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  private readonly identity: NickIdentity;
+  private readonly network: string;
+  private readonly location: string;
+  private readonly features: Features;
+  private readonly dialer: Dialer;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly verifier: PrivmsgVerifier;
+  private readonly random: () => number;
+  private readonly backoff: BackoffOptions;
+  private readonly reconnect: boolean;
+  private readonly connectTimeoutMs: number;
+  private readonly handshakeTimeoutMs: number;
+  private readonly keepaliveMs: number;
+  private readonly pending: PendingRequests;
+  private readonly limiter: OutboundLimiter;
+
+  private _state: ClientState = 'idle';
+  private socket: net.Socket | null = null;
+  private generation = 0;
+  private attempt = 0;
+  private info: DirectoryInfo | null = null;
+  private retryTimer: Timer | null = null;
+  private stepTimer: Timer | null = null;
+  private keepaliveTimer: Timer | null = null;
+  private lastReceived = 0;
+  private pingSentAt: number | null = null;
+  private readonly peerMap = new Map<string, { location: string; features: string[] }>();
+  private _lastError: string | null = null;
+  private _lastRejection: string | null = null;
+  private _lastPingRttMs: number | null = null;
+
+  constructor(o: DirectoryClientOptions) {
+    const log = (o.logger ?? silentLogger()).child({ dn: `${o.host}:${o.port}` });
+    super((err, ev) => log.error({ err, event: ev }, 'listener threw'));
+    this.id = `${o.host}:${o.port}`;
+    this.host = o.host;
+    this.port = o.port;
+    this.identity = o.identity;
+    this.network = o.network;
+    this.location = o.location ?? NOT_SERVING_ONION;
+    this.features = o.features ?? DEFAULT_CLIENT_FEATURES;
+    this.dialer = o.dialer ?? tcpDialer;
+    this.clock = o.clock ?? systemClock;
+    this.log = log;
+    this.verifier = o.verifier ?? verifyPrivmsg;
+    this.random = o.random ?? Math.random;
+    this.backoff = { ...DEFAULT_BACKOFF, ...o.backoff };
+    this.reconnect = o.reconnect ?? true;
+    this.connectTimeoutMs = o.connectTimeoutMs ?? 60_000;
+    this.handshakeTimeoutMs = o.handshakeTimeoutMs ?? 30_000;
+    this.keepaliveMs = o.keepaliveMs ?? 300_000;
+    this.pending = new PendingRequests(this.clock);
+    this.limiter = new OutboundLimiter(this.clock);
+  }
+
+  get state(): ClientState {
+    return this._state;
+  }
+  get connected(): boolean {
+    return this._state === 'connected';
+  }
+  get nick(): string {
+    return this.identity.nick;
+  }
+  get directory(): DirectoryInfo | null {
+    return this.info;
+  }
+  get lastError(): string | null {
+    return this._lastError;
+  }
+  get lastRejection(): string | null {
+    return this._lastRejection;
+  }
+  get lastPingRttMs(): number | null {
+    return this._lastPingRttMs;
+  }
+  get reconnectAttempts(): number {
+    return this.attempt;
+  }
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Peers this directory told us about (present, not `;D`), the directory itself excluded. */
+  peers(): Map<string, { location: string; features: string[] }> {
+    return new Map(this.peerMap);
+  }
+
+  start(): void {
+    if (this._state !== 'idle') return;
+    void this.connectOnce();
+  }
+
+  /** Closes the connection for good and rejects every pending request. */
+  async stop(): Promise<void> {
+    if (this._state === 'stopped') return;
+    const wasConnected = this._state === 'connected';
+    this._state = 'stopped';
+    this.generation++;
+    this.clearTimers();
+    this.pending.rejectAll(`directory ${this.id}: client stopped`);
+    const sock = this.socket;
+    this.socket = null;
+    if (sock && !sock.destroyed) {
+      const closed = new Promise<void>((r) => sock.once('close', () => r()));
+      sock.destroy();
+      await closed;
+    }
+    if (wasConnected) this.emit('disconnected', { reason: 'stopped', wasConnected, retryInMs: null });
+  }
+
+  /** Resolves with the directory's handshake once connected (immediately if already). */
+  whenConnected(timeoutMs: number): Promise<DirectoryInfo> {
+    if (this.info && this.connected) return Promise.resolve(this.info);
+    if (this._state === 'stopped') return Promise.reject(new Error(`directory ${this.id}: client stopped`));
+    return this.pending.wait<DirectoryInfo>(`connect to ${this.id}`, timeoutMs, (resolve) => this.once('connected', resolve));
+  }
+
+  /** Sends `<nick>!PUBLIC!<body>`; body is one or more `!cmd args` chunks. */
+  sendPubmsg(body: string): SendResult {
+    if (!this.connected) return { ok: false, reason: 'not-connected' };
+    const cmds = splitCommands(body).map((c) => c.name);
+    if (cmds.includes('orderbook') && this.limiter.waitMs('orderbook') > 0) return this.limited('orderbook');
+    if (!this.limiter.take('pubmsg')) return this.limited('pubmsg');
+    if (cmds.includes('orderbook')) this.limiter.take('orderbook');
+    return this.write(MsgType.PUBMSG, buildPubmsg(this.identity.nick, body));
+  }
+
+  /** Milliseconds until another `!orderbook` fits the directory's rate limit. */
+  orderbookWaitMs(): number {
+    return Math.max(this.limiter.waitMs('orderbook'), this.limiter.waitMs('pubmsg'));
+  }
+
+  /** Sends one signed privmsg through this directory. */
+  sendPrivmsg(to: string, cmd: string, args: string): SendResult {
+    if (!this.connected) return { ok: false, reason: 'not-connected' };
+    return this.write(MsgType.PRIVMSG, this.identity.signPrivmsg(to, cmd, args));
+  }
+
+  /**
+   * GETPEERLIST (only for directories that advertise peerlist_features; reference DNs never
+   * answer). Resolves with the first PEERLIST chunk that follows.
+   */
+  requestPeerlist(timeoutMs: number): Promise<PeerEntry[]> {
+    if (!this.connected || !this.info) return Promise.reject(new Error(`directory ${this.id}: not connected`));
+    if (!this.info.features.includes('peerlist_features')) return Promise.reject(new Error(`directory ${this.id}: no GETPEERLIST support`));
+    if (!this.limiter.take('getpeerlist')) return Promise.reject(new Error(`directory ${this.id}: GETPEERLIST rate-limited`));
+    return this.pending.wait<PeerEntry[]>(`peerlist from ${this.id}`, timeoutMs, (resolve) => {
+      const off = this.once('peerlist', (p) => resolve(p.entries));
+      this.write(MsgType.GETPEERLIST, '');
+      return off;
+    });
+  }
+
+  private limited(kind: string): SendResult {
+    this.log.warn({ kind }, 'outbound message held back by rate limit');
+    return { ok: false, reason: 'rate-limited' };
+  }
+
+  private write(type: number, line: string): SendResult {
+    const sock = this.socket;
+    if (!sock || sock.destroyed) return { ok: false, reason: 'not-connected' };
+    if (Buffer.byteLength(line, 'utf8') > MAX_EMIT_BYTES) {
+      this.log.warn({ type, bytes: Buffer.byteLength(line) }, 'refusing to send an oversize line');
+      return { ok: false, reason: 'too-long' };
+    }
+    sock.write(encodeEnvelope(type, line));
+    return { ok: true };
+  }
+
+  private clearTimers(): void {
+    for (const t of [this.retryTimer, this.stepTimer, this.keepaliveTimer]) if (t !== null) this.clock.clearTimeout(t);
+    this.retryTimer = this.stepTimer = this.keepaliveTimer = null;
+  }
+
+  private async connectOnce(): Promise<void> {
+    const gen = ++this.generation;
+    this._state = 'connecting';
+    this.info = null;
+    this.peerMap.clear();
+    let timedOut = false;
+    this.stepTimer = this.clock.setTimeout(() => {
+      timedOut = true;
+      this.fail(gen, `connect timed out after ${this.connectTimeoutMs} ms`);
+    }, this.connectTimeoutMs);
+    let sock: net.Socket;
+    try {
+      sock = await this.dialer(this.host, this.port);
+    } catch (err) {
+      if (!timedOut) this.fail(gen, `connect failed: ${(err as Error).message ?? String(err)}`);
+      return;
+    }
+    if (gen !== this.generation || timedOut) {
+      sock.destroy();
+      return;
+    }
+    this.clearStep();
+    this.socket = sock;
+    sock.setNoDelay(true);
+    sock.setKeepAlive(true, 60_000);
+    const splitter = new LineSplitter();
+    const dialledAt = this.clock.now();
+    sock.on('data', (chunk: Buffer) => {
+      if (gen !== this.generation) return;
+      for (const ev of splitter.push(chunk)) {
+        if (ev.kind === 'oversize') {
+          this.fail(gen, `directory sent an oversize line (${ev.bytes} bytes)`);
+          return;
+        }
+        this.lastReceived = this.clock.now();
+        this.onLine(gen, ev.text, dialledAt);
+        if (gen !== this.generation) return;
+      }
+    });
+    sock.on('error', (err) => this.log.debug({ err: err.message }, 'socket error'));
+    sock.on('close', () => this.fail(gen, 'connection closed by directory'));
+    this._state = 'handshaking';
+    this.stepTimer = this.clock.setTimeout(() => this.fail(gen, `no handshake reply within ${this.handshakeTimeoutMs} ms`), this.handshakeTimeoutMs);
+    this.write(MsgType.HANDSHAKE, buildClientHandshake({ nick: this.identity.nick, location: this.location, network: this.network, features: this.features }));
+  }
+
+  private clearStep(): void {
+    if (this.stepTimer !== null) this.clock.clearTimeout(this.stepTimer);
+    this.stepTimer = null;
+  }
+
+  /** Tears the current connection down and schedules the next attempt. */
+  private fail(gen: number, reason: string): void {
+    if (gen !== this.generation || this._state === 'stopped') return;
+    this.generation++;
+    const wasConnected = this._state === 'connected';
+    this.clearTimers();
+    const sock = this.socket;
+    this.socket = null;
+    if (sock && !sock.destroyed) sock.destroy();
+    this._lastError = reason;
+    this.info = null;
+    this.pingSentAt = null;
+    let retryInMs: number | null = null;
+    if (this.reconnect) {
+      retryInMs = backoffDelay(this.attempt++, this.backoff, this.random);
+      this._state = 'waiting';
+      this.retryTimer = this.clock.setTimeout(() => {
+        this.retryTimer = null;
+        void this.connectOnce();
+      }, retryInMs);
+    } else {
+      this._state = 'stopped';
+      this.pending.rejectAll(`directory ${this.id}: ${reason}`);
+    }
+    this.log.info({ reason, retryInMs }, 'directory connection lost');
+    this.emit('disconnected', { reason, wasConnected, retryInMs });
+  }
+
+  private onLine(gen: number, text: string, dialledAt: number): void {
+    const env = parseEnvelope(text);
+    if (!env.ok) {
+      this.log.debug({ reason: env.reason }, 'ignoring malformed line');
+      return;
+    }
+    const { type, line } = env.env;
+    if (this._state === 'handshaking') {
+      if (type === MsgType.DN_HANDSHAKE || type === MsgType.HANDSHAKE) this.onDirectoryHandshake(gen, line, dialledAt);
+      return;
+    }
+    if (this._state !== 'connected') return;
+    switch (type) {
+      case MsgType.PING:
+        this.write(MsgType.PONG, '');
+        return;
+      case MsgType.PONG:
+        if (this.pingSentAt !== null) this._lastPingRttMs = this.clock.now() - this.pingSentAt;
+        this.pingSentAt = null;
+        return;
+      case MsgType.PUBMSG:
+        return this.onPubmsg(line);
+      case MsgType.PRIVMSG:
+        return this.onPrivmsg(line);
+      case MsgType.PEERLIST:
+        return this.onPeerlist(line);
+      default:
+        this.log.debug({ type }, 'ignoring message type');
+    }
+  }
+
+  private onDirectoryHandshake(gen: number, line: string, dialledAt: number): void {
+    const p = parseDirectoryHandshake(line);
+    if (!p.ok) {
+      this.fail(gen, `invalid directory handshake: ${p.reason}`);
+      return;
+    }
+    const h = p.value;
+    const motd = h.motd ?? '';
+    let problem: string | null = null;
+    if (!h.accepted) problem = motd.trim() !== '' ? motd : 'accepted: false';
+    else if (h['app-name'].toLowerCase() !== APP_NAME) problem = `unexpected app-name "${h['app-name']}"`;
+    else if (!h.directory) problem = 'peer is not a directory';
+    else if (h['proto-ver-min'] > PROTO_VER || h['proto-ver-max'] < PROTO_VER) problem = `protocol ${h['proto-ver-min']}..${h['proto-ver-max']} excludes ${PROTO_VER}`;
+    else if (h.network !== this.network) problem = `network mismatch: directory is on "${h.network}", we are on "${this.network}"`;
+    if (problem !== null) {
+      this._lastRejection = problem;
+      this.log.warn({ reason: problem }, 'directory rejected our handshake');
+      this.emit('rejected', { reason: problem, motd });
+      this.fail(gen, `rejected: ${problem}`);
+      return;
+    }
+    this.clearStep();
+    this.attempt = 0;
+    this._lastRejection = null;
+    this._state = 'connected';
+    this.info = {
+      nick: h.nick,
+      motd,
+      features: enabledFeatures(h.features),
+      network: h.network,
+      handshakeLatencyMs: this.clock.now() - dialledAt,
+      connectedAt: this.clock.now(),
+    };
+    this.scheduleKeepalive(gen);
+    this.log.info({ dnNick: h.nick, latencyMs: this.info.handshakeLatencyMs }, 'directory handshake accepted');
+    this.emit('connected', this.info);
+  }
+
+  private scheduleKeepalive(gen: number): void {
+    if (!this.info?.features.includes('ping') || this.keepaliveMs <= 0) return;
+    this.keepaliveTimer = this.clock.setTimeout(() => {
+      if (gen !== this.generation) return;
+      if (this.pingSentAt !== null) {
+        this.fail(gen, 'no PONG from directory');
+        return;
+      }
+      if (this.clock.now() - this.lastReceived >= this.keepaliveMs / 2 && this.limiter.take('ping')) {
+        this.pingSentAt = this.clock.now();
+        this.write(MsgType.PING, '');
+      }
+      this.scheduleKeepalive(gen);
+    }, this.keepaliveMs);
+  }
+
+  private onPubmsg(line: string): void {
+    const r = splitRouted(line);
+    if (!r || r.to !== PUBLIC) {
+      this.log.debug('ignoring pubmsg without from!PUBLIC! prefix');
+      return;
+    }
+    if (r.from === this.identity.nick) return;
+    this.emit('pubmsg', {
+      from: r.from,
+      body: r.body,
+      line,
+      commands: splitCommands(r.body),
+      fromDirectory: this.info !== null && r.from === this.info.nick,
+    });
+  }
+
+  private onPrivmsg(line: string): void {
+    const r = splitRouted(line);
+    if (!r) return;
+    if (r.to !== this.identity.nick) {
+      this.log.debug({ to: r.to }, 'ignoring privmsg addressed to another nick');
+      return;
+    }
+    const drop = (reason: string): void => {
+      this.log.warn({ from: r.from, reason }, 'dropping forged or malformed privmsg');
+      this.emit('forged', { from: r.from, reason });
+    };
+    // Cheap checks first; ECDSA verification last.
+    if (!isValidNickFormat(r.from)) return drop('sender nick is malformed');
+    const parsed = parsePrivmsgBody(r.from, r.to, r.body);
+    if (!parsed.ok) return drop(parsed.reason);
+    const m = parsed.msg;
+    if (!/^[0-9a-f]{66}$/.test(m.pubkeyHex)) return drop('pubkey is not 66 lowercase hex chars');
+    if (m.sigBase64.length > 120) return drop('signature too long');
+    if (!nickMatchesPubkey(m.from, m.pubkeyHex)) return drop('nick does not match pubkey');
+    const v = this.verifier(m);
+    if (!v.ok) return drop(v.reason);
+    this.emit('privmsg', {
+      from: m.from,
+      to: m.to,
+      cmd: m.cmd,
+      args: m.args,
+      pubkeyHex: m.pubkeyHex,
+      line,
+      commands: splitCommands(`${m.cmd} ${m.args}`),
+    });
+  }
+
+  private onPeerlist(line: string): void {
+    const entries = parsePeerlist(line);
+    const dnNick = this.info?.nick;
+    for (const e of entries) {
+      if (e.nick === dnNick) continue;
+      if (e.disconnected) this.peerMap.delete(e.nick);
+      else this.peerMap.set(e.nick, { location: e.location, features: e.features });
+    }
+    this.emit('peerlist', { entries });
+  }
+}

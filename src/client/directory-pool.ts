@@ -1,0 +1,253 @@
+/**
+ * Several directories at once under one nick (wire-protocol.md §6.5). Messages that arrive
+ * through several directories are emitted once; `sighting` is emitted for every copy so
+ * callers can track which directories carry which nick. Privmsgs go through exactly one
+ * directory (pitfall 27): the one named, else the one the recipient last spoke through.
+ *
+ * Maker use: `announce()` sends a pubmsg on every connected DN (and `connected` tells you
+ * when a DN (re)joins so you can re-announce there); `reply(to, cmd, args, via)` answers via
+ * the DN a request arrived on; `privmsg` events carry every verified message addressed to us.
+ */
+import { verifyPrivmsg, type SignedPrivmsg } from '../protocol/jm-message.js';
+import type { PeerEntry } from '../protocol/peerlist.js';
+import type { Features } from '../protocol/handshake.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import type { BackoffOptions } from './backoff.js';
+import { CrossDirectoryDedup, VerifyCache } from './dedup.js';
+import type { Dialer, HostPort } from './dialer.js';
+import {
+  DirectoryClient, type ClientState, type DirectoryInfo, type PrivmsgEvent, type PrivmsgVerifier, type PubmsgEvent, type SendResult,
+} from './directory-client.js';
+import type { NickIdentity } from './identity.js';
+import { ClosedError, PendingRequests } from './pending.js';
+import { TypedEmitter } from './typed-emitter.js';
+
+export interface PoolPubmsgEvent extends PubmsgEvent {
+  dn: string;
+}
+export interface PoolPrivmsgEvent extends PrivmsgEvent {
+  dn: string;
+}
+
+export interface DirectoryPoolEvents {
+  connected: { dn: string; info: DirectoryInfo };
+  disconnected: { dn: string; reason: string; wasConnected: boolean; retryInMs: number | null };
+  rejected: { dn: string; reason: string; motd: string };
+  /** Every arrival of a message from `nick` on `dn`, duplicates included. */
+  sighting: { dn: string; nick: string };
+  pubmsg: PoolPubmsgEvent;
+  privmsg: PoolPrivmsgEvent;
+  peerlist: { dn: string; entries: PeerEntry[] };
+  forged: { dn: string; from: string; reason: string };
+}
+
+export interface DirectoryStatus {
+  id: string;
+  host: string;
+  port: number;
+  state: ClientState;
+  connected: boolean;
+  dnNick: string | null;
+  motd: string | null;
+  features: string[];
+  handshakeLatencyMs: number | null;
+  pingRttMs: number | null;
+  connectedSince: number | null;
+  peersSeen: number;
+  reconnectAttempts: number;
+  lastError: string | null;
+  lastRejection: string | null;
+}
+
+export interface DirectoryPoolOptions {
+  directories: HostPort[];
+  identity: NickIdentity;
+  network: string;
+  location?: string;
+  features?: Features;
+  dialer?: Dialer;
+  clock?: Clock;
+  logger?: Logger;
+  verifier?: PrivmsgVerifier;
+  random?: () => number;
+  backoff?: Partial<BackoffOptions>;
+  connectTimeoutMs?: number;
+  handshakeTimeoutMs?: number;
+  keepaliveMs?: number;
+  dedupWindowMs?: number;
+}
+
+export type PoolSendResult = { ok: true; dn: string } | { ok: false; reason: string };
+
+export class DirectoryPool extends TypedEmitter<DirectoryPoolEvents> {
+  readonly identity: NickIdentity;
+  private readonly clients = new Map<string, DirectoryClient>();
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly dedup: CrossDirectoryDedup;
+  private readonly pending: PendingRequests;
+  /** nick → DN id → last time a message from the nick arrived there. */
+  private readonly routes = new Map<string, Map<string, number>>();
+  private stopped = false;
+
+  constructor(o: DirectoryPoolOptions) {
+    const log = o.logger ?? silentLogger();
+    super((err, ev) => log.error({ err, event: ev }, 'pool listener threw'));
+    if (o.directories.length === 0) throw new Error('DirectoryPool needs at least one directory');
+    this.identity = o.identity;
+    this.clock = o.clock ?? systemClock;
+    this.log = log;
+    this.dedup = new CrossDirectoryDedup(o.dedupWindowMs ?? 60_000);
+    this.pending = new PendingRequests(this.clock);
+    const baseVerifier = o.verifier ?? verifyPrivmsg;
+    const cache = new VerifyCache<ReturnType<PrivmsgVerifier>>();
+    const verifier: PrivmsgVerifier = (m: SignedPrivmsg) =>
+      cache.get(`${m.from}\n${m.pubkeyHex}\n${m.sigBase64}\n${m.args}`, () => baseVerifier(m));
+    for (const d of o.directories) {
+      const c = new DirectoryClient({
+        host: d.host, port: d.port, identity: o.identity, network: o.network, location: o.location, features: o.features,
+        dialer: o.dialer, clock: this.clock, logger: log, verifier, random: o.random, backoff: o.backoff,
+        connectTimeoutMs: o.connectTimeoutMs, handshakeTimeoutMs: o.handshakeTimeoutMs, keepaliveMs: o.keepaliveMs,
+      });
+      if (this.clients.has(c.id)) throw new Error(`directory ${c.id} listed twice`);
+      this.clients.set(c.id, c);
+      this.wire(c);
+    }
+  }
+
+  get nick(): string {
+    return this.identity.nick;
+  }
+
+  directoryIds(): string[] {
+    return [...this.clients.keys()];
+  }
+
+  client(dn: string): DirectoryClient | undefined {
+    return this.clients.get(dn);
+  }
+
+  connectedIds(): string[] {
+    return [...this.clients.values()].filter((c) => c.connected).map((c) => c.id);
+  }
+
+  start(): void {
+    for (const c of this.clients.values()) c.start();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.pending.rejectAll('directory pool stopped');
+    await Promise.all([...this.clients.values()].map((c) => c.stop()));
+  }
+
+  /** Resolves when at least `count` directories have completed the handshake. */
+  whenConnected(timeoutMs: number, count = 1): Promise<string[]> {
+    if (this.stopped) return Promise.reject(new ClosedError('directory pool stopped'));
+    const need = Math.min(count, this.clients.size);
+    if (this.connectedIds().length >= need) return Promise.resolve(this.connectedIds());
+    return this.pending.wait<string[]>(`${need} directory handshake(s)`, timeoutMs, (resolve) =>
+      this.on('connected', () => {
+        if (this.connectedIds().length >= need) resolve(this.connectedIds());
+      }),
+    );
+  }
+
+  /** Pubmsg on every connected directory (a maker's announcement). Returns where it went. */
+  announce(body: string): { sent: string[]; failed: Array<{ dn: string; reason: string }> } {
+    const sent: string[] = [];
+    const failed: Array<{ dn: string; reason: string }> = [];
+    for (const c of this.clients.values()) {
+      const r = c.sendPubmsg(body);
+      if (r.ok) sent.push(c.id);
+      else failed.push({ dn: c.id, reason: r.reason });
+    }
+    return { sent, failed };
+  }
+
+  /** Pubmsg on one directory. */
+  sendPubmsg(dn: string, body: string): SendResult | { ok: false; reason: 'unknown-directory' } {
+    const c = this.clients.get(dn);
+    return c ? c.sendPubmsg(body) : { ok: false, reason: 'unknown-directory' };
+  }
+
+  /**
+   * One signed privmsg through exactly one directory: `via` if it is connected, else the
+   * directory the recipient most recently spoke through, else any connected one.
+   */
+  sendPrivmsg(to: string, cmd: string, args: string, via?: string): PoolSendResult {
+    const dn = this.pickRoute(to, via);
+    if (!dn) return { ok: false, reason: `no connected directory to reach ${to}` };
+    const r = this.clients.get(dn)!.sendPrivmsg(to, cmd, args);
+    return r.ok ? { ok: true, dn } : { ok: false, reason: r.reason };
+  }
+
+  /** A maker's answer to a request that arrived on `dn`. */
+  reply(to: string, cmd: string, args: string, dn: string): PoolSendResult {
+    return this.sendPrivmsg(to, cmd, args, dn);
+  }
+
+  /** Directories on which `nick` has been heard (most recent first). */
+  routesTo(nick: string): string[] {
+    const m = this.routes.get(nick);
+    if (!m) return [];
+    return [...m.entries()].sort((a, b) => b[1] - a[1]).map(([dn]) => dn);
+  }
+
+  status(): DirectoryStatus[] {
+    return [...this.clients.values()].map((c) => {
+      const info = c.directory;
+      return {
+        id: c.id, host: c.host, port: c.port, state: c.state, connected: c.connected,
+        dnNick: info?.nick ?? null, motd: info?.motd ?? null, features: info?.features ?? [],
+        handshakeLatencyMs: info?.handshakeLatencyMs ?? null, pingRttMs: c.lastPingRttMs,
+        connectedSince: info?.connectedAt ?? null, peersSeen: this.nicksSeenOn(c.id, c),
+        reconnectAttempts: c.reconnectAttempts, lastError: c.lastError, lastRejection: c.lastRejection,
+      };
+    });
+  }
+
+  private nicksSeenOn(dn: string, c: DirectoryClient): number {
+    const nicks = new Set(c.peers().keys());
+    for (const [nick, m] of this.routes) if (m.has(dn)) nicks.add(nick);
+    return nicks.size;
+  }
+
+  private pickRoute(to: string, via?: string): string | null {
+    if (via !== undefined) return this.clients.get(via)?.connected ? via : null;
+    for (const dn of this.routesTo(to)) if (this.clients.get(dn)?.connected) return dn;
+    return this.connectedIds()[0] ?? null;
+  }
+
+  private noteRoute(nick: string, dn: string): void {
+    let m = this.routes.get(nick);
+    if (!m) this.routes.set(nick, (m = new Map()));
+    m.set(dn, this.clock.now());
+    this.emit('sighting', { dn, nick });
+  }
+
+  private wire(c: DirectoryClient): void {
+    const dn = c.id;
+    c.on('connected', (info) => this.emit('connected', { dn, info }));
+    c.on('rejected', (r) => this.emit('rejected', { dn, ...r }));
+    c.on('disconnected', (d) => {
+      for (const m of this.routes.values()) m.delete(dn);
+      this.emit('disconnected', { dn, ...d });
+    });
+    c.on('forged', (f) => this.emit('forged', { dn, ...f }));
+    c.on('peerlist', (p) => {
+      for (const e of p.entries) if (e.disconnected) this.routes.get(e.nick)?.delete(dn);
+      this.emit('peerlist', { dn, entries: p.entries });
+    });
+    c.on('pubmsg', (m) => {
+      if (!m.fromDirectory) this.noteRoute(m.from, dn);
+      if (this.dedup.accept(`687 ${m.line}`, dn, this.clock.now())) this.emit('pubmsg', { ...m, dn });
+    });
+    c.on('privmsg', (m) => {
+      this.noteRoute(m.from, dn);
+      if (this.dedup.accept(`685 ${m.line}`, dn, this.clock.now())) this.emit('privmsg', { ...m, dn });
+    });
+  }
+}

@@ -1,0 +1,173 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DirectoryClient, type DirectoryClientOptions } from '../../../src/client/directory-client.js';
+import { NickIdentity } from '../../../src/client/identity.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../../../src/client/backoff.js';
+import { ClosedError, TimeoutError } from '../../../src/client/pending.js';
+import { buildSignedPrivmsg } from '../../../src/protocol/jm-message.js';
+import { hexToBytes } from '../../../src/protocol/crypto.js';
+import { nickFromPrivateKey } from '../../../src/protocol/nick.js';
+import { ManualClock } from '../../../src/util/clock.js';
+import { FakeDn, defaultReply } from './fake-dn.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function setup(dnOpts: ConstructorParameters<typeof FakeDn>[0] = {}, clientOpts: Partial<DirectoryClientOptions> = {}) {
+  const dn = await new FakeDn(dnOpts).start();
+  const identity = NickIdentity.random();
+  const client = new DirectoryClient({ host: '127.0.0.1', port: dn.port, identity, network: 'regtest', backoff: { initialMs: 20, maxMs: 100 }, ...clientOpts });
+  cleanups.push(() => dn.stop(), () => client.stop());
+  return { dn, client, identity };
+}
+
+const MAKER_KEY = hexToBytes('01'.repeat(32));
+const MAKER_NICK = nickFromPrivateKey(MAKER_KEY);
+
+describe('DirectoryClient', () => {
+  it('sends a CRLF-terminated NOT-SERVING-ONION handshake and reports the directory', async () => {
+    const { dn, client, identity } = await setup();
+    const hs = dn.nextMessage(793);
+    client.start();
+    const info = await client.whenConnected(5_000);
+    const { conn, env } = await hs;
+    const parsed = JSON.parse(env.line) as Record<string, unknown>;
+    expect(parsed['location-string']).toBe('NOT-SERVING-ONION');
+    expect(parsed.nick).toBe(identity.nick);
+    expect(parsed.network).toBe('regtest');
+    expect(Buffer.concat(conn.rawChunks).toString().endsWith('}\r\n')).toBe(true);
+    expect(info.motd).toBe('fake DN motd');
+    expect(info.features).toEqual(['peerlist_features', 'ping']);
+    expect(info.nick).toBe(dn.nick);
+    expect(info.handshakeLatencyMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('reports accepted:false with the reason and retries with backoff', async () => {
+    let replies = 0;
+    const { client } = await setup({
+      reply: (hs) => (++replies === 1 ? defaultReply('J5FakeDirectoryO', String(hs.network), false, 'Rejected: nick taken') : defaultReply('J5FakeDirectoryO', String(hs.network), true)),
+    });
+    const rejected = new Promise<{ reason: string }>((r) => client.once('rejected', r));
+    const disconnected = new Promise<{ retryInMs: number | null }>((r) => client.once('disconnected', r));
+    client.start();
+    expect((await rejected).reason).toBe('Rejected: nick taken');
+    const d = await disconnected;
+    expect(d.retryInMs).not.toBeNull();
+    expect(d.retryInMs!).toBeLessThanOrEqual(24);
+    await client.whenConnected(5_000);
+    expect(replies).toBe(2);
+    expect(client.lastRejection).toBeNull();
+  });
+
+  it('treats a network mismatch as a rejection', async () => {
+    const { client } = await setup({ reply: () => defaultReply('J5FakeDirectoryO', 'mainnet', true) });
+    const rejected = new Promise<{ reason: string }>((r) => client.once('rejected', r));
+    client.start();
+    expect((await rejected).reason).toMatch(/network mismatch/);
+  });
+
+  it('reconnects after the directory drops the connection', async () => {
+    const { dn, client } = await setup();
+    client.start();
+    await client.whenConnected(5_000);
+    const again = new Promise<void>((r) => client.once('disconnected', () => client.once('connected', () => r())));
+    dn.conns[0]!.socket.destroy();
+    await again;
+    expect(dn.conns.length).toBe(2);
+    expect(client.connected).toBe(true);
+  });
+
+  it('answers PING with PONG', async () => {
+    const { dn, client } = await setup();
+    client.start();
+    await client.whenConnected(5_000);
+    const pong = dn.nextMessage(799);
+    dn.conns[0]!.send(798, '');
+    const { env } = await pong;
+    expect(env.line).toBe('');
+  });
+
+  it('emits verified privmsgs and drops forgeries', async () => {
+    const { dn, client, identity } = await setup();
+    client.start();
+    await client.whenConnected(5_000);
+    const forged: string[] = [];
+    client.on('forged', (f) => forged.push(f.reason));
+    const got = new Promise<{ from: string; commands: string[] }>((r) => client.on('privmsg', (m) => r({ from: m.from, commands: m.commands.map((c) => c.name) })));
+    const good = buildSignedPrivmsg(MAKER_NICK, identity.nick, 'sw0reloffer', '0 27300 5000000 0 0.00002!sw0absoffer 1 27300 5000000 0 250', MAKER_KEY);
+    // Same signature, tampered args; and a valid signature under a nick that is not the key's.
+    const tampered = good.replace('0.00002', '0.00001');
+    const otherKey = hexToBytes('02'.repeat(32));
+    const wrongNick = buildSignedPrivmsg(MAKER_NICK, identity.nick, 'sw0reloffer', '5 27300 5000000 0 0.1', otherKey);
+    const conn = dn.conns[0]!;
+    conn.send(685, tampered);
+    conn.send(685, wrongNick);
+    conn.send(685, `${MAKER_NICK}!${identity.nick}!sw0reloffer 0 27300 5000000 0 0.00002`);
+    conn.send(685, good);
+    const m = await got;
+    expect(m.from).toBe(MAKER_NICK);
+    expect(m.commands).toEqual(['sw0reloffer', 'sw0absoffer']);
+    expect(forged).toEqual(['bad signature', 'nick does not match pubkey', 'pubkey is not 66 lowercase hex chars']);
+  });
+
+  it('rejects pending requests when stopped', async () => {
+    const { client } = await setup({ reply: () => null });
+    client.start();
+    const waiting = client.whenConnected(60_000);
+    expect(client.pendingCount).toBe(1);
+    await client.stop();
+    await expect(waiting).rejects.toBeInstanceOf(ClosedError);
+    expect(client.pendingCount).toBe(0);
+  });
+
+  it('GETPEERLIST resolves with the next PEERLIST and tracks presence', async () => {
+    const { dn, client } = await setup();
+    client.start();
+    await client.whenConnected(5_000);
+    dn.on('message', (conn: { send(t: number, l: string): void }, env: { type: number }) => {
+      if (env.type === 791) conn.send(789, `${MAKER_NICK};127.0.0.1:9999;F:ping,J5gone111111111O;NOT-SERVING-ONION;D`);
+    });
+    const entries = await client.requestPeerlist(5_000);
+    expect(entries.map((e) => e.nick)).toEqual([MAKER_NICK, 'J5gone111111111O']);
+    expect([...client.peers().keys()]).toEqual([MAKER_NICK]);
+  });
+});
+
+describe('DirectoryClient with a ManualClock', () => {
+  it('times out a hung dial and backs off exponentially', async () => {
+    const clock = new ManualClock();
+    let dials = 0;
+    const client = new DirectoryClient({
+      host: 'dn.invalid', port: 5222, identity: NickIdentity.random(), network: 'mainnet', clock,
+      dialer: () => {
+        dials++;
+        return new Promise(() => {});
+      },
+      random: () => 0.5, connectTimeoutMs: 1_000, backoff: { initialMs: 4_000, factor: 2, maxMs: 10_000, jitter: 0.2 },
+    });
+    const delays: Array<number | null> = [];
+    client.on('disconnected', (d) => delays.push(d.retryInMs));
+    const waiting = client.whenConnected(100_000);
+    client.start();
+    expect(dials).toBe(1);
+    clock.advance(1_000);
+    expect(delays).toEqual([4_000]);
+    clock.advance(4_000);
+    expect(dials).toBe(2);
+    clock.advance(1_000 + 8_000 + 1_000 + 10_000);
+    expect(delays).toEqual([4_000, 8_000, 10_000]);
+    expect(dials).toBe(4);
+    clock.advance(100_000);
+    await expect(waiting).rejects.toBeInstanceOf(TimeoutError);
+    await client.stop();
+  });
+
+  it('backoffDelay is capped and jittered within bounds', () => {
+    expect(backoffDelay(0, DEFAULT_BACKOFF, () => 0.5)).toBe(4_000);
+    expect(backoffDelay(1, DEFAULT_BACKOFF, () => 0.5)).toBe(6_000);
+    expect(backoffDelay(50, DEFAULT_BACKOFF, () => 0.5)).toBe(DEFAULT_BACKOFF.maxMs);
+    expect(backoffDelay(0, DEFAULT_BACKOFF, () => 0)).toBe(3_200);
+    expect(backoffDelay(0, DEFAULT_BACKOFF, () => 0.999999)).toBeLessThanOrEqual(4_800);
+  });
+});
