@@ -1,0 +1,206 @@
+/**
+ * jm-directory configuration from, in rising precedence: defaults, the reference's
+ * joinmarket.cfg, JM_DIRECTORY_* environment variables and command-line flags. Every value is
+ * validated; a bad one throws ConfigError naming the flag, variable or cfg key it came from.
+ */
+import { z } from 'zod';
+import { NETWORKS, type Network } from '../../protocol/handshake.js';
+import type { DirectoryLimitsInput } from '../../directory/limits.js';
+import { ConfigError } from './errors.js';
+import { parseIni, type IniSections } from './ini.js';
+import { bool, hostPort, intIn, logLevel, port, pythonLogLevel, seconds, LOG_LEVELS } from './values.js';
+
+const PARSERS = {
+  transport: z.string().trim().pipe(z.enum(['tcp', 'tor'], 'expected tcp or tor')),
+  listen: hostPort,
+  network: z.string().trim().pipe(z.enum(NETWORKS, `expected one of ${NETWORKS.join(', ')}`)),
+  motd: z.string().max(512, 'at most 512 characters'),
+  http: hostPort,
+  logLevel,
+  publicLocation: z.string().trim().min(1, 'must not be empty').max(128),
+  hiddenServiceDir: z.string(),
+  maxPeers: intIn(1),
+  maxPending: intIn(1),
+  handshakeTimeout: seconds,
+  sweepInterval: seconds.pipe(z.number().min(10, 'must be at least 0.01 s')),
+  probeAfter: seconds,
+  pongTimeout: seconds,
+  evictAfter: seconds,
+  evictSilentTakers: bool,
+  ratePubmsg: intIn(0),
+  rateOrderbook: intIn(0),
+  rateGetpeerlist: intIn(0),
+  ratePrivmsg: intIn(0),
+  writeHighWater: intIn(1024),
+  departureCoalesce: intIn(0, 10_000),
+} as const;
+
+export type OptionKey = keyof typeof PARSERS;
+
+export interface OptionSpec {
+  key: OptionKey;
+  /** Commander flag, e.g. "--max-peers <n>". */
+  flag: string;
+  help: string;
+}
+
+export const DIRECTORY_OPTIONS: readonly OptionSpec[] = [
+  { key: 'transport', flag: '--transport <kind>', help: 'tcp (loopback mode, accepts 127.0.0.1:port locations) or tor' },
+  { key: 'listen', flag: '--listen <host:port>', help: 'listen address (port 0 = any free port); default 127.0.0.1:5222' },
+  { key: 'network', flag: '--network <name>', help: 'mainnet | testnet | signet | regtest (required)' },
+  { key: 'motd', flag: '--motd <text>', help: 'operator message appended to the MOTD banner' },
+  { key: 'http', flag: '--http <host:port>', help: 'serve /health and /metrics here (keep it on loopback)' },
+  { key: 'logLevel', flag: '--log-level <level>', help: LOG_LEVELS.join(' | ') + '; default info' },
+  { key: 'publicLocation', flag: '--public-location <loc>', help: 'location to advertise (default 127.0.0.1:<port> in tcp mode)' },
+  { key: 'hiddenServiceDir', flag: '--hidden-service-dir <dir>', help: 'onion service key directory (tor transport)' },
+  { key: 'maxPeers', flag: '--max-peers <n>', help: 'handshaked peers before accepted:false; default 50000' },
+  { key: 'maxPending', flag: '--max-pending <n>', help: 'connections awaiting a handshake before refusing more; default 20000' },
+  { key: 'handshakeTimeout', flag: '--handshake-timeout <s>', help: 'seconds to complete the handshake; default 30' },
+  { key: 'sweepInterval', flag: '--sweep-interval <s>', help: 'seconds between heartbeat sweeps; default 5' },
+  { key: 'probeAfter', flag: '--probe-after <s>', help: 'idle seconds before a liveness probe; default 600' },
+  { key: 'pongTimeout', flag: '--pong-timeout <s>', help: 'seconds a probed peer has to answer; default 30' },
+  { key: 'evictAfter', flag: '--evict-after <s>', help: 'idle seconds before eviction of probe-able peers; default 1500' },
+  { key: 'evictSilentTakers', flag: '--evict-silent-takers [bool]', help: 'also evict idle non-serving peers without ping; default false' },
+  { key: 'ratePubmsg', flag: '--rate-pubmsg <n>', help: 'pubmsgs per minute per peer (0 = unlimited); default 600' },
+  { key: 'rateOrderbook', flag: '--rate-orderbook <n>', help: '!orderbook requests per minute per peer; default 6' },
+  { key: 'rateGetpeerlist', flag: '--rate-getpeerlist <n>', help: 'GETPEERLIST per minute per peer; default 6' },
+  { key: 'ratePrivmsg', flag: '--rate-privmsg <n>', help: 'privmsgs (and PINGs) per minute per peer; default 6000' },
+  { key: 'writeHighWater', flag: '--write-high-water <bytes>', help: 'unsent bytes before a slow reader is cut off; default 1048576' },
+  { key: 'departureCoalesce', flag: '--departure-coalesce <ms>', help: 'window for batching ;D notices; default 50' },
+];
+
+/** JM_DIRECTORY_MAX_PEERS for maxPeers, and so on. */
+export function envName(key: OptionKey): string {
+  return 'JM_DIRECTORY_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
+}
+
+export function flagName(spec: OptionSpec): string {
+  return spec.flag.split(' ')[0]!;
+}
+
+export interface RawValue {
+  value: string;
+  /** Where it came from, for error messages: "--max-peers", "JM_DIRECTORY_MAX_PEERS", a cfg key. */
+  origin: string;
+}
+export type RawValues = Partial<Record<OptionKey, RawValue>>;
+
+export function fromEnv(env: Readonly<Record<string, string | undefined>>): RawValues {
+  const out: RawValues = {};
+  for (const s of DIRECTORY_OPTIONS) {
+    const name = envName(s.key);
+    const v = env[name];
+    if (v !== undefined && v !== '') out[s.key] = { value: v, origin: name };
+  }
+  return out;
+}
+
+/** Commander's parsed options (strings; `true` for a bare boolean flag). */
+export function fromCli(opts: Readonly<Record<string, unknown>>): RawValues {
+  const out: RawValues = {};
+  for (const s of DIRECTORY_OPTIONS) {
+    const v = opts[s.key];
+    if (v === undefined) continue;
+    out[s.key] = { value: v === true ? 'true' : String(v), origin: flagName(s) };
+  }
+  return out;
+}
+
+function onionSection(ini: IniSections): [string, Map<string, string>] | null {
+  const named = ini.get('MESSAGING:onion');
+  if (named) return ['MESSAGING:onion', named];
+  for (const [name, sec] of ini) if (name.startsWith('MESSAGING:') && sec.get('type') === 'onion') return [name, sec];
+  return null;
+}
+
+/** The keys of the reference's joinmarket.cfg that a directory operator already has. */
+export function fromJoinmarketCfg(text: string, label = 'joinmarket.cfg'): RawValues {
+  const ini = parseIni(text, label);
+  const out: RawValues = {};
+  const net = ini.get('BLOCKCHAIN')?.get('network');
+  if (net !== undefined) out.network = { value: net, origin: `${label} [BLOCKCHAIN] network` };
+  const lvl = ini.get('LOGGING')?.get('console_log_level');
+  if (lvl !== undefined) {
+    const origin = `${label} [LOGGING] console_log_level`;
+    out.logLevel = { value: check(pythonLogLevel, { value: lvl, origin }), origin };
+  }
+  const found = onionSection(ini);
+  if (!found) return out;
+  const [name, sec] = found;
+  const key = (k: string): string => `${label} [${name}] ${k}`;
+  const host = sec.get('onion_serving_host');
+  const p = sec.get('onion_serving_port');
+  if (host !== undefined || p !== undefined) {
+    if (host !== undefined && !/^[^\s:]+$/.test(host)) throw new ConfigError(key('onion_serving_host'), `expected a host name or IPv4 address, got ${JSON.stringify(host)}`);
+    const portNum = p === undefined ? 8080 : check(port, { value: p, origin: key('onion_serving_port') });
+    out.listen = { value: `${host || '127.0.0.1'}:${portNum}`, origin: key(p !== undefined ? 'onion_serving_port' : 'onion_serving_host') };
+  }
+  const hsDir = sec.get('hidden_service_dir');
+  if (hsDir !== undefined && hsDir !== '') out.hiddenServiceDir = { value: hsDir, origin: key('hidden_service_dir') };
+  const rc = sec.get('regtest_count');
+  if (rc !== undefined) {
+    const m = /^\s*([0-9]+)\s*,\s*([0-9]+)\s*$/.exec(rc);
+    if (!m) throw new ConfigError(key('regtest_count'), `expected two integers "a,b", got ${JSON.stringify(rc)}`);
+    // Reference testing mode (spec §8): plain TCP on loopback instead of Tor.
+    if (m[1] !== '0' || m[2] !== '0') out.transport = { value: 'tcp', origin: key('regtest_count') };
+  }
+  return out;
+}
+
+function check<S extends z.ZodType>(schema: S, raw: RawValue): z.output<S> {
+  const r = schema.safeParse(raw.value);
+  if (r.success) return r.data as z.output<S>;
+  throw new ConfigError(raw.origin, r.error.issues[0]?.message ?? 'invalid value');
+}
+
+export interface DirectoryConfig {
+  transport: 'tcp' | 'tor';
+  listen: { host: string; port: number };
+  network: Network;
+  motd: string;
+  http: { host: string; port: number } | null;
+  logLevel: (typeof LOG_LEVELS)[number];
+  publicLocation: string | null;
+  hiddenServiceDir: string | null;
+  limits: DirectoryLimitsInput;
+}
+
+/** Later layers win: resolveDirectoryConfig(cfg, env, cli). */
+export function resolveDirectoryConfig(...layers: RawValues[]): DirectoryConfig {
+  const raw: RawValues = Object.assign({}, ...layers);
+  const get = <K extends OptionKey>(k: K): z.output<(typeof PARSERS)[K]> | undefined => {
+    const r = raw[k];
+    return r === undefined ? undefined : (check(PARSERS[k], r) as z.output<(typeof PARSERS)[K]>);
+  };
+  const network = get('network');
+  if (network === undefined) throw new ConfigError('--network', `required (or ${envName('network')}, or [BLOCKCHAIN] network in --config)`);
+  const limits: DirectoryLimitsInput = {};
+  const set = <K extends keyof DirectoryLimitsInput>(k: K, v: DirectoryLimitsInput[K] | undefined): void => {
+    if (v !== undefined) limits[k] = v;
+  };
+  set('maxPeers', get('maxPeers'));
+  set('maxPending', get('maxPending'));
+  set('handshakeTimeoutMs', get('handshakeTimeout'));
+  set('sweepIntervalMs', get('sweepInterval'));
+  set('probeAfterMs', get('probeAfter'));
+  set('pongTimeoutMs', get('pongTimeout'));
+  set('evictAfterMs', get('evictAfter'));
+  set('evictSilentTakers', get('evictSilentTakers'));
+  set('ratePubmsgPerMin', get('ratePubmsg'));
+  set('rateOrderbookPerMin', get('rateOrderbook'));
+  set('rateGetpeerlistPerMin', get('rateGetpeerlist'));
+  set('ratePrivmsgPerMin', get('ratePrivmsg'));
+  set('writeHighWaterBytes', get('writeHighWater'));
+  set('departureCoalesceMs', get('departureCoalesce'));
+  return {
+    transport: get('transport') ?? 'tor',
+    listen: get('listen') ?? { host: '127.0.0.1', port: 5222 },
+    network,
+    motd: get('motd') ?? '',
+    http: get('http') ?? null,
+    logLevel: get('logLevel') ?? 'info',
+    publicLocation: get('publicLocation') ?? null,
+    hiddenServiceDir: get('hiddenServiceDir') ?? null,
+    limits,
+  };
+}

@@ -1,0 +1,38 @@
+/** The /health document (kept apart from http.ts so it loads without prom-client). */
+import type { MetricsSource } from './metrics.js';
+
+export interface HealthSource extends MetricsSource {
+  readonly network: string;
+  readonly nick: string;
+  readonly publicLocation: string;
+  readonly limits: { maxPeers: number };
+}
+
+export interface HealthBody {
+  status: 'ok' | 'full';
+  peers: number;
+  makers: number;
+  takers: number;
+  pending: number;
+  maxPeers: number;
+  uptime: number;
+  network: string;
+  nick: string;
+  location: string;
+}
+
+export function healthBody(src: HealthSource): HealthBody {
+  const peers = src.registry.makers + src.registry.takers;
+  return {
+    status: peers >= src.limits.maxPeers ? 'full' : 'ok',
+    peers,
+    makers: src.registry.makers,
+    takers: src.registry.takers,
+    pending: src.pendingCount,
+    maxPeers: src.limits.maxPeers,
+    uptime: src.uptimeSeconds,
+    network: src.network,
+    nick: src.nick,
+    location: src.publicLocation,
+  };
+}

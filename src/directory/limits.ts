@@ -1,0 +1,52 @@
+/**
+ * Tunable limits of the directory node, with defaults chosen per docs/directory.md.
+ * Rates are per minute with a bucket of one minute's worth; 0 disables that limit.
+ */
+import { z } from 'zod';
+
+const count = z.number().int().min(0);
+const ms = z.number().int().min(0);
+
+export const DirectoryLimitsSchema = z.object({
+  /** Handshaked peers; a further handshake gets accepted:false. */
+  maxPeers: z.number().int().min(1).default(50_000),
+  /** Sockets that have not finished their handshake; more are closed at accept. */
+  maxPending: z.number().int().min(1).default(20_000),
+  handshakeTimeoutMs: ms.default(30_000),
+  /** One sweep over all peers (timeouts, probes, evictions) every this many ms. */
+  sweepIntervalMs: z.number().int().min(10).default(5_000),
+  /** Idle time after which a peer is probed (PING, or the !orderbook probe for makers). */
+  probeAfterMs: ms.default(600_000),
+  /** A probed peer that says nothing for this long is evicted. */
+  pongTimeoutMs: ms.default(30_000),
+  /** Idle time after which a probe-able peer is evicted without further ado. */
+  evictAfterMs: ms.default(1_500_000),
+  /** Also evict non-serving peers without ping (reference takers/watchers) after evictAfterMs. */
+  evictSilentTakers: z.boolean().default(false),
+  /** A live nick/location holder silent this long may be probed for a newcomer (pitfall 16). */
+  duplicateProbeAfterMs: ms.default(60_000),
+  /** A holder that cannot be probed is replaced by a newcomer after this much silence. */
+  duplicateReplaceAfterMs: ms.default(600_000),
+  ratePubmsgPerMin: count.default(600),
+  rateOrderbookPerMin: count.default(6),
+  rateGetpeerlistPerMin: count.default(6),
+  ratePrivmsgPerMin: count.default(6_000),
+  /** Slow-reader cut-off: unsent output above this many bytes disconnects the peer. */
+  writeHighWaterBytes: z.number().int().min(1024).default(1_048_576),
+  /** Departures within this window share one `;D` PEERLIST broadcast (0 = same tick). */
+  departureCoalesceMs: ms.default(50),
+  /** How long a closing socket may linger after its last reply before it is destroyed. */
+  closeGraceMs: ms.default(2_000),
+});
+
+export type DirectoryLimits = z.infer<typeof DirectoryLimitsSchema>;
+export type DirectoryLimitsInput = z.input<typeof DirectoryLimitsSchema>;
+
+export function resolveLimits(input: DirectoryLimitsInput = {}): DirectoryLimits {
+  const r = DirectoryLimitsSchema.safeParse(input);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new Error(`invalid directory limit ${i ? `${i.path.join('.')}: ${i.message}` : ''}`);
+  }
+  return r.data;
+}

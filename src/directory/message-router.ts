@@ -1,0 +1,149 @@
+/**
+ * Routing of handshaked peers' messages (wire-protocol.md §4.6): pubmsg fan-out, privmsg relay
+ * to the one target, GETPEERLIST, PING/PONG. Relayed lines are re-encoded from the received
+ * `line` string, which reproduces the reference bytes exactly.
+ */
+import type { Logger } from 'pino';
+import type { Envelope } from '../protocol/framing.js';
+import { encodeEnvelopeBuffer } from '../protocol/framing.js';
+import { PUBLIC, splitRouted } from '../protocol/jm-message.js';
+import { MsgType } from '../protocol/message-types.js';
+import { chunkPeerlist, encodePeerEntry } from '../protocol/peerlist.js';
+import type { PeerConnection } from './peer-connection.js';
+import type { PeerRegistry } from './peer-registry.js';
+import { RATE_KIND_NAMES, RateKind, type RateKindCode, type RateLimiter, type RateVerdict } from './rate-limiter.js';
+import type { DirectoryStats } from './stats.js';
+import { clip } from './log-util.js';
+
+export const OFFER_COMMANDS: ReadonlySet<string> = new Set(['sw0reloffer', 'sw0absoffer', 'swreloffer', 'swabsoffer', 'reloffer', 'absoffer']);
+
+export interface RouterContext {
+  registry: PeerRegistry;
+  limiter: RateLimiter;
+  stats: DirectoryStats;
+  logger: Logger;
+  send(conn: PeerConnection, buf: Buffer): void;
+  close(conn: PeerConnection, reason: string, kind: string): void;
+  /** The directory's nick: privmsgs to it are consumed (probe answers). */
+  nick(): string;
+  /** "<dn-nick>;<dn-location>", with `;F:` when asked for. */
+  selfEntry(withFeatures: boolean): string;
+}
+
+const PONG = encodeEnvelopeBuffer(MsgType.PONG, '');
+
+/** Command names of a body "cmd a b!cmd2 c" (the pubmsg body after "PUBLIC!"). */
+export function commandNames(body: string): string[] {
+  const names: string[] = [];
+  for (const chunk of body.split('!')) {
+    if (chunk === '') continue;
+    const sp = chunk.indexOf(' ');
+    names.push(sp === -1 ? chunk : chunk.slice(0, sp));
+  }
+  return names;
+}
+
+export class MessageRouter {
+  constructor(private readonly ctx: RouterContext) {}
+
+  handle(conn: PeerConnection, env: Envelope, now: number): void {
+    switch (env.type) {
+      case MsgType.PUBMSG:
+        return this.pubmsg(conn, env.line, now);
+      case MsgType.PRIVMSG:
+        return this.privmsg(conn, env.line, now);
+      case MsgType.GETPEERLIST:
+        return this.getPeerlist(conn, now);
+      case MsgType.PING:
+        if (this.limit(conn, RateKind.Privmsg, now) !== 'ok') return;
+        this.ctx.stats.routed.pong++;
+        return this.ctx.send(conn, PONG);
+      case MsgType.PONG:
+        return; // liveness was recorded on receipt
+      default:
+        // Unknown or misplaced types are ignored (spec §1.5).
+        this.ctx.logger.debug({ conn: conn.id, type: env.type }, 'ignored message type');
+    }
+  }
+
+  /** Applies a bucket; on abuse disconnects. Returns the verdict. */
+  private limit(conn: PeerConnection, kind: RateKindCode, now: number): RateVerdict {
+    const v = this.ctx.limiter.take(conn, kind, now);
+    if (v === 'ok') return v;
+    const name = RATE_KIND_NAMES[kind];
+    if (v === 'abuse') {
+      this.ctx.stats.rateLimitDisconnects[name]++;
+      this.ctx.close(conn, `rate limit exceeded: ${name}`, 'rate-limit');
+    } else {
+      this.ctx.stats.rateLimitDrops[name]++;
+      this.ctx.logger.debug({ conn: conn.id, nick: conn.nick, kind: name }, 'rate limited, message dropped');
+    }
+    return v;
+  }
+
+  private drop(conn: PeerConnection, why: string, line: string): void {
+    this.ctx.stats.dropped++;
+    this.ctx.logger.debug({ conn: conn.id, nick: conn.nick, why, line: clip(line) }, 'message dropped');
+  }
+
+  /** Sender binding (§4.4): a from-nick other than the handshake nick is never accidental. */
+  private spoofed(conn: PeerConnection, from: string): boolean {
+    if (from === conn.nick) return false;
+    this.ctx.close(conn, `spoofed from-nick ${clip(from, 64)}`, 'spoofed-nick');
+    return true;
+  }
+
+  private pubmsg(conn: PeerConnection, line: string, now: number): void {
+    const r = splitRouted(line);
+    if (!r || r.to !== PUBLIC) return this.drop(conn, 'pubmsg is not from!PUBLIC!body', line);
+    if (this.spoofed(conn, r.from)) return;
+    const names = commandNames(r.body);
+    let verdict = this.limit(conn, RateKind.Pubmsg, now);
+    if (verdict === 'abuse') return;
+    if (names.includes('orderbook')) {
+      const v = this.limit(conn, RateKind.Orderbook, now);
+      if (v === 'abuse') return;
+      if (v === 'drop') verdict = v;
+    }
+    if (verdict !== 'ok') return;
+    if (!conn.announcedOffer && names.some((n) => OFFER_COMMANDS.has(n))) conn.announcedOffer = true;
+    this.ctx.stats.routed.pubmsg++;
+    const buf = encodeEnvelopeBuffer(MsgType.PUBMSG, line);
+    const peers = this.ctx.registry.peers;
+    for (let i = 0; i < peers.length; i++) {
+      const p = peers[i]!;
+      if (p !== conn) this.ctx.send(p, buf);
+    }
+  }
+
+  private privmsg(conn: PeerConnection, line: string, now: number): void {
+    const r = splitRouted(line);
+    if (!r) return this.drop(conn, 'privmsg is not from!to!body', line);
+    if (this.spoofed(conn, r.from)) return;
+    if (this.limit(conn, RateKind.Privmsg, now) !== 'ok') return;
+    if (r.to === this.ctx.nick()) return; // e.g. a maker answering our !orderbook probe
+    const target = this.ctx.registry.byNick(r.to);
+    if (!target) return this.drop(conn, 'privmsg target not connected', line);
+    this.ctx.stats.routed.privmsg++;
+    this.ctx.send(target, encodeEnvelopeBuffer(MsgType.PRIVMSG, line));
+    // Tell the recipient where the sender can be reached directly (reference order: DN first).
+    const withF = target.wantsPeerlistFeatures;
+    let pl = this.ctx.selfEntry(withF);
+    if (conn.serving) pl += ',' + encodePeerEntry({ nick: conn.nick, location: conn.location, features: conn.features }, withF);
+    this.ctx.stats.routed.peerlist++;
+    this.ctx.send(target, encodeEnvelopeBuffer(MsgType.PEERLIST, pl));
+  }
+
+  /** DN entry first, then serving peers and any peer that announced an offer (spec §3.4). */
+  private getPeerlist(conn: PeerConnection, now: number): void {
+    if (this.limit(conn, RateKind.Getpeerlist, now) !== 'ok') return;
+    const withF = conn.wantsPeerlistFeatures;
+    const entries = [this.ctx.selfEntry(withF)];
+    for (const p of this.ctx.registry.peers) {
+      if (p.serving || p.announcedOffer) entries.push(encodePeerEntry({ nick: p.nick, location: p.location, features: p.features }, withF));
+    }
+    const chunks = chunkPeerlist(entries, 20);
+    this.ctx.stats.routed.peerlist += chunks.length;
+    this.ctx.send(conn, Buffer.concat(chunks.map((c) => encodeEnvelopeBuffer(MsgType.PEERLIST, c))));
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Prometheus metrics on a registry of our own. Values are read from DirectoryStats and the
+ * registry at scrape time (collect callbacks), so the hot path only bumps plain integers.
+ */
+import { Counter, Gauge, Registry } from 'prom-client';
+import { HANDSHAKE_RESULTS, ROUTED_TYPES, type DirectoryStats } from './stats.js';
+import { RATE_KIND_NAMES } from './rate-limiter.js';
+
+export interface MetricsSource {
+  readonly stats: DirectoryStats;
+  readonly registry: { makers: number; takers: number };
+  readonly pendingCount: number;
+  readonly uptimeSeconds: number;
+}
+
+function counter(reg: Registry, name: string, help: string, read: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [reg],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
+function labelledCounter(reg: Registry, name: string, help: string, label: string, read: () => Iterable<[string, number]>): void {
+  new Counter({
+    name,
+    help,
+    labelNames: [label],
+    registers: [reg],
+    collect() {
+      this.reset();
+      for (const [k, v] of read()) this.inc({ [label]: k }, v);
+    },
+  });
+}
+
+export function createMetricsRegistry(src: MetricsSource): Registry {
+  const reg = new Registry();
+  const s = src.stats;
+  new Gauge({
+    name: 'jm_directory_peers',
+    help: 'Handshaked peers by role (maker = serves an onion/location, taker = not serving); pending = awaiting handshake',
+    labelNames: ['role'],
+    registers: [reg],
+    collect() {
+      this.set({ role: 'maker' }, src.registry.makers);
+      this.set({ role: 'taker' }, src.registry.takers);
+      this.set({ role: 'pending' }, src.pendingCount);
+    },
+  });
+  new Gauge({
+    name: 'jm_directory_uptime_seconds',
+    help: 'Seconds since the directory started',
+    registers: [reg],
+    collect() {
+      this.set(src.uptimeSeconds);
+    },
+  });
+  labelledCounter(reg, 'jm_directory_handshakes_total', 'Client handshakes by result', 'result', () =>
+    HANDSHAKE_RESULTS.map((r) => [r, s.handshakes[r]]),
+  );
+  labelledCounter(reg, 'jm_directory_messages_routed_total', 'Messages routed or sent by the directory, by type (once per message)', 'type', () =>
+    ROUTED_TYPES.map((t) => [t, s.routed[t]]),
+  );
+  labelledCounter(reg, 'jm_directory_rate_limit_disconnects_total', 'Peers disconnected for exceeding a rate limit', 'kind', () =>
+    RATE_KIND_NAMES.map((k) => [k, s.rateLimitDisconnects[k]]),
+  );
+  labelledCounter(reg, 'jm_directory_rate_limit_drops_total', 'Messages dropped by a rate limit', 'kind', () =>
+    RATE_KIND_NAMES.map((k) => [k, s.rateLimitDrops[k]]),
+  );
+  labelledCounter(reg, 'jm_directory_disconnects_total', 'Connections closed, by reason', 'reason', () => s.disconnects.entries());
+  counter(reg, 'jm_directory_deliveries_total', 'Lines queued to peers (a broadcast to N peers counts N)', () => s.deliveries);
+  counter(reg, 'jm_directory_bytes_in_total', 'Bytes received from peers', () => s.bytesIn);
+  counter(reg, 'jm_directory_bytes_out_total', 'Bytes written to peers', () => s.bytesOut);
+  counter(reg, 'jm_directory_connections_accepted_total', 'Inbound connections accepted', () => s.connectionsAccepted);
+  counter(reg, 'jm_directory_connections_refused_total', 'Inbound connections refused at accept (pending cap)', () => s.connectionsRefused);
+  counter(reg, 'jm_directory_evictions_total', 'Peers evicted by the heartbeat', () => s.evictions);
+  counter(reg, 'jm_directory_slow_reader_disconnects_total', 'Peers cut off for not reading their output', () => s.slowReaderDisconnects);
+  counter(reg, 'jm_directory_messages_dropped_total', 'Malformed or unroutable messages dropped', () => s.dropped);
+  return reg;
+}

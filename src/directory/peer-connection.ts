@@ -1,0 +1,62 @@
+/**
+ * Per-connection state. Kept to plain fields (no closures, no timers) so an idle peer costs
+ * little beyond its socket; the manager's shared handlers find it through a symbol on the socket.
+ */
+import { LineSplitter } from '../protocol/framing.js';
+import type { InboundSocket } from '../transport/types.js';
+
+export const ConnState = { Pending: 0, Ready: 1, Closing: 2, Closed: 3 } as const;
+export type ConnStateCode = (typeof ConnState)[keyof typeof ConnState];
+
+/** Shared empty list: most peers (reference clients) advertise no features. */
+const NO_FEATURES = Object.freeze([]) as unknown as string[];
+
+export class PeerConnection {
+  state: ConnStateCode = ConnState.Pending;
+  readonly splitter = new LineSplitter();
+  lastSeen: number;
+  /** When the close started (Closing state), for the grace-period destroy. */
+  closingSince = 0;
+  /** First reason given for closing; logged when the socket is gone. */
+  closeReason = '';
+
+  // Set at handshake.
+  nick = '';
+  location = '';
+  /** Key of the one-nick-per-location rule ('' for non-serving peers). */
+  locationKey = '';
+  serving = false;
+  /** Enabled features, sorted; never mutated in place. */
+  features: string[] = NO_FEATURES;
+  wantsPing = false;
+  wantsPeerlistFeatures = false;
+  /** Has published an offer: listed in GETPEERLIST replies even when not serving. */
+  announcedOffer = false;
+  /** When a liveness probe was sent and not yet answered (0 = none outstanding). */
+  probeSentAt = 0;
+  /** Index in the registry's dense peer array (-1 = not registered). */
+  registryIndex = -1;
+  /** Token buckets, [tokens, stampMs] per limited kind; allocated at handshake. */
+  buckets: number[] | null = null;
+
+  // Write batching: buffers queued this tick, flushed once per event-loop turn.
+  pending: Buffer[] | null = null;
+  pendingBytes = 0;
+  queued = false;
+
+  constructor(
+    readonly id: number,
+    readonly socket: InboundSocket,
+    readonly connectedAt: number,
+  ) {
+    this.lastSeen = connectedAt;
+  }
+
+  get remote(): string {
+    return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? 0}`;
+  }
+
+  get role(): 'maker' | 'taker' {
+    return this.serving ? 'maker' : 'taker';
+  }
+}

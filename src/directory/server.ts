@@ -1,0 +1,268 @@
+/**
+ * DirectoryServer: composes the admission stages (connection cap → handshake/network →
+ * nick rules → rate limits), the router, the heartbeat and coalesced departure notices.
+ */
+import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../util/clock.js';
+import { silentLogger } from '../util/logger.js';
+import { parseEnvelope, type Envelope } from '../protocol/framing.js';
+import { MsgType } from '../protocol/message-types.js';
+import { NOT_SERVING_ONION, formatLocation } from '../protocol/onion.js';
+import { nickFromPrivateKey } from '../protocol/nick.js';
+import { randomPrivateKey } from '../protocol/crypto.js';
+import type { Network } from '../protocol/handshake.js';
+import { TcpListener } from '../transport/tcp.js';
+import type { ListenAddress, Listener, LocationPublisher } from '../transport/types.js';
+import { admit } from './admission.js';
+import { ConnectionManager } from './connection-manager.js';
+import { DepartureNotifier } from './departures.js';
+import { DIRECTORY_FEATURES, HandshakeHandler } from './handshake-handler.js';
+import { Heartbeat } from './heartbeat.js';
+import { resolveLimits, type DirectoryLimits, type DirectoryLimitsInput } from './limits.js';
+import { clip } from './log-util.js';
+import { MessageRouter } from './message-router.js';
+import { ConnState, type PeerConnection } from './peer-connection.js';
+import { PeerRegistry, locationKey } from './peer-registry.js';
+import { RateLimiter } from './rate-limiter.js';
+import { DirectoryStats } from './stats.js';
+import { packageVersion } from './version.js';
+import type { HttpEndpoint } from './http.js';
+
+export interface DirectoryServerOptions {
+  network: Network;
+  /** 'loopback' accepts 127.0.0.1:port locations (reference testing mode); 'onion' does not. */
+  mode?: 'loopback' | 'onion';
+  /** A ready-made listener (tests, Tor); otherwise a TcpListener on `listen`. */
+  listener?: Listener;
+  listen?: { host: string; port: number };
+  motd?: string;
+  /** Shorthand for limits.maxPeers. */
+  maxPeers?: number;
+  limits?: DirectoryLimitsInput;
+  clock?: Clock;
+  logger?: Logger;
+  /** Our advertised location; default 127.0.0.1:<port> in loopback mode. */
+  publicLocation?: string;
+  /** Supplies the public location after listening (e.g. a Tor onion publisher). */
+  locationPublisher?: LocationPublisher;
+  /** Fixed nick (tests); default a fresh random J5 nick per run, as every DN does. */
+  nick?: string;
+  /** Serve /health and /metrics here. */
+  http?: { host: string; port: number };
+}
+
+export class DirectoryServer {
+  readonly nick: string;
+  readonly network: Network;
+  readonly mode: 'loopback' | 'onion';
+  readonly limits: DirectoryLimits;
+  readonly stats = new DirectoryStats();
+  readonly registry = new PeerRegistry();
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly manager: ConnectionManager;
+  private readonly handshake: HandshakeHandler;
+  private readonly router: MessageRouter;
+  private readonly heartbeat: Heartbeat;
+  private readonly departures: DepartureNotifier;
+  private readonly limiter: RateLimiter;
+  private location: string;
+  private selfPlain = '';
+  private selfWithF = '';
+  private startedAt = 0;
+  private bound: ListenAddress | null = null;
+  private httpEndpoint: HttpEndpoint | null = null;
+  private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+
+  constructor(private readonly opts: DirectoryServerOptions) {
+    this.network = opts.network;
+    this.mode = opts.mode ?? 'loopback';
+    this.limits = resolveLimits({ ...opts.limits, ...(opts.maxPeers !== undefined ? { maxPeers: opts.maxPeers } : {}) });
+    this.clock = opts.clock ?? systemClock;
+    this.logger = opts.logger ?? silentLogger();
+    this.nick = opts.nick ?? nickFromPrivateKey(randomPrivateKey());
+    this.limiter = new RateLimiter(this.limits);
+    const listener = opts.listener ?? new TcpListener({
+      host: opts.listen?.host ?? '127.0.0.1',
+      port: opts.listen?.port ?? 0,
+      onError: (err) => this.logger.error({ err: err.message }, 'listener error'),
+    });
+    this.manager = new ConnectionManager({
+      listener,
+      clock: this.clock,
+      logger: this.logger,
+      limits: this.limits,
+      stats: this.stats,
+      handler: { onLine: (c, t, now) => this.onLine(c, t, now), onRetire: (c) => this.onRetire(c) },
+    });
+    this.handshake = new HandshakeHandler({
+      network: this.network,
+      allowLoopback: this.mode === 'loopback',
+      nick: this.nick,
+      version: packageVersion(),
+      operatorMotd: opts.motd ?? '',
+    });
+    const send = (c: PeerConnection, b: Buffer): void => this.manager.send(c, b);
+    this.router = new MessageRouter({
+      registry: this.registry,
+      limiter: this.limiter,
+      stats: this.stats,
+      logger: this.logger,
+      send,
+      close: (c, reason, kind) => this.manager.close(c, reason, kind),
+      nick: () => this.nick,
+      selfEntry: (f) => (f ? this.selfWithF : this.selfPlain),
+    });
+    this.heartbeat = new Heartbeat({
+      registry: this.registry,
+      manager: this.manager,
+      limits: this.limits,
+      clock: this.clock,
+      stats: this.stats,
+      logger: this.logger,
+      nick: this.nick,
+    });
+    this.departures = new DepartureNotifier(
+      {
+        selfEntry: () => this.selfPlain,
+        isPresent: (nick) => this.registry.byNick(nick) !== undefined,
+        broadcast: (buf) => {
+          for (const p of this.registry.peers) send(p, buf);
+        },
+      },
+      this.clock,
+      this.limits.departureCoalesceMs,
+    );
+    this.location = opts.publicLocation ?? NOT_SERVING_ONION;
+    this.setPublicLocation(this.location);
+  }
+
+  /** Our advertised location (MOTD, peerlists). An onion publisher may set it after start. */
+  setPublicLocation(location: string): void {
+    this.location = location;
+    this.handshake.setLocation(location);
+    this.selfPlain = `${this.nick};${location}`;
+    this.selfWithF = `${this.selfPlain};F:${Object.keys(DIRECTORY_FEATURES).sort().join('+')}`;
+  }
+
+  get publicLocation(): string {
+    return this.location;
+  }
+
+  get address(): ListenAddress | null {
+    return this.bound;
+  }
+
+  get uptimeSeconds(): number {
+    return this.startedAt === 0 ? 0 : Math.floor((this.clock.now() - this.startedAt) / 1000);
+  }
+
+  get pendingCount(): number {
+    return this.manager.pending.size;
+  }
+
+  get connectionCount(): number {
+    return this.manager.all.size;
+  }
+
+  async start(): Promise<ListenAddress> {
+    if (this.state !== 'new') throw new Error('directory already started');
+    this.state = 'running';
+    this.startedAt = this.clock.now();
+    const addr = await this.manager.start();
+    this.bound = addr;
+    if (this.opts.publicLocation === undefined) {
+      if (this.opts.locationPublisher) this.setPublicLocation(await this.opts.locationPublisher.publish(addr));
+      else if (this.mode === 'loopback') this.setPublicLocation(formatLocation({ kind: 'loopback', host: '127.0.0.1', port: addr.port }));
+    }
+    this.heartbeat.start();
+    if (this.opts.http) {
+      const { startHttpEndpoint } = await import('./http.js');
+      this.httpEndpoint = await startHttpEndpoint(this.opts.http, this, this.logger);
+    }
+    return addr;
+  }
+
+  get httpAddress(): ListenAddress | null {
+    return this.httpEndpoint?.address ?? null;
+  }
+
+  /** Graceful shutdown: stop accepting, end every connection, wait for the sockets to close. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    this.state = 'stopping';
+    this.heartbeat.stop();
+    this.departures.stop();
+    await this.httpEndpoint?.close();
+    await this.manager.stop();
+    this.departures.stop();
+    await this.opts.locationPublisher?.close?.();
+    this.state = 'stopped';
+  }
+
+  /** Runs the heartbeat sweep now (tests drive it with a ManualClock instead). */
+  sweep(): void {
+    this.heartbeat.sweep();
+  }
+
+  private onLine(conn: PeerConnection, text: string, now: number): void {
+    const r = parseEnvelope(text);
+    if (!r.ok) {
+      this.logger.debug({ conn: conn.id, line: clip(text) }, 'malformed line');
+      if (conn.state === ConnState.Pending) this.stats.handshakes.invalid++;
+      return this.manager.close(conn, `malformed line: ${r.reason}`, 'malformed');
+    }
+    conn.lastSeen = now;
+    conn.probeSentAt = 0;
+    if (conn.state === ConnState.Pending) return this.onHandshake(conn, r.env, now);
+    this.router.handle(conn, r.env, now);
+  }
+
+  private onHandshake(conn: PeerConnection, env: Envelope, now: number): void {
+    if (env.type !== MsgType.HANDSHAKE) {
+      this.stats.handshakes.invalid++;
+      return this.manager.close(conn, `first message is type ${env.type}, not a handshake`, 'no-handshake');
+    }
+    const v = this.handshake.validate(env.line);
+    if (!v.ok) return this.reject(conn, v.reason);
+    const { hs, location, features } = v;
+    const key = locationKey(location);
+    const a = admit(this.registry, hs.nick, key, now, this.limits);
+    if (a.kind === 'reject') {
+      for (const holder of a.probe) this.heartbeat.probe(holder, now);
+      return this.reject(conn, a.reason, hs.nick);
+    }
+    for (const old of a.replace) this.manager.close(old, `replaced by a new connection for ${old.nick}`, 'replaced');
+    conn.nick = hs.nick;
+    conn.location = formatLocation(location);
+    conn.locationKey = key;
+    conn.serving = location.kind !== 'not-serving';
+    if (features.length > 0) conn.features = features;
+    conn.wantsPing = features.includes('ping');
+    conn.wantsPeerlistFeatures = features.includes('peerlist_features');
+    this.registry.add(conn);
+    this.manager.markReady(conn);
+    this.limiter.init(conn, now);
+    this.stats.handshakes.accepted++;
+    this.manager.send(conn, this.handshake.accepted());
+    this.logger.info({ conn: conn.id, nick: conn.nick, location: conn.location, role: conn.role, features }, 'handshake accepted');
+  }
+
+  private reject(conn: PeerConnection, reason: string, nick?: string): void {
+    this.stats.handshakes.rejected++;
+    this.logger.info({ conn: conn.id, remote: conn.remote, nick, reason }, 'handshake rejected');
+    this.manager.send(conn, this.handshake.rejected(reason));
+    this.manager.close(conn, `handshake rejected: ${reason}`, 'rejected', true);
+  }
+
+  private onRetire(conn: PeerConnection): void {
+    if (this.registry.remove(conn)) this.departures.add(conn.nick, conn.location);
+  }
+}
+
+/** Creates and starts a directory; resolves once it accepts peers. */
+export async function startDirectory(opts: DirectoryServerOptions): Promise<DirectoryServer> {
+  const s = new DirectoryServer(opts);
+  await s.start();
+  return s;
+}

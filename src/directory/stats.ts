@@ -1,0 +1,40 @@
+/**
+ * Hot-path counters as plain integers; /metrics reads them at scrape time, so routing never
+ * pays for label lookups.
+ */
+import { RATE_KIND_NAMES, type RateKindName } from './rate-limiter.js';
+
+export const HANDSHAKE_RESULTS = ['accepted', 'rejected', 'invalid'] as const;
+export type HandshakeResult = (typeof HANDSHAKE_RESULTS)[number];
+
+export const ROUTED_TYPES = ['pubmsg', 'privmsg', 'peerlist', 'ping', 'pong', 'probe'] as const;
+export type RoutedType = (typeof ROUTED_TYPES)[number];
+
+function zeroes<K extends string>(keys: readonly K[]): Record<K, number> {
+  const o = {} as Record<K, number>;
+  for (const k of keys) o[k] = 0;
+  return o;
+}
+
+export class DirectoryStats {
+  bytesIn = 0;
+  bytesOut = 0;
+  connectionsAccepted = 0;
+  connectionsRefused = 0;
+  handshakes = zeroes(HANDSHAKE_RESULTS);
+  /** Messages routed, counted once per message (not per recipient). */
+  routed = zeroes(ROUTED_TYPES);
+  /** Lines written to peers (a broadcast to N peers counts N). */
+  deliveries = 0;
+  rateLimitDrops = zeroes<RateKindName>(RATE_KIND_NAMES);
+  rateLimitDisconnects = zeroes<RateKindName>(RATE_KIND_NAMES);
+  dropped = 0;
+  evictions = 0;
+  slowReaderDisconnects = 0;
+  /** Disconnects by reason class (see ConnectionManager.close callers). */
+  readonly disconnects = new Map<string, number>();
+
+  countDisconnect(kind: string): void {
+    this.disconnects.set(kind, (this.disconnects.get(kind) ?? 0) + 1);
+  }
+}
