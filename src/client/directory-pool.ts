@@ -39,6 +39,8 @@ export interface DirectoryPoolEvents {
   pubmsg: PoolPubmsgEvent;
   privmsg: PoolPrivmsgEvent;
   peerlist: { dn: string; entries: PeerEntry[] };
+  /** A further copy of an already emitted message, delivered by another directory. */
+  copy: { dn: string; kind: 'pubmsg' | 'privmsg'; from: string; commands: PubmsgEvent['commands'] };
   forged: { dn: string; from: string; reason: string };
 }
 
@@ -244,10 +246,12 @@ export class DirectoryPool extends TypedEmitter<DirectoryPoolEvents> {
     c.on('pubmsg', (m) => {
       if (!m.fromDirectory) this.noteRoute(m.from, dn);
       if (this.dedup.accept(`687 ${m.line}`, dn, this.clock.now())) this.emit('pubmsg', { ...m, dn });
+      else this.emit('copy', { dn, kind: 'pubmsg', from: m.from, commands: m.commands });
     });
     c.on('privmsg', (m) => {
       this.noteRoute(m.from, dn);
       if (this.dedup.accept(`685 ${m.line}`, dn, this.clock.now())) this.emit('privmsg', { ...m, dn });
+      else this.emit('copy', { dn, kind: 'privmsg', from: m.from, commands: m.commands });
     });
   }
 }

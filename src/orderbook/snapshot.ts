@@ -1,0 +1,123 @@
+/** Builds the v1 API documents from the book, the bond checks and the pool status. */
+import type { DirectoryStatus } from '../client/directory-pool.js';
+import type { OrderBook } from './book.js';
+import type { BondEvaluation, BondVerifier } from './bonds.js';
+import {
+  API_VERSION, checkOwnOutput, DirectoriesSchema, HealthSchema, OrderbookSchema,
+  type ApiBond, type ApiDirectories, type ApiHealth, type ApiOffer, type ApiOrderbook,
+} from './schema.js';
+import { pickChances, sybilTable } from './selection.js';
+
+export interface OrderbookInput {
+  book: OrderBook;
+  bonds: BondVerifier;
+  network: string;
+  ourNick: string;
+  now: number;
+  interestRate: number;
+  exponent: number;
+  allowance: number;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export const SYBIL_TARGET = 0.95;
+
+/** One bond per outpoint (REF): the later certificate wins, then the later receipt. */
+function dedupBonds(evals: Array<{ e: BondEvaluation; receivedAt: number }>): Map<string, string> {
+  const winner = new Map<string, { nick: string; certExpiry: number; receivedAt: number }>();
+  for (const { e, receivedAt } of evals) {
+    if (e.status === 'invalid' || e.txid === null) continue;
+    const key = `${e.txid}:${e.vout}`;
+    const w = winner.get(key);
+    const cand = { nick: e.nick, certExpiry: e.certExpiry ?? 0, receivedAt };
+    if (!w || cand.certExpiry > w.certExpiry || (cand.certExpiry === w.certExpiry && cand.receivedAt > w.receivedAt)) winner.set(key, cand);
+  }
+  const loserToWinner = new Map<string, string>();
+  for (const { e } of evals) {
+    if (e.status === 'invalid' || e.txid === null) continue;
+    const w = winner.get(`${e.txid}:${e.vout}`)!;
+    if (w.nick !== e.nick) loserToWinner.set(e.nick, w.nick);
+  }
+  return loserToWinner;
+}
+
+export function buildOrderbook(i: OrderbookInput): ApiOrderbook {
+  const makers = i.book.list().sort((a, b) => a.nick.localeCompare(b.nick));
+  const evals = makers.filter((m) => m.bond).map((m) => ({ e: i.bonds.evaluation(m.nick, m.bond!.proofBase64), receivedAt: m.bond!.receivedAt }));
+  const dup = dedupBonds(evals);
+  const evalByNick = new Map(evals.map(({ e }) => [e.nick, e]));
+  const weights = new Map<string, number>();
+  for (const m of makers) {
+    if (m.offers.size === 0) continue;
+    const e = evalByNick.get(m.nick);
+    weights.set(m.nick, e && e.status === 'verified' && !dup.has(m.nick) && e.value !== null ? e.value : 0);
+  }
+  const chances = pickChances(weights, i.allowance);
+
+  const offers: ApiOffer[] = [];
+  for (const m of makers) {
+    const e = evalByNick.get(m.nick);
+    const bondStatus = !e ? 'none' : dup.has(m.nick) ? 'invalid' : e.status;
+    for (const row of [...m.offers.values()].sort((a, b) => a.offer.oid - b.offer.oid)) {
+      const o = row.offer;
+      offers.push({
+        nick: m.nick, oid: o.oid, type: o.type, kind: o.kind, minsize: o.minsize, maxsize: o.maxsize, txfee: o.txfee,
+        cjfee: String(o.cjfee), source: row.source, bondStatus,
+        bondValue: bondStatus === 'verified' ? (e?.value ?? null) : null,
+        pickChance: chances.get(m.nick) ?? 0, directories: [...row.dns].sort(),
+        firstSeen: iso(row.firstSeen), lastSeen: iso(row.lastSeen),
+      });
+    }
+  }
+
+  const bonds: ApiBond[] = evals.map(({ e, receivedAt }) => ({
+    nick: e.nick, status: e.status, reason: e.reason, txid: e.txid, vout: e.vout, locktime: e.locktime, certExpiry: e.certExpiry,
+    utxoPub: e.utxoPub, amountSat: e.amountSat, confirmTime: e.confirmTime, value: e.value, duplicateOf: dup.get(e.nick) ?? null,
+    receivedAt: iso(receivedAt),
+  }));
+  bonds.sort((a, b) => (b.value ?? -1) - (a.value ?? -1) || a.nick.localeCompare(b.nick));
+
+  let honest = 0;
+  let bonded = 0;
+  for (const w of weights.values()) if (w > 0) {
+    honest += w;
+    bonded++;
+  }
+  const tip = i.bonds.tip;
+  const sybil = honest > 0
+    ? { honestWeight: honest, bondedMakers: bonded, targetSuccess: SYBIL_TARGET, rows: sybilTable(honest, i.interestRate, i.exponent, SYBIL_TARGET),
+        note: 'Coins an attacker must lock (or burn) in total, split over N sybil makers, so that a taker choosing N makers among bonded ones picks only sybils with 95% probability. Ignores the bondless allowance.' }
+    : { honestWeight: null, bondedMakers: 0, targetSuccess: SYBIL_TARGET, rows: [],
+        note: i.bonds.hasChain ? 'No verified bonds yet.' : 'Bond values need Bitcoin Core RPC (--rpc-url); bonds are shown unverified.' };
+
+  return checkOwnOutput(OrderbookSchema, {
+    apiVersion: API_VERSION, generatedAt: iso(i.now), network: i.network, ourNick: i.ourNick,
+    chain: { rpc: i.bonds.hasChain, height: tip?.height ?? null, medianTime: tip?.medianTime ?? null, error: i.bonds.chainError },
+    makers: makers.filter((m) => m.offers.size > 0).length, offers, bonds, sybil,
+  }, '/api/v1/orderbook');
+}
+
+export function buildDirectories(status: DirectoryStatus[], book: OrderBook, now: number): ApiDirectories {
+  const makers = book.list();
+  return checkOwnOutput(DirectoriesSchema, {
+    apiVersion: API_VERSION,
+    generatedAt: iso(now),
+    directories: status.map((s) => ({
+      ...s,
+      connectedSince: s.connectedSince === null ? null : iso(s.connectedSince),
+      makersSeen: makers.filter((m) => m.everSeen.has(s.id)).length,
+    })),
+  }, '/api/v1/directories');
+}
+
+export function buildHealth(status: DirectoryStatus[], book: OrderBook): ApiHealth {
+  const connected = status.filter((s) => s.connected).length;
+  return checkOwnOutput(HealthSchema, {
+    status: connected === 0 ? 'down' : connected < status.length ? 'degraded' : 'ok',
+    connectedDirectories: connected,
+    totalDirectories: status.length,
+    makers: book.list().filter((m) => m.offers.size > 0).length,
+    offers: book.offerCount(),
+  }, '/health');
+}

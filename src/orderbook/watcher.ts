@@ -1,0 +1,196 @@
+/**
+ * The orderbook watcher: asks every directory for the book on connect and periodically
+ * (within the rs limit of 3 `!orderbook` per minute per DN), feeds offers, cancels, bonds
+ * and departures into the OrderBook, checks bonds, and renders API snapshots.
+ */
+import type { DirectoryPool, PoolPrivmsgEvent, PoolPubmsgEvent } from '../client/directory-pool.js';
+import { isOfferType } from '../protocol/offers.js';
+import { systemClock, type Clock, type Timer } from '../util/clock.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import { DEFAULT_BOND_VALUE_EXPONENT, DEFAULT_INTEREST_RATE } from '../wallet/bond-value.js';
+import { OrderBook } from './book.js';
+import { BondVerifier, type BondChain } from './bonds.js';
+import { DEFAULT_BONDLESS_ALLOWANCE } from './selection.js';
+import { buildDirectories, buildHealth, buildOrderbook } from './snapshot.js';
+import type { ApiDirectories, ApiHealth, ApiOrderbook } from './schema.js';
+import { TypedEmitter } from '../client/typed-emitter.js';
+
+export interface WatcherOptions {
+  pool: DirectoryPool;
+  network: string;
+  chain?: BondChain | null;
+  clock?: Clock;
+  logger?: Logger;
+  /** Re-send `!orderbook` on every DN this often. Default 15 min. */
+  refreshIntervalMs?: number;
+  /** Drop makers silent for this long. Default 3 × refresh. */
+  staleAfterMs?: number;
+  interestRate?: number;
+  exponent?: number;
+  bondlessAllowance?: number;
+}
+
+export interface WatcherEvents {
+  /** Something in the book changed (offer, cancel, bond, departure). */
+  changed: { reason: string; nick: string };
+  orderbookRequested: { dn: string };
+}
+
+export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
+  readonly book: OrderBook;
+  readonly bonds: BondVerifier;
+  private readonly pool: DirectoryPool;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly refreshMs: number;
+  private readonly offs: Array<() => void> = [];
+  private readonly timers = new Set<Timer>();
+  private readonly deferred = new Map<string, Timer>();
+  private refreshTimer: Timer | null = null;
+  private pruneTimer: Timer | null = null;
+  private running = false;
+
+  constructor(private readonly o: WatcherOptions) {
+    const log = o.logger ?? silentLogger();
+    super((err, ev) => log.error({ err, event: ev }, 'watcher listener threw'));
+    this.pool = o.pool;
+    this.clock = o.clock ?? systemClock;
+    this.log = log;
+    this.refreshMs = o.refreshIntervalMs ?? 15 * 60_000;
+    this.book = new OrderBook(o.staleAfterMs ?? 3 * this.refreshMs);
+    this.bonds = new BondVerifier({
+      takerNick: o.pool.nick, chain: o.chain ?? null, clock: this.clock, logger: log,
+      interestRate: o.interestRate ?? DEFAULT_INTEREST_RATE, exponent: o.exponent ?? DEFAULT_BOND_VALUE_EXPONENT,
+    });
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    const p = this.pool;
+    this.offs.push(
+      p.on('connected', ({ dn }) => this.requestOrderbook(dn)),
+      p.on('disconnected', ({ dn }) => this.book.directoryLost(dn)),
+      p.on('sighting', ({ dn, nick }) => this.book.sighting(nick, dn, this.clock.now())),
+      p.on('pubmsg', (m) => this.onPubmsg(m)),
+      p.on('privmsg', (m) => this.onPrivmsg(m)),
+      p.on('copy', (m) => {
+        let any = false;
+        for (const c of m.commands) if (isOfferType(c.name)) {
+          this.book.copy(m.from, m.dn, c.args[0], this.clock.now());
+          any = true;
+        }
+        if (any) this.changed('provenance', m.from);
+      }),
+      p.on('peerlist', ({ dn, entries }) => {
+        for (const e of entries) {
+          if (!e.disconnected || !this.book.get(e.nick)) continue;
+          if (this.book.leave(e.nick, dn)) {
+            this.bonds.forget(e.nick);
+            this.changed('left', e.nick);
+          }
+        }
+      }),
+    );
+    this.refreshTimer = this.clock.setInterval(() => this.refresh(), this.refreshMs);
+    this.pruneTimer = this.clock.setInterval(() => this.prune(), Math.min(60_000, this.refreshMs));
+    for (const dn of p.connectedIds()) this.requestOrderbook(dn);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const off of this.offs.splice(0)) off();
+    if (this.refreshTimer !== null) this.clock.clearInterval(this.refreshTimer);
+    if (this.pruneTimer !== null) this.clock.clearInterval(this.pruneTimer);
+    for (const t of this.deferred.values()) this.clock.clearTimeout(t);
+    this.deferred.clear();
+  }
+
+  /** `!orderbook` on one DN now, or as soon as its rate limit allows. */
+  requestOrderbook(dn: string): void {
+    const c = this.pool.client(dn);
+    if (!c || !c.connected || this.deferred.has(dn)) return;
+    const wait = c.orderbookWaitMs();
+    if (wait > 0) {
+      const t = this.clock.setTimeout(() => {
+        this.deferred.delete(dn);
+        if (this.running) this.requestOrderbook(dn);
+      }, wait + 50);
+      this.deferred.set(dn, t);
+      return;
+    }
+    const r = c.sendPubmsg('!orderbook');
+    if (r.ok) this.emit('orderbookRequested', { dn });
+    else this.log.warn({ dn, reason: r.reason }, 'could not request the orderbook');
+  }
+
+  /** Re-requests on every DN and re-checks every bond against the chain. */
+  refresh(): void {
+    for (const dn of this.pool.connectedIds()) this.requestOrderbook(dn);
+    for (const m of this.book.list()) if (m.bond) void this.checkBond(m.nick, m.bond.proofBase64);
+  }
+
+  prune(): void {
+    for (const nick of this.book.prune(this.clock.now())) {
+      this.bonds.forget(nick);
+      this.changed('stale', nick);
+    }
+  }
+
+  orderbook(): ApiOrderbook {
+    return buildOrderbook({
+      book: this.book, bonds: this.bonds, network: this.o.network, ourNick: this.pool.nick, now: this.clock.now(),
+      interestRate: this.o.interestRate ?? DEFAULT_INTEREST_RATE, exponent: this.o.exponent ?? DEFAULT_BOND_VALUE_EXPONENT,
+      allowance: this.o.bondlessAllowance ?? DEFAULT_BONDLESS_ALLOWANCE,
+    });
+  }
+
+  directories(): ApiDirectories {
+    return buildDirectories(this.pool.status(), this.book, this.clock.now());
+  }
+
+  health(): ApiHealth {
+    return buildHealth(this.pool.status(), this.book);
+  }
+
+  private changed(reason: string, nick: string): void {
+    this.emit('changed', { reason, nick });
+  }
+
+  private onPubmsg(m: PoolPubmsgEvent): void {
+    if (m.fromDirectory) return;
+    const now = this.clock.now();
+    for (const c of m.commands) {
+      if (isOfferType(c.name)) {
+        const r = this.book.offer(m.from, m.dn, c.name, c.args, 'public', now);
+        if (r.ok) this.changed('offer', m.from);
+        else this.log.debug({ nick: m.from, reason: r.reason }, 'ignoring invalid public offer');
+      } else if (c.name === 'cancel') {
+        const oid = c.args[0];
+        if (oid !== undefined && /^[0-9]{1,15}$/.test(oid) && this.book.cancel(m.from, Number(oid))) this.changed('cancel', m.from);
+      }
+    }
+  }
+
+  private onPrivmsg(m: PoolPrivmsgEvent): void {
+    const now = this.clock.now();
+    for (const c of m.commands) {
+      if (isOfferType(c.name)) {
+        const r = this.book.offer(m.from, m.dn, c.name, c.args, 'private', now);
+        if (r.ok) this.changed('offer', m.from);
+        else this.log.info({ nick: m.from, reason: r.reason }, 'ignoring invalid offer');
+      } else if (c.name === 'tbond' && c.args[0]) {
+        this.book.bond(m.from, m.dn, c.args[0], now);
+        this.bonds.evaluation(m.from, c.args[0]);
+        this.changed('bond', m.from);
+        void this.checkBond(m.from, c.args[0]);
+      }
+    }
+  }
+
+  private async checkBond(nick: string, proof: string): Promise<void> {
+    if (!this.bonds.hasChain) return;
+    const e = await this.bonds.verify(nick, proof);
+    if (this.running) this.changed(`bond-${e.status}`, nick);
+  }
+}
