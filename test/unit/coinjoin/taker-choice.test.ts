@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import {
+  cheapestPerMaker,
+  chooseMakers,
+  fidelityBondWeightedChoose,
+  filterOffers,
+  keepsTakerChange,
+  netFee,
+  sweepAmount,
+  takerChange,
+  totalCjFee,
+  type OrderbookEntry,
+} from '../../../src/protocol/coinjoin/taker-choice.js';
+import { parseOffer, type Offer } from '../../../src/protocol/offers.js';
+import type { Rng } from '../../../src/protocol/coinjoin/yield.js';
+
+const offer = (type: string, fields: string): Offer => {
+  const r = parseOffer(type, fields.split(' '));
+  if (!r.ok) throw new Error(r.reason);
+  return r.value;
+};
+const entry = (counterparty: string, o: Offer, bondValue = 0): OrderbookEntry => ({ counterparty, offer: o, bondValue });
+const seq = (...xs: number[]): Rng => {
+  let i = 0;
+  return () => {
+    const x = xs[i++];
+    if (x === undefined) throw new Error('rng exhausted');
+    return x;
+  };
+};
+
+describe('filterOffers (coinjoin §9)', () => {
+  const book = [
+    entry('A', offer('sw0reloffer', '0 100000 2000000 0 0.00002')),
+    entry('B', offer('sw0absoffer', '0 100000 1000000 0 300')),
+    entry('C', offer('swreloffer', '0 100000 2000000 0 0.00002')),
+    entry('D', offer('sw0absoffer', '0 100000 2000000 0 50000')),
+  ];
+  it('REF range is strict; NG inclusive; legacy types excluded', () => {
+    expect(filterOffers(book, { amount: 1_000_000 }).map((e) => e.counterparty)).toEqual(['A', 'D']);
+    expect(filterOffers(book, { amount: 1_000_000, range: 'inclusive' }).map((e) => e.counterparty)).toEqual(['A', 'B', 'D']);
+    expect(filterOffers(book, { amount: 100_000 }).map((e) => e.counterparty)).toEqual([]);
+  });
+  it('ignored makers are dropped', () => {
+    expect(filterOffers(book, { amount: 1_000_000, ignored: new Set(['A']) }).map((e) => e.counterparty)).toEqual(['D']);
+  });
+  it('fee limit drops only offers above BOTH limits', () => {
+    const limits = { maxCjFeeAbs: 30_000, maxCjFeeRel: { num: 4n, den: 1000n } }; // rel 0.004 × 1e6 = 4000
+    expect(filterOffers(book, { amount: 1_000_000, ...limits }).map((e) => e.counterparty)).toEqual(['A']);
+    const lenientAbs = { maxCjFeeAbs: 50_000, maxCjFeeRel: { num: 4n, den: 1000n } };
+    expect(filterOffers(book, { amount: 1_000_000, ...lenientAbs }).map((e) => e.counterparty)).toEqual(['A', 'D']);
+  });
+});
+
+describe('cheapestPerMaker', () => {
+  it('keeps the lowest net fee per counterparty', () => {
+    const a0 = entry('A', offer('sw0reloffer', '0 27300 9000000 0 0.0001'));
+    const a1 = entry('A', offer('sw0absoffer', '1 27300 9000000 0 50'));
+    const b0 = entry('B', offer('sw0absoffer', '0 27300 9000000 10 60'));
+    expect(cheapestPerMaker([a0, a1, b0], 1_000_000)).toEqual([a1, b0]);
+    expect(cheapestPerMaker([a0, a1, b0], 100_000)).toEqual([a0, b0]); // 0.0001 × 1e5 = 10 < 50
+    expect(netFee(b0.offer, 1)).toBe(50n);
+  });
+});
+
+describe('fidelity-bond weighted choice', () => {
+  const o = offer('sw0absoffer', '0 27300 9000000 0 100');
+  const pool = [entry('A', o, 0), entry('B', o, 1), entry('C', o, 3)];
+  it('below the allowance: uniform over all offers, bondless included', () => {
+    expect(fidelityBondWeightedChoose(pool, seq(0.1, 0.0), 0.125).counterparty).toBe('A');
+  });
+  it('otherwise ∝ bond value among bonded offers', () => {
+    expect(fidelityBondWeightedChoose(pool, seq(0.5, 0.24), 0.125).counterparty).toBe('B'); // 0.96 < 1
+    expect(fidelityBondWeightedChoose(pool, seq(0.5, 0.26), 0.125).counterparty).toBe('C'); // 1.04 ≥ 1
+  });
+  it('falls back to uniform when nobody has a bond', () => {
+    const bondless = [entry('A', o), entry('B', o)];
+    expect(fidelityBondWeightedChoose(bondless, seq(0.9, 0.99), 0.125).counterparty).toBe('B');
+  });
+  it('chooseMakers picks distinct makers and fails when too few', () => {
+    const r = chooseMakers([...pool, entry('C', offer('sw0absoffer', '1 27300 9000000 0 5'), 3)], 3, seq(0.9, 0.9, 0.9, 0.9, 0.9, 0.5));
+    expect(r.ok && r.value.map((e) => e.counterparty)).toEqual(['C', 'B', 'A']);
+    expect(chooseMakers(pool, 4, seq()).ok).toBe(false);
+  });
+});
+
+describe('taker fee arithmetic', () => {
+  const rel = offer('sw0reloffer', '0 27300 9000000 500 0.00002');
+  const abs = offer('sw0absoffer', '0 27300 9000000 300 250');
+  it('Σ real_cjfee and taker change', () => {
+    expect(totalCjFee([rel, abs], 5_000_000)).toBe(350n);
+    // 6,000,000 − 5,000,000 − 350 − max(0, 3000 − 800)
+    expect(takerChange(6_000_000, 5_000_000, [rel, abs], 3000)).toBe(997_450n);
+    // maker contributions exceed the total fee → taker pays no miner fee
+    expect(takerChange(6_000_000, 5_000_000, [rel, abs], 500)).toBe(999_650n);
+  });
+  it('keeps change only above 2730 sat', () => {
+    expect(keepsTakerChange(2730n)).toBe(false);
+    expect(keepsTakerChange(2731n)).toBe(true);
+  });
+  it('sweep amount leaves zero change (exact rationals, half-even)', () => {
+    const amount = sweepAmount(10_000_000, 2_000, [rel, abs]);
+    // (10,000,000 − 2,000 − 250) / 1.00002 = 9,997,550.049
+    expect(amount).toBe(9_997_550n);
+    const change = 10_000_000n - amount - totalCjFee([rel, abs], Number(amount)) - 2_000n;
+    expect(change).toBe(0n);
+  });
+});
