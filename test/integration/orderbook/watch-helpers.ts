@@ -61,3 +61,11 @@ export const KEYS = {
   forger: hexToBytes('33'.repeat(32)),
   victim: hexToBytes('44'.repeat(32)),
 };
+
+/** Test stand-in for Bitcoin Core: every bond UTXO exists with `amountSat`, confirmed a year before its locktime. */
+export function stubChain(amountSat: number, tip = { height: 1000, medianTime: 1_760_000_000 }): BondChain {
+  return {
+    tip: async () => tip,
+    bondUtxo: async (q) => ({ ok: true, amountSat, confirmTime: q.locktime - 31_556_952, confirmations: 10 }),
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * The watcher's HTTP layer on node:http (see docs/decisions.md, "Watcher HTTP layer"):
+ * GET /, /api/v1/orderbook, /api/v1/directories, /health and two static assets. Loopback by
+ * default; strict headers (CSP without inline script); anything else is 404/405.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { silentLogger, type Logger } from '../util/logger.js';
+import { APP_JS } from './app-script.js';
+import { renderPage, STYLE_CSS } from './page.js';
+import type { ApiDirectories, ApiHealth, ApiOrderbook } from './schema.js';
+
+export interface OrderbookSource {
+  orderbook(): ApiOrderbook;
+  directories(): ApiDirectories;
+  health(): ApiHealth;
+}
+
+export interface HttpServerOptions {
+  host?: string;
+  port: number;
+  source: OrderbookSource;
+  logger?: Logger;
+  /** Browser poll interval, seconds. */
+  refreshSeconds?: number;
+}
+
+export interface RunningHttpServer {
+  address: { host: string; port: number };
+  url: string;
+  close(): Promise<void>;
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+};
+
+export async function startHttpServer(o: HttpServerOptions): Promise<RunningHttpServer> {
+  const log = o.logger ?? silentLogger();
+  const refresh = o.refreshSeconds ?? 10;
+  const server = http.createServer((req, res) => {
+    try {
+      route(req, res);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      log.error({ err: message, url: req.url }, 'HTTP handler failed');
+      if (!res.headersSent) send(res, 500, 'application/json', JSON.stringify({ error: message }));
+      else res.destroy();
+    }
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 15_000;
+
+  function send(res: http.ServerResponse, status: number, type: string, body: string, extra: Record<string, string> = {}): void {
+    res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': `${type}; charset=utf-8`, 'Content-Length': Buffer.byteLength(body), ...extra });
+    res.end(res.req.method === 'HEAD' ? undefined : body);
+  }
+  const json = (res: http.ServerResponse, status: number, v: unknown): void => send(res, status, 'application/json', JSON.stringify(v), { 'Cache-Control': 'no-store' });
+
+  function route(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      send(res, 405, 'application/json', JSON.stringify({ error: 'method not allowed' }), { Allow: 'GET, HEAD' });
+      return;
+    }
+    const path = (req.url ?? '/').split('?')[0];
+    switch (path) {
+      case '/':
+        send(res, 200, 'text/html', renderPage(o.source.orderbook(), o.source.directories(), refresh), { 'Cache-Control': 'no-store' });
+        return;
+      case '/api/v1/orderbook':
+        return json(res, 200, o.source.orderbook());
+      case '/api/v1/directories':
+        return json(res, 200, o.source.directories());
+      case '/health': {
+        const h = o.source.health();
+        return json(res, h.status === 'down' ? 503 : 200, h);
+      }
+      case '/assets/app.js':
+        send(res, 200, 'text/javascript', APP_JS, { 'Cache-Control': 'max-age=300' });
+        return;
+      case '/assets/style.css':
+        send(res, 200, 'text/css', STYLE_CSS, { 'Cache-Control': 'max-age=300' });
+        return;
+      default:
+        json(res, 404, { error: 'not found' });
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const a = server.address() as AddressInfo;
+  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  log.info({ url: `http://${host}:${a.port}/` }, 'orderbook page listening');
+  return {
+    address: { host: a.address, port: a.port },
+    url: `http://${host}:${a.port}/`,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
