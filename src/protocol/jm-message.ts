@@ -72,8 +72,3 @@ export function verifyPrivmsg(m: SignedPrivmsg): { ok: true } | { ok: false; rea
   if (!nickMatchesPubkey(m.from, m.pubkeyHex)) return { ok: false, reason: 'nick does not match pubkey' };
   return { ok: true };
 }
-
-/** Splits a body into its "!"-separated commands ("a x!b y" or "!a x!b y" → ["a x", "b y"]). */
-export function splitCommands(body: string): string[] {
-  return (body.startsWith('!') ? body.slice(1) : body).split('!').filter((c) => c.length > 0);
-}

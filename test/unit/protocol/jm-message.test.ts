@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hexToBytes } from '../../../src/protocol/crypto.js';
-import { buildPubmsg, buildSignedPrivmsg, parsePrivmsgBody, splitCommands, splitRouted, verifyPrivmsg } from '../../../src/protocol/jm-message.js';
+import { buildPubmsg, buildSignedPrivmsg, parsePrivmsgBody, splitRouted, verifyPrivmsg } from '../../../src/protocol/jm-message.js';
 import { parseEnvelope, LineSplitter } from '../../../src/protocol/framing.js';
 import { fixturesAvailable, readCapture } from '../../helpers/wire-fixtures.js';
 
@@ -26,10 +26,6 @@ describe('routed lines', () => {
     expect(buildPubmsg('J5a', 'cancel 0!cancel 1')).toBe('J5a!PUBLIC!cancel 0!cancel 1');
   });
 
-  it('splits multi-command bodies', () => {
-    expect(splitCommands('!cancel 0!cancel 1')).toEqual(['cancel 0', 'cancel 1']);
-    expect(splitCommands('sw0reloffer 0 1 2 0 0.1!tbond abc')).toEqual(['sw0reloffer 0 1 2 0 0.1', 'tbond abc']);
-  });
 });
 
 describe('privmsg signatures', () => {
