@@ -1,0 +1,162 @@
+/** Every limit hit once over real sockets; after each, the DN keeps serving the other peers. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { DnPeer, closesWithin, startTestDirectory, testNick } from '../../helpers/dn-peer.js';
+import { encodeEnvelope, MAX_LINE_BYTES } from '../../../src/protocol/framing.js';
+import { ManualClock } from '../../../src/util/clock.js';
+import type { DirectoryServer, DirectoryServerOptions } from '../../../src/directory/index.js';
+
+let dn: DirectoryServer;
+let port: number;
+const open: DnPeer[] = [];
+
+async function setup(opts: Partial<DirectoryServerOptions> = {}): Promise<void> {
+  ({ dn, port } = await startTestDirectory({ ...opts, limits: { departureCoalesceMs: 0, ...opts.limits } }));
+}
+
+async function join(label: string, location?: string): Promise<{ p: DnPeer; nick: string }> {
+  const nick = testNick(label);
+  const p = await DnPeer.joined(port, { nick, ...(location ? { location } : {}) });
+  open.push(p);
+  return { p, nick };
+}
+
+/** Two bystanders exchange a pubmsg: proves the DN still routes for everyone else. */
+async function stillServing(): Promise<void> {
+  const x = await join(`bystander-x-${open.length}`);
+  const y = await join(`bystander-y-${open.length}`);
+  const line = `${x.nick}!PUBLIC!hello`;
+  x.p.send(687, line);
+  expect(await y.p.waitFor((l) => l === encodeEnvelope(687, line))).toBeTruthy();
+}
+
+afterEach(async () => {
+  for (const p of open.splice(0)) p.destroy();
+  await dn.stop();
+});
+
+describe('limits', () => {
+  it('oversize line: 40,000 payload bytes pass, 40,001 close the connection', async () => {
+    await setup();
+    const a = await join('a');
+    const b = await join('b');
+    const prefix = `{"type": 687, "line": "${a.nick}!PUBLIC!`;
+    const fill = (n: number): string => prefix + 'x'.repeat(n - prefix.length - 2) + '"}';
+    const exact = fill(MAX_LINE_BYTES);
+    expect(Buffer.byteLength(exact)).toBe(MAX_LINE_BYTES);
+    a.p.sendRaw(exact + '\r\n');
+    expect(await b.p.nextLine()).toBe(exact + '\r\n');
+    a.p.sendRaw(fill(MAX_LINE_BYTES + 1) + '\r\n');
+    expect(await closesWithin(a.p)).toBe(true);
+    expect(dn.stats.disconnects.get('oversize')).toBe(1);
+    await stillServing();
+  });
+
+  it('rate limit: excess !orderbook is dropped, then abuse disconnects', async () => {
+    await setup({ clock: new ManualClock(), limits: { rateOrderbookPerMin: 3 } });
+    const a = await join('a');
+    const b = await join('b');
+    const ob = `${a.nick}!PUBLIC!orderbook`;
+    for (let i = 0; i < 6; i++) a.p.send(687, ob);
+    expect(await closesWithin(a.p)).toBe(true);
+    await b.p.barrier();
+    expect(b.p.unread.filter((l) => l === encodeEnvelope(687, ob))).toHaveLength(3);
+    expect(dn.stats.rateLimitDrops.orderbook).toBe(2);
+    expect(dn.stats.rateLimitDisconnects.orderbook).toBe(1);
+    await stillServing();
+  });
+
+  it('max peers: the next handshake gets accepted:false and is closed', async () => {
+    await setup({ maxPeers: 3 });
+    const a = await join('a');
+    const b = await join('b');
+    const c = await join('c');
+    const d = await DnPeer.connect(port);
+    open.push(d);
+    const reply = await d.handshake({ nick: testNick('d') });
+    expect(reply).toMatchObject({ accepted: false, motd: 'Rejected: Maximum peers reached' });
+    expect(await closesWithin(d)).toBe(true);
+    // Two peers leave (c sees their `;D`): there is room again for two bystanders.
+    a.p.destroy();
+    b.p.destroy();
+    const first = await c.p.waitFor((l) => l.includes(';D'));
+    for (const gone of [a.nick, b.nick]) {
+      if (!first.includes(`${gone};NOT-SERVING-ONION;D`)) await c.p.waitFor((l) => l.includes(`${gone};NOT-SERVING-ONION;D`));
+    }
+    await stillServing();
+  });
+
+  it('max pending: connections beyond the cap are closed at accept', async () => {
+    await setup({ limits: { maxPending: 1 } });
+    const first = await DnPeer.connect(port);
+    open.push(first);
+    const second = await DnPeer.connect(port);
+    open.push(second);
+    expect(await closesWithin(second)).toBe(true);
+    expect(second.received.length).toBe(0);
+    expect((await first.handshake({ nick: testNick('first') })).accepted).toBe(true);
+    expect(dn.stats.connectionsRefused).toBe(1);
+  });
+
+  it('handshake timeout: a silent connection is closed by the sweep', async () => {
+    const clock = new ManualClock();
+    await setup({ clock, limits: { handshakeTimeoutMs: 10_000, sweepIntervalMs: 1_000 } });
+    const silent = await DnPeer.connect(port);
+    open.push(silent);
+    const a = await join('a'); // accepted after `silent` (one accept queue), so silent is registered
+    clock.advance(9_000);
+    await a.p.barrier();
+    expect(silent.isClosed).toBe(false);
+    clock.advance(1_000);
+    expect(await closesWithin(silent)).toBe(true);
+    expect(dn.stats.disconnects.get('handshake-timeout')).toBe(1);
+    expect(a.p.isClosed).toBe(false);
+    await stillServing();
+  });
+
+  it('malformed JSON after the handshake closes that connection only', async () => {
+    await setup();
+    const a = await join('a');
+    a.p.sendRaw('this is not json\r\n');
+    expect(await closesWithin(a.p)).toBe(true);
+    const b = await DnPeer.connect(port);
+    open.push(b);
+    b.sendRaw('{"type": "793", "line": "{}"}\r\n'); // type must be an integer
+    expect(await closesWithin(b)).toBe(true);
+    expect(dn.stats.disconnects.get('malformed')).toBe(2);
+    await stillServing();
+  });
+
+  it('a spoofed from-nick disconnects the sender and is not relayed', async () => {
+    await setup();
+    const a = await join('a');
+    const b = await join('b');
+    a.p.send(687, `${b.nick}!PUBLIC!cancel 0`);
+    expect(await closesWithin(a.p)).toBe(true);
+    await b.p.barrier();
+    expect(b.p.unread.filter((l) => l.includes('cancel'))).toEqual([]);
+    expect(dn.stats.disconnects.get('spoofed-nick')).toBe(1);
+    await stillServing();
+  });
+
+  it('slow reader: a peer that does not read is cut off at the high-water mark', async () => {
+    await setup({ limits: { writeHighWaterBytes: 256 * 1024, ratePubmsgPerMin: 0 } });
+    const watcher = await join('watcher');
+    const slow = await join('slow');
+    slow.p.socket.pause();
+    const sender = await join('sender');
+    const line = `${sender.nick}!PUBLIC!` + 'y'.repeat(39_000);
+    let sent = 0;
+    // Each batch is drained by the watcher; the paused peer's kernel buffers fill up meanwhile.
+    while (dn.stats.slowReaderDisconnects === 0 && sent < 4_000) {
+      for (let i = 0; i < 50; i++) sender.p.send(687, line);
+      sent += 50;
+      await sender.p.barrier();
+      for (let i = 0; i < 50; i++) await watcher.p.nextLine();
+    }
+    expect(dn.stats.slowReaderDisconnects).toBe(1);
+    const notice = await watcher.p.waitFor((l) => l.includes(`${slow.nick};NOT-SERVING-ONION;D`));
+    expect(notice.startsWith('{"type": 789')).toBe(true);
+    expect(dn.registry.byNick(slow.nick)).toBeUndefined();
+    await stillServing();
+  });
+});
