@@ -19,6 +19,8 @@ export interface ControlAuth {
   password?: string;
   /** Overrides the COOKIEFILE that tor reports (e.g. a path mapped into a container). */
   cookieFile?: string;
+  /** Force one method (tests, or an operator who wants to be explicit); it must be offered. */
+  method?: AuthMethod;
 }
 
 const SERVER_KEY = 'Tor safe cookie authentication server-to-controller hash';
@@ -87,6 +89,10 @@ export function safeCookieResponse(cookie: Buffer, clientNonce: Buffer, serverNo
 function chooseMethod(info: ProtocolInfo, auth: ControlAuth): AuthMethod {
   const offered = new Set(info.methods);
   const cookiePath = auth.cookieFile ?? info.cookieFile;
+  if (auth.method) {
+    if (!offered.has(auth.method)) throw new TorAuthError(`tor does not offer ${auth.method} authentication (offers ${info.methods.join(',')})`);
+    return auth.method;
+  }
   if (auth.password !== undefined && offered.has('HASHEDPASSWORD')) return 'HASHEDPASSWORD';
   if (offered.has('NULL')) return 'NULL';
   if (cookiePath && offered.has('SAFECOOKIE')) return 'SAFECOOKIE';
@@ -105,7 +111,9 @@ export async function authenticate(client: TorControlClient, auth: ControlAuth =
     } else if (method === 'HASHEDPASSWORD') {
       await client.command(`AUTHENTICATE ${quoteString(auth.password ?? '')}`);
     } else {
-      const cookie = await readCookie((auth.cookieFile ?? pi.cookieFile) as string);
+      const cookiePath = auth.cookieFile ?? pi.cookieFile;
+      if (!cookiePath) throw new TorAuthError(`${method} authentication needs a cookie file (tor reported none; pass --tor-cookie-file)`);
+      const cookie = await readCookie(cookiePath);
       if (method === 'COOKIE') {
         await client.command(`AUTHENTICATE ${cookie.toString('hex')}`);
       } else {
