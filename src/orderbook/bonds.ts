@@ -5,8 +5,8 @@
  * never dropped; an RPC failure also yields "unverified", never "invalid".
  */
 import { bytesToHex } from '../protocol/crypto.js';
-import { isCertExpired, parseBondProof, verifyBondProofSignatures, type BondProof } from '../protocol/bond-proof.js';
-import { bondValue } from '../wallet/bond-value.js';
+import { parseBondProof, verifyBondProofSignatures, type BondProof } from '../protocol/bond-proof.js';
+import { BondVerifier as ChainBondVerifier, type BondChainView } from '../wallet/backend/bond-verifier.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 
@@ -16,23 +16,8 @@ export interface ChainTip {
   medianTime: number;
 }
 
-export type BondUtxoResult =
-  | { ok: true; amountSat: number; confirmTime: number; confirmations: number }
-  | { ok: false; reason: string };
-
-export interface BondUtxoQuery {
-  txid: string;
-  vout: number;
-  utxoPub: Uint8Array;
-  locktime: number;
-}
-
-/** What the watcher needs from a chain backend. */
-export interface BondChain {
-  tip(): Promise<ChainTip>;
-  /** Exists, unspent, confirmed, P2WSH(freeze(utxoPub, locktime)) matches; plus amount and confirm time. */
-  bondUtxo(q: BondUtxoQuery, tip: ChainTip): Promise<BondUtxoResult>;
-}
+/** The chain view the wallet's bond verifier needs (Bitcoin Core via coreBondChain(rpc)). */
+export type BondChain = BondChainView;
 
 export type BondStatus = 'verified' | 'unverified' | 'invalid';
 
@@ -67,12 +52,14 @@ export class BondVerifier {
   private readonly inflight = new Map<string, Promise<BondEvaluation>>();
   private readonly clock: Clock;
   private readonly log: Logger;
+  private readonly chainVerifier: ChainBondVerifier | null;
   private _tip: ChainTip | null = null;
   private _chainError: string | null = null;
 
   constructor(private readonly o: BondVerifierOptions) {
     this.clock = o.clock ?? systemClock;
     this.log = o.logger ?? silentLogger();
+    this.chainVerifier = o.chain ? new ChainBondVerifier(o.chain, { interestRate: o.interestRate, exponent: o.exponent }) : null;
   }
 
   get hasChain(): boolean {
@@ -111,7 +98,7 @@ export class BondVerifier {
   private async runVerify(nick: string, proofBase64: string): Promise<BondEvaluation> {
     const sig = this.checkSignatures(nick, proofBase64);
     let e = sig.evaluation;
-    if (sig.proof && this.o.chain) e = await this.checkChain(e, sig.proof, this.o.chain);
+    if (sig.proof && this.o.chain && this.chainVerifier) e = await this.checkChain(e, sig.proof, this.o.chain, this.chainVerifier);
     const cur = this.results.get(nick);
     if (!cur || cur.proofBase64 === proofBase64 || cur.checkedAt <= e.checkedAt) this.results.set(nick, e);
     return e;
@@ -132,24 +119,27 @@ export class BondVerifier {
     return { evaluation: { ...base, ...fields, status: 'unverified', reason }, proof: p };
   }
 
-  private async checkChain(e: BondEvaluation, p: BondProof, chain: BondChain): Promise<BondEvaluation> {
+  /** Expiry, UTXO, script and value are the wallet verifier's job; we map its verdict. */
+  private async checkChain(e: BondEvaluation, p: BondProof, chain: BondChainView, verifier: ChainBondVerifier): Promise<BondEvaluation> {
     try {
       const tip = await chain.tip();
-      this._tip = tip;
+      this._tip = { height: tip.height, medianTime: tip.medianTimePast };
       this._chainError = null;
-      const checkedAt = this.clock.now();
-      if (isCertExpired(p.certExpiry, tip.height)) {
-        return { ...e, status: 'invalid', reason: `certificate expired at height ${p.certExpiry * 2016} (tip ${tip.height})`, checkedAt };
-      }
-      const u = await chain.bondUtxo({ txid: p.txid, vout: p.vout, utxoPub: p.utxoPub, locktime: p.locktime }, tip);
-      if (!u.ok) return { ...e, status: 'invalid', reason: u.reason, checkedAt };
-      const value = bondValue({ amountSat: u.amountSat, confirmTime: u.confirmTime, locktime: p.locktime, now: tip.medianTime, interestRate: this.o.interestRate, exponent: this.o.exponent });
-      return { ...e, status: 'verified', reason: null, amountSat: u.amountSat, confirmTime: u.confirmTime, value, checkedAt };
     } catch (err) {
-      const msg = err instanceof Error ? err.message : String(err);
-      this._chainError = msg;
-      this.log.warn({ nick: e.nick, err: msg }, 'bond chain check failed');
-      return { ...e, status: 'unverified', reason: `chain lookup failed: ${msg}` };
+      return this.chainFailed(e, err instanceof Error ? err.message : String(err));
     }
+    const v = await verifier.verify(p, this.o.takerNick, e.nick);
+    const checkedAt = this.clock.now();
+    if (v.ok) {
+      return { ...e, status: 'verified', reason: null, amountSat: Number(v.amountSat), confirmTime: v.confirmTime, value: v.value, checkedAt };
+    }
+    if (v.step === 'chain') return this.chainFailed(e, v.reason.replace(/^chain lookup failed: /, ''));
+    return { ...e, status: 'invalid', reason: v.reason, checkedAt };
+  }
+
+  private chainFailed(e: BondEvaluation, msg: string): BondEvaluation {
+    this._chainError = msg;
+    this.log.warn({ nick: e.nick, err: msg }, 'bond chain check failed');
+    return { ...e, status: 'unverified', reason: `chain lookup failed: ${msg}` };
   }
 }

@@ -4,7 +4,8 @@ import { DirectoryPool } from '../../../src/client/directory-pool.js';
 import { NickIdentity } from '../../../src/client/identity.js';
 import { OrderbookWatcher } from '../../../src/orderbook/watcher.js';
 import type { BondChain } from '../../../src/orderbook/bonds.js';
-import { hexToBytes, sha256, utf8ToBytes } from '../../../src/protocol/crypto.js';
+import { bytesToHex, hexToBytes, publicKeyOf, sha256, utf8ToBytes } from '../../../src/protocol/crypto.js';
+import { freezeScript, p2wshScriptPubKey } from '../../../src/wallet/bond-script.js';
 import type { ScriptedBond } from '../../helpers/scripted-maker.js';
 
 export const NETWORK = 'regtest';
@@ -62,10 +63,15 @@ export const KEYS = {
   victim: hexToBytes('44'.repeat(32)),
 };
 
-/** Test stand-in for Bitcoin Core: every bond UTXO exists with `amountSat`, confirmed a year before its locktime. */
-export function stubChain(amountSat: number, tip = { height: 1000, medianTime: 1_760_000_000 }): BondChain {
+/**
+ * Test stand-in for Bitcoin Core (the wallet's BondChainView): every outpoint holds `amountSat`
+ * paying to TEST_BOND's timelocked script, confirmed 10 blocks ago a year before the locktime.
+ */
+export function stubChain(amountSat: number, tip = { height: 1000, medianTimePast: 1_760_000_000 }): BondChain {
+  const script = bytesToHex(p2wshScriptPubKey(freezeScript(publicKeyOf(TEST_BOND.utxoPrivateKey), TEST_BOND.locktime)));
   return {
     tip: async () => tip,
-    bondUtxo: async (q) => ({ ok: true, amountSat, confirmTime: q.locktime - 31_556_952, confirmations: 10 }),
+    getTxOut: async () => ({ confirmations: 10, valueSat: BigInt(amountSat), scriptPubKey: script }),
+    blockTime: async () => TEST_BOND.locktime - 31_556_952,
   };
 }

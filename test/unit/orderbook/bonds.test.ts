@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { BondVerifier, type BondChain, type ChainTip } from '../../../src/orderbook/bonds.js';
+import { BondVerifier, type BondChain } from '../../../src/orderbook/bonds.js';
 import { buildBondProof } from '../../../src/protocol/bond-proof.js';
-import { hexToBytes, sha256, utf8ToBytes } from '../../../src/protocol/crypto.js';
+import { bytesToHex, hexToBytes, publicKeyOf, sha256, utf8ToBytes } from '../../../src/protocol/crypto.js';
+import { freezeScript, p2wshScriptPubKey } from '../../../src/wallet/bond-script.js';
 import { nickFromPrivateKey } from '../../../src/protocol/nick.js';
 import { bondValue } from '../../../src/wallet/bond-value.js';
 import { ManualClock } from '../../../src/util/clock.js';
@@ -11,17 +12,18 @@ const MAKER = nickFromPrivateKey(hexToBytes('01'.repeat(32)));
 const bond = { utxoPrivateKey: sha256(utf8ToBytes('utxo')), certPrivateKey: sha256(utf8ToBytes('cert')), certExpiry: 450, txid: 'aa'.repeat(32), vout: 0, locktime: 1767225600 };
 const proof = buildBondProof({ takerNick: TAKER, makerNick: MAKER, ...bond }).base64;
 
-function chain(tip: ChainTip, utxo: Awaited<ReturnType<BondChain['bondUtxo']>> | Error): BondChain & { queries: number } {
-  const c = {
-    queries: 0,
-    tip: async () => tip,
-    bondUtxo: async () => {
-      c.queries++;
+const SCRIPT = bytesToHex(p2wshScriptPubKey(freezeScript(publicKeyOf(bond.utxoPrivateKey), bond.locktime)));
+
+/** Stand-in for Core: `utxo` null = spent; an Error = the node is unreachable. */
+function chain(tip: { height: number; medianTimePast: number }, utxo: { valueSat: bigint; scriptPubKey?: string } | null | Error, confirmTime = 1_700_000_000): BondChain {
+  return {
+    tip: async () => {
       if (utxo instanceof Error) throw utxo;
-      return utxo;
+      return tip;
     },
+    getTxOut: async () => (utxo instanceof Error || utxo === null ? null : { confirmations: 100, valueSat: utxo.valueSat, scriptPubKey: utxo.scriptPubKey ?? SCRIPT }),
+    blockTime: async () => confirmTime,
   };
-  return c;
 }
 
 describe('BondVerifier', () => {
@@ -38,21 +40,24 @@ describe('BondVerifier', () => {
   });
 
   it('with RPC: checks expiry and UTXO, values the bond with median-time-past', async () => {
-    const tip = { height: 450 * 2016 - 10, medianTime: 1_750_000_000 };
-    const c = chain(tip, { ok: true, amountSat: 50_000_000, confirmTime: 1_700_000_000, confirmations: 100 });
+    const tip = { height: 450 * 2016 - 10, medianTimePast: 1_750_000_000 };
+    const c = chain(tip, { valueSat: 50_000_000n });
     const v = new BondVerifier({ takerNick: TAKER, chain: c, clock: new ManualClock() });
     const e = await v.verify(MAKER, proof);
     expect(e.status).toBe('verified');
-    expect(e.value).toBe(bondValue({ amountSat: 50_000_000, confirmTime: 1_700_000_000, locktime: bond.locktime, now: tip.medianTime }));
-    expect(v.tip).toEqual(tip);
+    expect(e.value).toBe(bondValue({ amountSat: 50_000_000, confirmTime: 1_700_000_000, locktime: bond.locktime, now: tip.medianTimePast }));
+    expect(e.amountSat).toBe(50_000_000);
+    expect(v.tip).toEqual({ height: tip.height, medianTime: tip.medianTimePast });
   });
 
-  it('expired certificate and missing UTXO are invalid; an RPC failure is only unverified', async () => {
-    const expired = new BondVerifier({ takerNick: TAKER, chain: chain({ height: 450 * 2016 + 1, medianTime: 1 }, { ok: true, amountSat: 1, confirmTime: 1, confirmations: 1 }) });
-    expect((await expired.verify(MAKER, proof)).reason).toMatch(/expired/);
-    const spent = new BondVerifier({ takerNick: TAKER, chain: chain({ height: 1, medianTime: 1 }, { ok: false, reason: 'UTXO spent or unknown' }) });
-    expect(await spent.verify(MAKER, proof)).toMatchObject({ status: 'invalid', reason: 'UTXO spent or unknown' });
-    const down = new BondVerifier({ takerNick: TAKER, chain: chain({ height: 1, medianTime: 1 }, new Error('ECONNREFUSED')) });
+  it('expired certificate, spent UTXO and wrong script are invalid; an RPC failure is only unverified', async () => {
+    const expired = new BondVerifier({ takerNick: TAKER, chain: chain({ height: 450 * 2016 + 1, medianTimePast: 1 }, { valueSat: 1n }) });
+    expect(await expired.verify(MAKER, proof)).toMatchObject({ status: 'invalid', reason: expect.stringMatching(/expired/) });
+    const spent = new BondVerifier({ takerNick: TAKER, chain: chain({ height: 1, medianTimePast: 1 }, null) });
+    expect(await spent.verify(MAKER, proof)).toMatchObject({ status: 'invalid', reason: expect.stringMatching(/spent/) });
+    const otherScript = new BondVerifier({ takerNick: TAKER, chain: chain({ height: 1, medianTimePast: 1 }, { valueSat: 1n, scriptPubKey: '0020' + '00'.repeat(32) }) });
+    expect(await otherScript.verify(MAKER, proof)).toMatchObject({ status: 'invalid' });
+    const down = new BondVerifier({ takerNick: TAKER, chain: chain({ height: 1, medianTimePast: 1 }, new Error('ECONNREFUSED')) });
     expect(await down.verify(MAKER, proof)).toMatchObject({ status: 'unverified' });
     expect(down.chainError).toBe('ECONNREFUSED');
   });
