@@ -1,0 +1,52 @@
+/** The jm-directory command-line contract: ready line, handshake, SIGTERM → exit 0. */
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { DnPeer } from '../../helpers/dn-peer.js';
+import { REPO_ROOT, fixturesAvailable, readHandshakeVariants } from '../../helpers/wire-fixtures.js';
+import { buildClientHandshake } from '../../../src/protocol/handshake.js';
+import { encodeEnvelope } from '../../../src/protocol/framing.js';
+
+const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+const CLI = path.join(REPO_ROOT, 'src', 'cli', 'jm-directory.ts');
+const ReadyLine = z.object({ msg: z.literal('ready'), listen: z.string(), port: z.number().int().positive(), nick: z.string() });
+
+/** The reference's client handshake line (captured), or the same built by us. */
+function referenceHandshake(): Buffer {
+  if (fixturesAvailable()) return readHandshakeVariants('handshake-variants-reference-dn.txt').find((v) => v.name === 'valid')!.sent;
+  return Buffer.from(encodeEnvelope(793, buildClientHandshake({ nick: 'J5Eyj1Ai6o6SLeAO', location: 'NOT-SERVING-ONION', network: 'testnet' })));
+}
+
+describe('jm-directory CLI', () => {
+  it('starts, logs ready with the real port, accepts a reference handshake, exits 0 on SIGTERM', async () => {
+    const child = spawn(TSX, [CLI, '--transport', 'tcp', '--listen', '127.0.0.1:0', '--network', 'testnet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const lines = createInterface({ input: child.stdout });
+    let ready: z.infer<typeof ReadyLine> | null = null;
+    for await (const line of lines) {
+      const r = ReadyLine.safeParse(JSON.parse(line));
+      if (r.success) {
+        ready = r.data;
+        break;
+      }
+    }
+    expect(ready!.listen).toBe(`127.0.0.1:${ready!.port}`);
+    const peer = await DnPeer.connect(ready!.port);
+    peer.sendRaw(referenceHandshake());
+    const env = await peer.nextEnvelope(10_000);
+    expect(env.type).toBe(795);
+    expect(JSON.parse(env.line)).toMatchObject({ accepted: true, nick: ready!.nick, network: 'testnet' });
+
+    child.kill('SIGTERM');
+    await peer.closed; // the DN closed our connection while shutting down
+    expect(await exited).toBe(0);
+  });
+
+  it('a bad value gives one line naming the key and exit code 2', () => {
+    const r = spawnSync(TSX, [CLI, '--transport', 'tcp', '--network', 'testnet', '--max-peers', 'lots'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual(['jm-directory: invalid value for --max-peers: expected a whole number']);
+  });
+});
