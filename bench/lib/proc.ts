@@ -1,0 +1,51 @@
+/** Linux /proc readings of another process: resident memory and consumed CPU time. */
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+let clkTck = 100;
+try {
+  clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+} catch {
+  clkTck = 100;
+}
+
+/** VmRSS of `pid` in KiB (from /proc/<pid>/status); NaN if unreadable. */
+export function rssKiB(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** utime + stime of `pid` in seconds (from /proc/<pid>/stat, fields 14 and 15). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces; fields resume after the last ')'.
+    const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    // rest[0] is field 3 (state), so field 14 is rest[11] and field 15 is rest[12].
+    return (Number(rest[11]) + Number(rest[12])) / clkTck;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** 1-minute load average and core count, for the report. */
+export function machineLoad(): { load1: number; load5: number; cores: number } {
+  try {
+    const [a, b] = readFileSync('/proc/loadavg', 'utf8').split(' ');
+    return { load1: Number(a), load5: Number(b), cores: countCores() };
+  } catch {
+    return { load1: Number.NaN, load5: Number.NaN, cores: countCores() };
+  }
+}
+
+function countCores(): number {
+  try {
+    return (readFileSync('/proc/cpuinfo', 'utf8').match(/^processor\s*:/gm) ?? []).length;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,699 @@
+/**
+ * Directory-node benchmark (issue 6). Runs the same scenarios against the bare baseline
+ * (bench/baseline-server.ts) and against our DN (src/cli/jm-directory.ts), each as its own
+ * process, driven by load-generator processes (bench/loadgen.ts). Prints one table with the
+ * DN/baseline ratios and PASS/FAIL per target, and writes JSON to bench/results/.
+ *
+ *   npm run bench                 # full run (< 10 min)
+ *   npm run bench -- --quick      # smoke run (< 1 min)
+ *   npm run bench -- --help
+ *
+ * Everything listens on and connects to 127.0.0.1 only.
+ */
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { z } from 'zod';
+import {
+  ConnectResult, DisconnectResult, IdentitiesResult, LatencyResult, OkResult, ReplySchema, SnapshotResult, fixHistogram,
+  type Command as GenCommand, type ConnectResultT, type SnapshotResultT,
+} from './lib/ipc.js';
+import { cpuSeconds, machineLoad, rssKiB } from './lib/proc.js';
+import { Histogram, slope, summarize } from './lib/stats.js';
+import {
+  buildRows, evaluateTargets, formatTable, formatVerdicts,
+  type DisconnectFigures, type HandshakeFigures, type TargetResult, type TrafficFigures,
+} from './lib/report.js';
+
+/** The package root: the nearest parent with a package.json (works from bench/ and dist/bench/). */
+function findRoot(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(d, 'package.json')) && dirname(d) !== d) d = dirname(d);
+  return d;
+}
+const ROOT = findRoot();
+const RESULTS = join(ROOT, 'bench', 'results');
+
+// ---------------------------------------------------------------- options
+
+const OptsSchema = z.object({
+  quick: z.boolean().default(false),
+  target: z.enum(['both', 'baseline', 'dn']).default('both'),
+  gens: z.coerce.number().int().min(1).max(8).default(2),
+  hold: z.coerce.number().int().min(1).optional(),
+  build: z.boolean().default(true),
+  dnLogLevel: z.string().default('warn'),
+  dnArg: z.array(z.string()).default([]),
+  network: z.string().default('mainnet'),
+  handshakeTimeout: z.coerce.number().int().min(100).default(10_000),
+  only: z.array(z.enum(['grow', 'fanout', 'burst', 'disconnect'])).default([]),
+  out: z.string().optional(),
+});
+type Opts = z.infer<typeof OptsSchema>;
+
+function parseOpts(): Opts {
+  const c = new Command()
+    .name('bench')
+    .description('JoinMarket directory-node benchmark: baseline vs our DN')
+    .option('--quick', 'short smoke run (under a minute)', false)
+    .option('--target <t>', 'both | baseline | dn', 'both')
+    .option('--gens <n>', 'load-generator processes', '2')
+    .option('--hold <sec>', 'seconds to hold the largest peer count with steady traffic (DN; baseline holds 1/4 of it)')
+    .option('--no-build', 'do not rebuild dist/ even if stale')
+    .option('--dn-log-level <level>', 'DN --log-level', 'warn')
+    .option('--dn-arg <arg...>', 'extra arguments for jm-directory')
+    .option('--network <net>', 'network string', 'mainnet')
+    .option('--handshake-timeout <ms>', 'a handshake slower than this counts as a timeout', '10000')
+    .option('--only <scenario...>', 'grow | fanout | burst | disconnect')
+    .option('--out <file>', 'JSON output file (default bench/results/bench-<time>.json)')
+    .parse(process.argv);
+  return OptsSchema.parse(c.opts());
+}
+
+interface Plan {
+  growSteps: number[];
+  rampRate: number;
+  holdSecDn: number;
+  holdSecBaseline: number;
+  holdRate: number;
+  fanoutNs: number[];
+  fixedRate: number;
+  fixedSec: number;
+  satSec: number;
+  warmSec: number;
+  satOfferedDeliveries: number;
+  bursts: number[];
+  disconnectTotal: number;
+  disconnectLeaving: number;
+}
+
+function makePlan(o: Opts): Plan {
+  const p: Plan = o.quick
+    ? {
+        growSteps: [100, 1000, 2000], rampRate: 4000, holdSecDn: 3, holdSecBaseline: 2, holdRate: 10,
+        fanoutNs: [1000], fixedRate: 10, fixedSec: 2, satSec: 1.5, warmSec: 0.3, satOfferedDeliveries: 3_000_000,
+        bursts: [2000], disconnectTotal: 1500, disconnectLeaving: 1000,
+      }
+    : {
+        growSteps: [100, 1000, 5000, 10000, 19000], rampRate: 2500, holdSecDn: 60, holdSecBaseline: 15, holdRate: 3,
+        fanoutNs: [100, 1000, 5000, 10000], fixedRate: 10, fixedSec: 4, satSec: 3, warmSec: 0.5, satOfferedDeliveries: 3_000_000,
+        bursts: [2000, 10000], disconnectTotal: 3000, disconnectLeaving: 2000,
+      };
+  if (o.hold !== undefined) {
+    p.holdSecDn = o.hold;
+    p.holdSecBaseline = Math.max(1, Math.round(o.hold / 4));
+  }
+  return p;
+}
+
+// ---------------------------------------------------------------- utilities
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const log = (msg: string): void => {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+};
+
+function newestMtime(dir: string, exts: string[]): number {
+  let m = 0;
+  if (!existsSync(dir)) return m;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) m = Math.max(m, newestMtime(p, exts));
+    else if (exts.some((x) => e.name.endsWith(x))) m = Math.max(m, statSync(p).mtimeMs);
+  }
+  return m;
+}
+
+const DIST_GEN = join(ROOT, 'dist', 'bench', 'loadgen.js');
+const DIST_BASE = join(ROOT, 'dist', 'bench', 'baseline-server.js');
+const DIST_DN = join(ROOT, 'dist', 'src', 'cli', 'jm-directory.js');
+const SRC_DN = join(ROOT, 'src', 'cli', 'jm-directory.ts');
+
+function ensureBuilt(o: Opts): void {
+  const srcNewest = Math.max(newestMtime(join(ROOT, 'src'), ['.ts']), newestMtime(join(ROOT, 'bench'), ['.ts']));
+  const outs = [DIST_GEN, DIST_BASE, ...(existsSync(SRC_DN) ? [DIST_DN] : [])];
+  const oldest = Math.min(...outs.map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0)));
+  if (oldest >= srcNewest) return;
+  if (!o.build) {
+    log('dist/ is stale but --no-build was given; using it as it is');
+    return;
+  }
+  log('building dist/ (tsc -p tsconfig.build.json) ...');
+  const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
+  const r = spawnSync(tsc, ['-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) {
+    log(`tsc exited ${r.status}; continuing with what it emitted:\n${(r.stdout + r.stderr).split('\n').slice(0, 10).join('\n')}`);
+  }
+  for (const f of [DIST_GEN, DIST_BASE]) if (!existsSync(f)) throw new Error(`build did not produce ${relative(ROOT, f)}`);
+}
+
+// ---------------------------------------------------------------- load generators
+
+class Gen {
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  readonly child: ChildProcess;
+
+  constructor(readonly index: number) {
+    this.child = fork(DIST_GEN, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child.on('message', (m: unknown) => {
+      const r = ReplySchema.safeParse(m);
+      if (!r.success) return;
+      const w = this.waiting.get(r.data.id);
+      if (!w) return;
+      this.waiting.delete(r.data.id);
+      if (r.data.ok) w.resolve(r.data.result);
+      else w.reject(new Error(`loadgen ${index}: ${r.data.error ?? 'failed'}`));
+    });
+    this.child.on('error', (e) => log(`loadgen ${index}: ${e.message}`));
+    this.child.on('exit', () => {
+      for (const w of this.waiting.values()) w.reject(new Error(`loadgen ${index} exited`));
+      this.waiting.clear();
+    });
+  }
+
+  request<T>(cmd: GenCommand, schema: z.ZodType<T>, timeoutMs = 300_000): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((res, rej) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        rej(new Error(`loadgen ${this.index}: ${cmd.op} timed out`));
+      }, timeoutMs);
+      this.waiting.set(id, {
+        resolve: (v) => {
+          clearTimeout(timer);
+          const p = schema.safeParse(v);
+          if (p.success) res(p.data);
+          else rej(new Error(`loadgen ${this.index}: bad ${cmd.op} reply: ${p.error.message}`));
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          rej(e);
+        },
+      });
+      if (!this.child.connected) {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+        rej(new Error(`loadgen ${this.index} is not running`));
+        return;
+      }
+      this.child.send({ id, cmd });
+    });
+  }
+}
+
+class Gens {
+  constructor(readonly list: Gen[]) {}
+
+  all<T>(mk: (g: Gen, i: number) => GenCommand, schema: z.ZodType<T>, timeoutMs?: number): Promise<T[]> {
+    return Promise.all(this.list.map((g, i) => g.request(mk(g, i), schema, timeoutMs)));
+  }
+
+  split(total: number, i: number): number {
+    const k = this.list.length;
+    return Math.floor(total / k) + (i < total % k ? 1 : 0);
+  }
+
+  snapshot(): Promise<SnapshotResultT[]> {
+    return this.all(() => ({ op: 'snapshot' }), SnapshotResult, 30_000);
+  }
+
+  async handshaked(): Promise<number> {
+    return (await this.snapshot()).reduce((a, s) => a + s.handshaked, 0);
+  }
+
+  async connect(count: number, rate: number, burst: boolean): Promise<HandshakeFigures> {
+    const rs = await this.all((_, i) => ({ op: 'connect', count: this.split(count, i), ratePerSec: rate / this.list.length, burst }), ConnectResult);
+    return mergeConnect(rs);
+  }
+
+  async latency(reset: boolean): Promise<Histogram> {
+    const hs = await this.all(() => ({ op: 'latency', reset }), LatencyResult);
+    const h = new Histogram();
+    for (const x of hs) h.merge(fixHistogram(x.hist));
+    return h;
+  }
+
+  reset(): Promise<unknown> {
+    return this.all(() => ({ op: 'reset' }), OkResult);
+  }
+}
+
+function mergeConnect(rs: ConnectResultT[]): HandshakeFigures {
+  const h = new Histogram();
+  let attempted = 0, ok = 0, rejected = 0, timeouts = 0, errors = 0, wallMs = 0;
+  for (const r of rs) {
+    h.merge(fixHistogram(r.handshake));
+    attempted += r.attempted;
+    ok += r.ok;
+    rejected += r.rejected;
+    timeouts += r.timeouts;
+    errors += r.errors;
+    wallMs = Math.max(wallMs, r.wallMs);
+  }
+  return { attempted, ok, rejected, timeouts, errors, wallMs, ...summarize(h) };
+}
+
+// ---------------------------------------------------------------- identities
+
+const IdentityCache = z.object({ version: z.literal(1), nicks: z.array(z.string()), pubs: z.array(z.string()) });
+
+async function identities(gens: Gens, need: number): Promise<{ nicks: string[]; pubs: string[] }> {
+  const file = join(RESULTS, 'identities-cache.json');
+  let cache = { version: 1 as const, nicks: [] as string[], pubs: [] as string[] };
+  if (existsSync(file)) {
+    const p = IdentityCache.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    if (p.success) cache = p.data;
+  }
+  if (cache.nicks.length >= need) return cache;
+  const from = cache.nicks.length;
+  log(`deriving ${need - from} peer keys and nicks (cached in bench/results/ for next time) ...`);
+  const k = gens.list.length;
+  const per = Math.ceil((need - from) / k);
+  const parts = await gens.all((_, i) => ({ op: 'genIdentities', from: Math.min(need, from + i * per), to: Math.min(need, from + (i + 1) * per) }), IdentitiesResult);
+  for (const p of parts) {
+    cache.nicks.push(...p.nicks);
+    cache.pubs.push(...p.pubs);
+  }
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(file, JSON.stringify(cache));
+  return cache;
+}
+
+// ---------------------------------------------------------------- servers
+
+interface Server {
+  kind: 'baseline' | 'dn';
+  pid: number;
+  port: number;
+  child: ChildProcess;
+  tail: string[];
+}
+
+async function startServer(kind: 'baseline' | 'dn', o: Opts, maxPeers: number): Promise<Server> {
+  const args =
+    kind === 'baseline'
+      ? [DIST_BASE, '--listen', '127.0.0.1:0', '--network', o.network]
+      : [DIST_DN, '--transport', 'tcp', '--listen', '127.0.0.1:0', '--network', o.network, '--max-peers', String(maxPeers), '--log-level', o.dnLogLevel, ...o.dnArg];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const tail: string[] = [];
+  const keep = (s: string): void => {
+    for (const l of s.split('\n')) if (l.trim()) tail.push(l.slice(0, 500));
+    if (tail.length > 40) tail.splice(0, tail.length - 40);
+  };
+  return new Promise<Server>((res, rej) => {
+    let buf = '';
+    let done = false;
+    const timer = setTimeout(() => finish(new Error(`${kind} did not log "ready" within 20 s:\n${tail.join('\n')}`)), 20_000);
+    const finish = (err: Error | null, port?: number): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (err) {
+        child.kill('SIGKILL');
+        rej(err);
+      } else res({ kind, pid: child.pid!, port: port!, child, tail });
+    };
+    child.stdout!.setEncoding('utf8');
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', keep);
+    child.stdout!.on('data', (s: string) => {
+      keep(s);
+      if (done) return;
+      buf += s;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) !== -1) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (!line.includes('"msg":"ready"')) continue;
+        const m = /127\.0\.0\.1:(\d+)/.exec(line);
+        if (m && Number(m[1]) > 0) finish(null, Number(m[1]));
+      }
+    });
+    child.on('exit', (code) => finish(new Error(`${kind} exited (${code}) before ready:\n${tail.join('\n')}`)));
+  });
+}
+
+async function stopServer(s: Server, errors: string[]): Promise<void> {
+  if (s.child.exitCode !== null) {
+    errors.push(`${s.kind} had exited by itself (code ${s.child.exitCode})`);
+    return;
+  }
+  const exited = new Promise<number | null>((r) => s.child.once('exit', (code) => r(code)));
+  s.child.kill('SIGTERM');
+  const code = await Promise.race([exited, sleep(8000).then(() => 'timeout' as const)]);
+  if (code === 'timeout') {
+    errors.push(`${s.kind} did not exit within 8 s of SIGTERM; killed`);
+    s.child.kill('SIGKILL');
+    await exited;
+  } else if (code !== 0) errors.push(`${s.kind} exited ${code} on SIGTERM`);
+}
+
+/** Waits until the server has used less than 3 % of a core over 300 ms (at most maxMs). */
+async function quiet(pid: number, maxMs = 8000): Promise<void> {
+  const t0 = Date.now();
+  let c0 = cpuSeconds(pid);
+  while (Date.now() - t0 < maxMs) {
+    await sleep(300);
+    const c1 = cpuSeconds(pid);
+    if (c1 - c0 <= 0.01) return;
+    c0 = c1;
+  }
+}
+
+// ---------------------------------------------------------------- traffic
+
+interface TrafficSpec {
+  kind: 'pub' | 'priv';
+  peers: number;
+  senders: number;
+  senderOffset: number;
+  rate: number;
+  warmSec: number;
+  sec: number;
+  probeEvery: number;
+  windowMsgs: number;
+}
+
+async function traffic(gens: Gens, srv: Server, t: TrafficSpec): Promise<TrafficFigures> {
+  const k = gens.list.length;
+  await gens.latency(true);
+  const s0 = await gens.snapshot();
+  const peers = s0.reduce((a, s) => a + s.handshaked, 0);
+  await gens.all(
+    (_, i) => {
+      const senders = gens.split(t.senders, i);
+      return {
+        op: 'traffic', kind: t.kind, senders, senderOffset: t.senderOffset, ratePerSec: t.senders > 0 ? (t.rate * senders) / t.senders : 0,
+        probeEvery: t.probeEvery, windowMsgs: t.windowMsgs, probeTimeoutMs: 3000,
+      };
+    },
+    OkResult,
+  );
+  await sleep(t.warmSec * 1000);
+  const a = await gens.snapshot();
+  const ca = cpuSeconds(srv.pid);
+  const ta = performance.now();
+  await sleep(t.sec * 1000);
+  const b = await gens.snapshot();
+  const cb = cpuSeconds(srv.pid);
+  const tb = performance.now();
+  await gens.all(() => ({ op: 'stopTraffic' }), OkResult);
+  const sentOf = (ss: SnapshotResultT[]): number => ss.reduce((x, s) => x + s.sent, 0);
+  const linesOf = (ss: SnapshotResultT[]): number => ss.reduce((x, s) => x + s.lines, 0);
+  const sent = sentOf(await gens.snapshot()) - sentOf(s0);
+  const expected = t.kind === 'pub' ? sent * (peers - 1) : sent;
+  // Drain: wait until every expected line arrived or nothing moved for 1 s (at most 15 s).
+  let last = -1;
+  let still = 0;
+  let c: SnapshotResultT[] = s0;
+  const dt0 = Date.now();
+  while (Date.now() - dt0 < 15_000) {
+    c = await gens.snapshot();
+    const got = linesOf(c) - linesOf(s0);
+    if (got >= expected) break;
+    if (got === last) {
+      if (++still >= 4) break;
+    } else still = 0;
+    last = got;
+    await sleep(250);
+  }
+  let delivered = 0;
+  for (let i = 0; i < k; i++) delivered += c[i]!.lines - s0[i]!.lines;
+  let rate = 0;
+  const genCpuUtil: number[] = [];
+  for (let i = 0; i < k; i++) {
+    const dtUs = b[i]!.tUs - a[i]!.tUs;
+    rate += ((b[i]!.lines - a[i]!.lines) * 1e6) / dtUs;
+    genCpuUtil.push((b[i]!.cpuUs - a[i]!.cpuUs) / dtUs);
+  }
+  const h = await gens.latency(true);
+  const offered = t.kind === 'pub' ? t.rate * (peers - 1) : t.rate;
+  return {
+    kind: t.kind, peers, senders: t.senders, offeredMsgsPerSec: t.rate, offeredDeliveriesPerSec: offered,
+    sent, skipped: c.reduce((x, s) => x + s.skipped, 0) - s0.reduce((x, s) => x + s.skipped, 0),
+    deliveredPerSec: rate, expected, delivered, missing: Math.max(0, expected - delivered),
+    lostPeers: c.reduce((x, s) => x + s.lostPeers, 0) - s0.reduce((x, s) => x + s.lostPeers, 0),
+    probeTimeouts: c.reduce((x, s) => x + s.probeTimeouts, 0) - s0.reduce((x, s) => x + s.probeTimeouts, 0),
+    latency: summarize(h), serverCpuUtil: (cb - ca) / ((tb - ta) / 1000), genCpuUtil, windowSec: (tb - ta) / 1000,
+  };
+}
+
+function describeTraffic(name: string, f: TrafficFigures): string {
+  return `${name}: ${f.peers} peers, offered ${Math.round(f.offeredDeliveriesPerSec)}/s, delivered ${Math.round(f.deliveredPerSec)}/s, ` +
+    `p50 ${f.latency.p50.toFixed(2)} ms p99 ${f.latency.p99.toFixed(2)} ms, missing ${f.missing}, skipped ${f.skipped}, lost peers ${f.lostPeers}, ` +
+    `cpu srv ${f.serverCpuUtil.toFixed(2)} gen ${f.genCpuUtil.map((u) => u.toFixed(2)).join('+')}`;
+}
+
+// ---------------------------------------------------------------- scenarios
+
+async function connectTo(gens: Gens, target: number, rate: number): Promise<HandshakeFigures> {
+  const have = await gens.handshaked();
+  return gens.connect(Math.max(0, target - have), rate, false);
+}
+
+async function scenarioGrow(gens: Gens, o: Opts, plan: Plan, r: TargetResult): Promise<void> {
+  const maxN = plan.growSteps[plan.growSteps.length - 1]!;
+  const srv = await startServer(r.kind, o, maxN + 1000);
+  try {
+    await gens.all(() => ({ op: 'setPort', port: srv.port }), OkResult);
+    await sleep(1000);
+    r.rss0KiB = rssKiB(srv.pid);
+    r.grow = [];
+    for (const n of plan.growSteps) {
+      const hs = await connectTo(gens, n, plan.rampRate);
+      await quiet(srv.pid);
+      const rss = rssKiB(srv.pid);
+      r.grow.push({ peers: n, rssKiB: rss, handshake: hs });
+      log(`${r.kind} grow ${n}: handshake p50 ${hs.p50.toFixed(2)} p99 ${hs.p99.toFixed(2)} ms, lost ${hs.attempted - hs.ok}, RSS ${(rss / 1024).toFixed(1)} MiB`);
+    }
+    const pts = r.grow.filter((s) => s.peers >= 1000);
+    const pk = r.grow.map((s) => s.peers);
+    r.perPeerKiB = pts.length >= 2 ? slope(pts.map((s) => s.peers), pts.map((s) => s.rssKiB)) : (r.grow.at(-1)!.rssKiB - r.rss0KiB) / Math.max(...pk);
+    const holdSec = r.kind === 'dn' ? plan.holdSecDn : plan.holdSecBaseline;
+    const peers = await gens.handshaked();
+    const f = await traffic(gens, srv, {
+      kind: 'pub', peers, senders: 10, senderOffset: 0, rate: plan.holdRate, warmSec: 0.2, sec: holdSec,
+      probeEvery: 1, windowMsgs: 1000,
+    });
+    r.hold = { ...f, holdSec };
+    log(describeTraffic(`${r.kind} hold ${holdSec}s`, f));
+  } finally {
+    await stopServer(srv, r.errors);
+    await gens.reset();
+  }
+}
+
+async function scenarioFanout(gens: Gens, o: Opts, plan: Plan, r: TargetResult): Promise<void> {
+  const maxN = Math.max(...plan.fanoutNs);
+  const srv = await startServer(r.kind, o, maxN + 1000);
+  let offset = 0;
+  const nextOffset = (n: number): number => {
+    const o2 = offset;
+    offset += n;
+    return o2;
+  };
+  r.fanout = [];
+  try {
+    await gens.all(() => ({ op: 'setPort', port: srv.port }), OkResult);
+    for (const n of plan.fanoutNs) {
+      await connectTo(gens, n, plan.rampRate);
+      await quiet(srv.pid);
+      const peers = await gens.handshaked();
+      const entry: NonNullable<TargetResult['fanout']>[number] = { peers: n };
+      r.fanout.push(entry);
+      entry.fixed = await traffic(gens, srv, {
+        kind: 'pub', peers, senders: 10, senderOffset: nextOffset(10), rate: plan.fixedRate, warmSec: 0.2, sec: plan.fixedSec,
+        probeEvery: 1, windowMsgs: 1000,
+      });
+      log(describeTraffic(`${r.kind} fixed`, entry.fixed));
+      await quiet(srv.pid, 3000);
+      if (n === 1000) {
+        const rate = 500_000 / (peers - 1);
+        entry.at500k = await traffic(gens, srv, {
+          kind: 'pub', peers, senders: 10, senderOffset: nextOffset(10), rate, warmSec: plan.warmSec, sec: plan.fixedSec,
+          probeEvery: 5, windowMsgs: 200,
+        });
+        log(describeTraffic(`${r.kind} 500k`, entry.at500k));
+        await quiet(srv.pid, 3000);
+      }
+      // Saturation: a fixed offered load well above what either server can do; each sender
+      // keeps at most windowMsgs messages in flight, so queues stay bounded.
+      const windowMsgs = Math.max(2, Math.ceil(20_000 / n));
+      const senders = n < 1000 ? 100 : 10;
+      entry.sat = await traffic(gens, srv, {
+        kind: 'pub', peers, senders, senderOffset: nextOffset(senders), rate: plan.satOfferedDeliveries / (peers - 1),
+        warmSec: plan.warmSec, sec: plan.satSec, probeEvery: Math.max(1, Math.floor(windowMsgs / 2)), windowMsgs,
+      });
+      log(describeTraffic(`${r.kind} saturation`, entry.sat));
+      await quiet(srv.pid, 3000);
+      if (n === 1000 && r.kind === 'dn') {
+        entry.privFixed = await traffic(gens, srv, {
+          kind: 'priv', peers, senders: 10, senderOffset: nextOffset(10), rate: 1000, warmSec: 0.2, sec: plan.fixedSec,
+          probeEvery: 1, windowMsgs: 1000,
+        });
+        log(describeTraffic(`${r.kind} privmsg fixed`, entry.privFixed));
+        await quiet(srv.pid, 3000);
+        entry.privSat = await traffic(gens, srv, {
+          kind: 'priv', peers, senders: 100, senderOffset: nextOffset(100), rate: 200_000, warmSec: plan.warmSec, sec: plan.satSec,
+          probeEvery: 10, windowMsgs: 100,
+        });
+        log(describeTraffic(`${r.kind} privmsg saturation`, entry.privSat));
+        await quiet(srv.pid, 3000);
+      }
+    }
+  } finally {
+    await stopServer(srv, r.errors);
+    await gens.reset();
+  }
+}
+
+async function scenarioBurst(gens: Gens, o: Opts, plan: Plan, r: TargetResult): Promise<void> {
+  r.bursts = [];
+  for (const n of plan.bursts) {
+    const srv = await startServer(r.kind, o, n + 1000);
+    try {
+      await gens.all(() => ({ op: 'setPort', port: srv.port }), OkResult);
+      await sleep(300);
+      const hs = await gens.connect(n, 0, true);
+      await quiet(srv.pid);
+      r.bursts.push({ ...hs, peers: n, rssKiB: rssKiB(srv.pid) });
+      log(`${r.kind} burst ${n}: p50 ${hs.p50.toFixed(1)} p99 ${hs.p99.toFixed(1)} ms, ok ${hs.ok}, timeouts ${hs.timeouts}, rejected ${hs.rejected}, errors ${hs.errors}, wall ${hs.wallMs.toFixed(0)} ms`);
+    } finally {
+      await stopServer(srv, r.errors);
+      await gens.reset();
+    }
+  }
+}
+
+async function scenarioDisconnect(gens: Gens, o: Opts, plan: Plan, r: TargetResult): Promise<void> {
+  const srv = await startServer(r.kind, o, plan.disconnectTotal + 1000);
+  try {
+    await gens.all(() => ({ op: 'setPort', port: srv.port }), OkResult);
+    await connectTo(gens, plan.disconnectTotal, plan.rampRate);
+    await quiet(srv.pid);
+    const peers = await gens.handshaked();
+    const i0 = cpuSeconds(srv.pid);
+    await sleep(1000);
+    const idleRate = cpuSeconds(srv.pid) - i0;
+    const s0 = await gens.snapshot();
+    const c0 = cpuSeconds(srv.pid);
+    const t0 = Date.now();
+    await gens.all((_, i) => ({ op: 'disconnect', count: gens.split(plan.disconnectLeaving, i) }), DisconnectResult, 60_000);
+    // Settled when neither the server's CPU time nor the remaining peers' line count moves for 1 s.
+    let lastCpu = -1;
+    let lastLines = -1;
+    let stable = 0;
+    let tQuiet = Date.now();
+    let s1 = s0;
+    let c1 = c0;
+    while (Date.now() - t0 < 60_000) {
+      await sleep(250);
+      s1 = await gens.snapshot();
+      c1 = cpuSeconds(srv.pid);
+      const l = s1.reduce((a, s) => a + s.lines, 0);
+      if (c1 - lastCpu <= 0.005 && l === lastLines) {
+        if (++stable >= 4) break;
+      } else {
+        stable = 0;
+        tQuiet = Date.now();
+      }
+      lastCpu = c1;
+      lastLines = l;
+    }
+    const settleMs = tQuiet - t0;
+    const d: DisconnectFigures = {
+      peers, leaving: plan.disconnectLeaving, remaining: s1.reduce((a, s) => a + s.handshaked, 0),
+      cpuSeconds: Math.max(0, c1 - c0 - idleRate * ((Date.now() - t0) / 1000)),
+      noticeLines: s1.reduce((a, s) => a + s.lines, 0) - s0.reduce((a, s) => a + s.lines, 0),
+      noticeBytes: s1.reduce((a, s) => a + s.bytes, 0) - s0.reduce((a, s) => a + s.bytes, 0),
+      settleMs, lostPeers: s1.reduce((a, s) => a + s.lostPeers, 0) - s0.reduce((a, s) => a + s.lostPeers, 0),
+    };
+    r.disconnect = d;
+    log(`${r.kind} disconnect ${d.leaving}/${d.peers}: ${d.cpuSeconds.toFixed(2)} CPU-s, ${d.noticeLines} notice lines (${d.noticeBytes} B), settled in ${settleMs} ms`);
+  } finally {
+    await stopServer(srv, r.errors);
+    await gens.reset();
+  }
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const o = parseOpts();
+  const plan = makePlan(o);
+  const started = Date.now();
+  const loadStart = machineLoad();
+  ensureBuilt(o);
+  mkdirSync(RESULTS, { recursive: true });
+  const gens = new Gens(Array.from({ length: o.gens }, (_, i) => new Gen(i)));
+  const cleanup = (): void => {
+    for (const g of gens.list) g.child.kill('SIGKILL');
+  };
+  process.on('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
+  const results: TargetResult[] = [];
+  try {
+    // Spare identities: peers that fail their handshake are not reused within a server's life.
+    const maxPeers = Math.ceil(Math.max(...plan.growSteps, ...plan.fanoutNs, ...plan.bursts, plan.disconnectTotal) * 1.05) + 200;
+    const ids = await identities(gens, maxPeers);
+    await gens.all((_, i) => {
+      const gidx: number[] = [];
+      for (let g = i; g < maxPeers; g += o.gens) gidx.push(g);
+      return { op: 'init', proc: i, port: 1, network: o.network, handshakeTimeoutMs: o.handshakeTimeout, gidx, nicks: gidx.map((g) => ids.nicks[g]!), pubs: gidx.map((g) => ids.pubs[g]!) };
+    }, OkResult);
+    const kinds: ('baseline' | 'dn')[] = o.target === 'both' ? ['baseline', 'dn'] : [o.target];
+    const want = (s: 'grow' | 'fanout' | 'burst' | 'disconnect'): boolean => o.only.length === 0 || o.only.includes(s);
+    for (const kind of kinds) {
+      const r: TargetResult = { kind, label: kind === 'dn' ? 'our DN (jm-directory)' : 'bare baseline', available: true, errors: [] };
+      results.push(r);
+      if (kind === 'dn' && !existsSync(DIST_DN)) {
+        r.available = false;
+        r.note = 'dist/src/cli/jm-directory.js not found (DN not written yet?)';
+        log(r.note);
+        continue;
+      }
+      for (const [name, fn] of [
+        ['fanout', scenarioFanout],
+        ['burst', scenarioBurst],
+        ['disconnect', scenarioDisconnect],
+        ['grow', scenarioGrow],
+      ] as const) {
+        if (!want(name)) continue;
+        try {
+          await fn(gens, o, plan, r);
+        } catch (e) {
+          const msg = `${kind} ${name}: ${e instanceof Error ? e.message : String(e)}`;
+          r.errors.push(msg);
+          log(`ERROR ${msg}`);
+          await gens.reset().catch(() => undefined);
+        }
+      }
+    }
+  } finally {
+    await gens.all(() => ({ op: 'exit' }), OkResult, 5000).catch(() => undefined);
+    await sleep(100);
+    cleanup();
+  }
+  const base = results.find((r) => r.kind === 'baseline');
+  const dn = results.find((r) => r.kind === 'dn');
+  const verdicts = evaluateTargets(base, dn, { holdPeers: plan.growSteps.at(-1)!, burstPeers: plan.bursts.at(-1)!, disconnectLeaving: plan.disconnectLeaving });
+  const loadEnd = machineLoad();
+  const table = formatTable(['metric', 'baseline', 'DN', 'DN/base', 'reference'], buildRows(base, dn));
+  const elapsed = (Date.now() - started) / 1000;
+  const header = `JoinMarket DN benchmark (${o.quick ? 'quick' : 'full'}), ${loadEnd.cores} cores, load avg ${loadStart.load1.toFixed(2)} → ${loadEnd.load1.toFixed(2)}, ${o.gens} load generators, ${elapsed.toFixed(0)} s`;
+  process.stdout.write(`\n${header}\n\n${table}\n\nTargets:\n${formatVerdicts(verdicts)}\n`);
+  for (const r of results) for (const e of r.errors) process.stdout.write(`error (${r.kind}): ${e}\n`);
+  const out = o.out ?? join(RESULTS, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(out, JSON.stringify({ version: 1, mode: o.quick ? 'quick' : 'full', date: new Date().toISOString(), node: process.version, machine: { loadStart, loadEnd }, options: o, plan, elapsedSec: elapsed, results, verdicts, table }, null, 2));
+  process.stdout.write(`\nJSON: ${relative(process.cwd(), out)}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exit(1);
+});
