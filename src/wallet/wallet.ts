@@ -56,7 +56,7 @@ export class Wallet {
   readonly keys: HdKeys;
   private readonly data: WalletData;
   private readonly scripts = new Map<string, ScriptOwner>();
-  private bondsIndexed = false;
+  private bondCache: DerivedBond[] | null = null;
   private utxoSet: WalletUtxo[] = [];
   private readonly locked = new Set<string>();
 
@@ -155,17 +155,18 @@ export class Wallet {
     return b;
   }
 
-  /** All 960 bond addresses (derived once, ~0.3 s). */
+  /** All 960 bond addresses (derived once, ~0.3 s, then cached). */
   allBonds(): DerivedBond[] {
-    const out: DerivedBond[] = [];
-    for (let n = 0; n < TIMENUMBER_COUNT; n++) out.push(this.bond(n));
-    this.bondsIndexed = true;
-    return out;
+    if (!this.bondCache) {
+      this.bondCache = [];
+      for (let n = 0; n < TIMENUMBER_COUNT; n++) this.bondCache.push(this.bond(n));
+    }
+    return [...this.bondCache];
   }
 
   lookupScript(scriptPubKeyHex: string): ScriptOwner | null {
     const k = scriptPubKeyHex.toLowerCase();
-    if (!this.scripts.has(k) && !this.bondsIndexed && k.length === 68) this.allBonds();
+    if (!this.scripts.has(k) && !this.bondCache && k.length === 68) this.allBonds();
     return this.scripts.get(k) ?? null;
   }
 

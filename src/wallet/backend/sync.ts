@@ -153,14 +153,21 @@ export class WalletSync {
     let rescanned = false;
     // discovery loop: used addresses move the indices, which can widen the watched window
     for (let round = 0; round < 100; round++) {
+      let t = Date.now();
       const n = await this.importMissing(gap);
+      this.log.debug({ ms: Date.now() - t, n }, 'import step');
+      t = Date.now();
       imported += n;
       const policy = this.o.rescan ?? 'auto';
       if ((policy === 'auto' && (n > 0 || created) && !rescanned) || (policy === 'always' && !rescanned)) {
         await this.rescan(this.o.rescanFrom ?? 0);
         rescanned = true;
+        this.log.debug({ ms: Date.now() - t }, 'rescan step');
       }
-      if (!this.applyUsed(new Set((await this.rpc.listReceivedByAddress(0)).map((r) => r.address)), gap)) break;
+      // listreceivedbyaddress skips coinbase outputs, so unspent ones count as used too
+      const used = new Set((await this.rpc.listReceivedByAddress(0)).map((r) => r.address));
+      for (const u of await this.rpc.listUnspent(0)) if (u.address) used.add(u.address);
+      if (!this.applyUsed(used, gap)) break;
     }
     const chain = await this.rpc.getBlockchainInfo();
     const utxos = this.mapUnspent(await this.rpc.listUnspent(0), chain.blocks);
