@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { MessageRouter, commandNames } from '../../../src/directory/message-router.js';
+import { PeerRegistry } from '../../../src/directory/peer-registry.js';
+import { RateLimiter } from '../../../src/directory/rate-limiter.js';
+import { DirectoryStats } from '../../../src/directory/stats.js';
+import type { PeerConnection } from '../../../src/directory/peer-connection.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import { fakePeer } from './fakes.js';
+
+function setup(rates = { ratePubmsgPerMin: 100, rateOrderbookPerMin: 2, rateGetpeerlistPerMin: 1, ratePrivmsgPerMin: 100 }) {
+  const registry = new PeerRegistry();
+  const sent: Array<[string, string]> = [];
+  const closed: Array<[string, string]> = [];
+  const stats = new DirectoryStats();
+  const limiter = new RateLimiter(rates);
+  const router = new MessageRouter({
+    registry,
+    limiter,
+    stats,
+    logger: silentLogger(),
+    send: (c: PeerConnection, b: Buffer) => void sent.push([c.nick, b.toString('utf8')]),
+    close: (c: PeerConnection, reason: string) => void closed.push([c.nick, reason]),
+    nick: () => 'J5dn',
+    selfEntry: (f) => (f ? 'J5dn;loc;F:peerlist_features+ping' : 'J5dn;loc'),
+  });
+  const add = (p: PeerConnection): PeerConnection => {
+    registry.add(p);
+    limiter.init(p, 0);
+    return p;
+  };
+  return { router, sent, closed, stats, add };
+}
+
+describe('MessageRouter decisions', () => {
+  it('extracts command names of multi-command bodies', () => {
+    expect(commandNames('cancel 0!cancel 1')).toEqual(['cancel', 'cancel']);
+    expect(commandNames('orderbook')).toEqual(['orderbook']);
+  });
+
+  it('pubmsg: same Buffer to every other peer; marks offer announcers', () => {
+    const t = setup();
+    const a = t.add(fakePeer('A'));
+    t.add(fakePeer('B'));
+    t.add(fakePeer('C'));
+    t.router.handle(a, { type: 687, line: 'A!PUBLIC!sw0absoffer 0 1 2 0 3' }, 0);
+    expect(t.sent.map(([n]) => n).sort()).toEqual(['B', 'C']);
+    expect(a.announcedOffer).toBe(true);
+  });
+
+  it('pubmsg: not addressed to PUBLIC or no body → dropped; spoofed from → close', () => {
+    const t = setup();
+    const a = t.add(fakePeer('A'));
+    t.add(fakePeer('B'));
+    t.router.handle(a, { type: 687, line: 'A!B!hello' }, 0);
+    t.router.handle(a, { type: 687, line: 'A!PUBLIC!' }, 0);
+    expect(t.sent).toEqual([]);
+    expect(t.stats.dropped).toBe(2);
+    t.router.handle(a, { type: 687, line: 'B!PUBLIC!cancel 0' }, 0);
+    expect(t.closed).toEqual([['A', 'spoofed from-nick B']]);
+    expect(t.sent).toEqual([]);
+  });
+
+  it('!orderbook counts against both buckets; abuse closes', () => {
+    const t = setup();
+    const a = t.add(fakePeer('A'));
+    t.add(fakePeer('B'));
+    for (let i = 0; i < 4; i++) t.router.handle(a, { type: 687, line: 'A!PUBLIC!orderbook' }, 0);
+    expect(t.sent).toHaveLength(2);
+    expect(t.stats.rateLimitDrops.orderbook).toBe(1);
+    expect(t.closed).toEqual([['A', 'rate limit exceeded: orderbook']]);
+  });
+
+  it('privmsg to the DN nick is consumed; to an unknown nick dropped', () => {
+    const t = setup();
+    const a = t.add(fakePeer('A', { location: '127.0.0.1:1' }));
+    t.router.handle(a, { type: 685, line: 'A!J5dn!sw0reloffer 0 1 2 3 4 pub sig' }, 0);
+    t.router.handle(a, { type: 685, line: 'A!Z!fill 1 pub sig' }, 0);
+    expect(t.sent).toEqual([]);
+    expect(t.stats.dropped).toBe(1);
+  });
+
+  it('GETPEERLIST is rate limited and answered with the DN entry first', () => {
+    const t = setup();
+    const a = t.add(fakePeer('A', { location: '127.0.0.1:1', features: ['peerlist_features'] }));
+    t.router.handle(a, { type: 791, line: '' }, 0);
+    t.router.handle(a, { type: 791, line: '' }, 0);
+    expect(t.sent).toEqual([['A', '{"type": 789, "line": "J5dn;loc;F:peerlist_features+ping,A;127.0.0.1:1;F:peerlist_features"}\r\n']]);
+    // a bucket of 1: the second request is already a debt of a whole bucket
+    expect(t.stats.rateLimitDisconnects.getpeerlist).toBe(1);
+    expect(t.closed).toEqual([['A', 'rate limit exceeded: getpeerlist']]);
+  });
+
+  it('answers PING with PONG and ignores unknown types', () => {
+    const t = setup();
+    const a = t.add(fakePeer('A'));
+    t.router.handle(a, { type: 798, line: '' }, 0);
+    t.router.handle(a, { type: 12345, line: 'x' }, 0);
+    t.router.handle(a, { type: 793, line: '{}' }, 0);
+    expect(t.sent).toEqual([['A', '{"type": 799, "line": ""}\r\n']]);
+    expect(t.closed).toEqual([]);
+  });
+});
