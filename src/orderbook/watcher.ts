@@ -130,6 +130,11 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
     for (const m of this.book.list()) if (m.bond) void this.checkBond(m.nick, m.bond.proofBase64);
   }
 
+  /** Runs the full check of every current bond (for one-shot output). */
+  async verifyAllBonds(): Promise<void> {
+    await Promise.all(this.book.list().filter((m) => m.bond).map((m) => this.bonds.verify(m.nick, m.bond!.proofBase64)));
+  }
+
   prune(): void {
     for (const nick of this.book.prune(this.clock.now())) {
       this.bonds.forget(nick);
