@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { parseIni } from '../../../src/cli/config/ini.js';
+import { ConfigError } from '../../../src/cli/config/errors.js';
+import { DIRECTORY_OPTIONS, envName, fromCli, fromEnv, fromJoinmarketCfg, resolveDirectoryConfig } from '../../../src/cli/config/directory-config.js';
+
+const REF_CFG = `
+[DAEMON]
+no_daemon = 0
+
+[BLOCKCHAIN]
+# comment
+network = testnet
+blockchain_source = regtest
+
+[LOGGING]
+console_log_level = DEBUG
+
+[MESSAGING:onion]
+type = onion
+socks5_host = localhost
+socks5_port = 9050
+onion_serving_host = 127.0.0.1
+onion_serving_port = 8081   ; our DN's listener
+hidden_service_dir =
+directory_nodes = 127.0.0.1:8081
+regtest_count = 1,1
+`;
+
+function err(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.message;
+    throw e;
+  }
+  throw new Error('no ConfigError');
+}
+
+describe('ini parser', () => {
+  it('reads sections, lowercases keys, strips comments, joins continuations', () => {
+    const ini = parseIni('[A]\nKey = v ; c\n  more\n# x\n[B]\nk: w\n');
+    expect(ini.get('A')?.get('key')).toBe('v\nmore');
+    expect(ini.get('B')?.get('k')).toBe('w');
+    expect(err(() => parseIni('[A]\njunk line\n', 'x.cfg'))).toBe('invalid value for x.cfg line 2: cannot parse "junk line"');
+    expect(err(() => parseIni('k = v\n', 'x.cfg'))).toMatch(/^invalid value for x.cfg line 1/);
+  });
+});
+
+describe('joinmarket.cfg drop-in', () => {
+  it('maps [BLOCKCHAIN] network, [MESSAGING:onion] serving host/port, testing mode and log level', () => {
+    const c = resolveDirectoryConfig(fromJoinmarketCfg(REF_CFG));
+    expect(c).toMatchObject({ network: 'testnet', transport: 'tcp', listen: { host: '127.0.0.1', port: 8081 }, logLevel: 'debug', hiddenServiceDir: null });
+  });
+
+  it('takes hidden_service_dir and stays on tor without testing mode', () => {
+    const c = resolveDirectoryConfig(fromJoinmarketCfg('[BLOCKCHAIN]\nnetwork = mainnet\n[MESSAGING:onion]\ntype = onion\nhidden_service_dir = /var/lib/hs\nregtest_count = 0,0\n'));
+    expect(c).toMatchObject({ transport: 'tor', hiddenServiceDir: '/var/lib/hs', listen: { host: '127.0.0.1', port: 5222 } });
+  });
+
+  it.each([
+    ['[BLOCKCHAIN]\nnetwork = bitcoin\n', 'invalid value for joinmarket.cfg [BLOCKCHAIN] network: expected one of mainnet, testnet, signet, regtest'],
+    ['[BLOCKCHAIN]\nnetwork = testnet\n[MESSAGING:onion]\nonion_serving_port = 70000\n', 'invalid value for joinmarket.cfg [MESSAGING:onion] onion_serving_port: expected a port number 0-65535'],
+    ['[BLOCKCHAIN]\nnetwork = testnet\n[MESSAGING:onion]\nonion_serving_port = abc\n', 'invalid value for joinmarket.cfg [MESSAGING:onion] onion_serving_port: expected a port number 0-65535'],
+    ['[BLOCKCHAIN]\nnetwork = testnet\n[MESSAGING:onion]\nonion_serving_host = a b\n', 'invalid value for joinmarket.cfg [MESSAGING:onion] onion_serving_host: expected a host name or IPv4 address, got "a b"'],
+    ['[BLOCKCHAIN]\nnetwork = testnet\n[MESSAGING:onion]\nregtest_count = yes\n', 'invalid value for joinmarket.cfg [MESSAGING:onion] regtest_count: expected two integers "a,b", got "yes"'],
+    ['[LOGGING]\nconsole_log_level = LOUD\n', 'invalid value for joinmarket.cfg [LOGGING] console_log_level: expected DEBUG, INFO, WARNING, ERROR or CRITICAL'],
+  ])('bad cfg value %#', (text, message) => {
+    expect(err(() => resolveDirectoryConfig(fromJoinmarketCfg(text)))).toBe(message);
+  });
+});
+
+describe('env and flags', () => {
+  it('names env vars after the options', () => {
+    expect(envName('maxPeers')).toBe('JM_DIRECTORY_MAX_PEERS');
+    expect(envName('evictSilentTakers')).toBe('JM_DIRECTORY_EVICT_SILENT_TAKERS');
+  });
+
+  it('precedence: cfg < env < flags; values are converted to limits', () => {
+    const c = resolveDirectoryConfig(
+      fromJoinmarketCfg(REF_CFG),
+      fromEnv({ JM_DIRECTORY_NETWORK: 'signet', JM_DIRECTORY_MAX_PEERS: '10', JM_DIRECTORY_EVICT_SILENT_TAKERS: 'yes' }),
+      fromCli({ maxPeers: '20', handshakeTimeout: '2.5', ratePubmsg: '0', http: '127.0.0.1:9090', motd: 'hello' }),
+    );
+    expect(c).toMatchObject({ network: 'signet', http: { host: '127.0.0.1', port: 9090 }, motd: 'hello' });
+    expect(c.limits).toEqual({ maxPeers: 20, handshakeTimeoutMs: 2500, ratePubmsgPerMin: 0, evictSilentTakers: true });
+  });
+
+  it('network is required', () => {
+    expect(err(() => resolveDirectoryConfig({}))).toBe('invalid value for --network: required (or JM_DIRECTORY_NETWORK, or [BLOCKCHAIN] network in --config)');
+  });
+
+  const BAD: Record<string, [string, string]> = {
+    transport: ['udp', 'expected tcp or tor'],
+    listen: ['localhost', 'expected HOST:PORT with port 0-65535, got "localhost"'],
+    network: ['main', 'expected one of mainnet, testnet, signet, regtest'],
+    motd: ['x'.repeat(513), 'at most 512 characters'],
+    http: ['127.0.0.1:99999', 'expected HOST:PORT with port 0-65535, got "127.0.0.1:99999"'],
+    logLevel: ['loud', 'expected one of fatal, error, warn, info, debug, trace, silent'],
+    publicLocation: [' ', 'must not be empty'],
+    maxPeers: ['0', 'must be at least 1'],
+    maxPending: ['-1', 'expected a whole number'],
+    handshakeTimeout: ['soon', 'expected a number of seconds'],
+    sweepInterval: ['0', 'must be at least 0.01 s'],
+    probeAfter: ['1e3', 'expected a number of seconds'],
+    pongTimeout: ['x', 'expected a number of seconds'],
+    evictAfter: ['-5', 'expected a number of seconds'],
+    evictSilentTakers: ['maybe', 'expected true or false'],
+    ratePubmsg: ['1.5', 'expected a whole number'],
+    rateOrderbook: ['many', 'expected a whole number'],
+    rateGetpeerlist: ['', 'expected a whole number'],
+    ratePrivmsg: ['x', 'expected a whole number'],
+    writeHighWater: ['100', 'must be at least 1024'],
+    departureCoalesce: ['20000', 'must be at most 10000'],
+  };
+
+  it('has a bad-value case for every option', () => {
+    expect(Object.keys(BAD).sort()).toEqual(DIRECTORY_OPTIONS.map((o) => o.key).filter((k) => k !== 'hiddenServiceDir').sort());
+  });
+
+  for (const [key, [value, detail]] of Object.entries(BAD)) {
+    const spec = DIRECTORY_OPTIONS.find((o) => o.key === key)!;
+    it(`${spec.flag.split(' ')[0]} ${JSON.stringify(value.slice(0, 20))} → one line naming the flag, and the env var`, () => {
+      const base = key === 'network' ? {} : { network: 'testnet' };
+      expect(err(() => resolveDirectoryConfig(fromCli({ ...base, [key]: value })))).toBe(`invalid value for ${spec.flag.split(' ')[0]}: ${detail}`);
+      if (value !== '') {
+        const env = { JM_DIRECTORY_NETWORK: 'testnet', [envName(spec.key)]: value };
+        expect(err(() => resolveDirectoryConfig(fromEnv(env)))).toBe(`invalid value for ${envName(spec.key)}: ${detail}`);
+      }
+    });
+  }
+});
