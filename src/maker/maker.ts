@@ -1,0 +1,349 @@
+/**
+ * The maker bot: offers (announced on every route, private reply with `!tbond` to each
+ * `!orderbook`), one MakerSession per taker nick, commitment gossip, `!push` for our own
+ * rounds, and the watch on every signed transaction that re-announces offers once it is seen.
+ * Any bad input costs the sender its session; everyone else keeps being served.
+ */
+import { Transaction, type Network } from 'bitcoinjs-lib';
+import { randomBytes as nodeRandomBytes } from 'node:crypto';
+import { checkFill, isCoinjoinCommand, parseCoinjoinCommand } from '../protocol/coinjoin/messages.js';
+import type { YieldConfig } from '../protocol/coinjoin/yield.js';
+import type { Command, Offer } from '../protocol/offers.js';
+import { TypedEmitter } from '../client/typed-emitter.js';
+import { systemClock, type Clock, type Timer } from '../util/clock.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import type { CommitmentBlacklist } from './commitments.js';
+import { OfferManager, type YieldAlgorithm } from './offer-manager.js';
+import { DEFAULT_ORDER_POLICY, spendableBalances, type OrderPolicy } from './order-inputs.js';
+import type { InboundMessage, MakerBond, MakerChain, MakerChannel, MakerWallet, TxStatus } from './ports.js';
+import { KeyedLimiter } from './rate-limit.js';
+import { DEFAULT_SESSION_TIMEOUTS, MakerSession, type SessionTimeouts, type SignedCoinjoin } from './session.js';
+
+export interface MakerTimeouts extends SessionTimeouts {
+  /** Poll interval of the watch on signed transactions. */
+  watchIntervalMs: number;
+  /** Give up on a signed tx never seen (REF unconfirm_timeout_sec 180 s); its coins are unlocked. */
+  unseenTimeoutMs: number;
+}
+export const DEFAULT_MAKER_TIMEOUTS: MakerTimeouts = { ...DEFAULT_SESSION_TIMEOUTS, watchIntervalMs: 5_000, unseenTimeoutMs: 180_000 };
+
+export interface MakerLimits {
+  /** `!orderbook` replies per nick per minute (NG: one per 10 s). */
+  orderbookPerNick: number;
+  orderbookGlobal: number;
+  /** `!fill` session starts per nick per minute. */
+  fillsPerNick: number;
+  fillsGlobal: number;
+  maxSessions: number;
+}
+export const DEFAULT_MAKER_LIMITS: MakerLimits = { orderbookPerNick: 6, orderbookGlobal: 600, fillsPerNick: 6, fillsGlobal: 120, maxSessions: 50 };
+
+export interface MakerOptions {
+  channels: MakerChannel[];
+  wallet: MakerWallet;
+  chain: MakerChain;
+  commitments: CommitmentBlacklist;
+  network: Network;
+  yieldConfig: YieldConfig;
+  algorithm?: YieldAlgorithm;
+  policy?: OrderPolicy;
+  bond?: MakerBond | null;
+  /** Re-reads the wallet's UTXOs from the chain (after a coinjoin was seen). */
+  refreshWallet?: () => Promise<void>;
+  timeouts?: Partial<MakerTimeouts>;
+  limits?: Partial<MakerLimits>;
+  clock?: Clock;
+  logger?: Logger;
+  rng?: () => number;
+  randomBytes?: (n: number) => Uint8Array;
+}
+
+export interface CoinjoinEvent extends SignedCoinjoin {
+  status: TxStatus;
+}
+
+export interface MakerEvents {
+  offers: { offers: readonly Offer[] };
+  session: { taker: string; state: 'started' | 'ioauth' | 'closed'; reason?: string };
+  signed: SignedCoinjoin;
+  /** A signed tx was first seen in the mempool, or confirmed. */
+  coinjoin: CoinjoinEvent;
+  /** A signed tx that never appeared; its coins are free again. */
+  abandoned: SignedCoinjoin;
+}
+
+interface Watch {
+  cj: SignedCoinjoin;
+  seen: boolean;
+  since: number;
+  timer: Timer | null;
+}
+
+export class Maker extends TypedEmitter<MakerEvents> {
+  readonly offers: OfferManager;
+  private readonly sessions = new Map<string, MakerSession>();
+  private readonly watches = new Map<string, Watch>();
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly timeouts: MakerTimeouts;
+  private readonly limits: MakerLimits;
+  private readonly orderbookLimiter: KeyedLimiter;
+  private readonly fillLimiter: KeyedLimiter;
+  private readonly relayLimiter: KeyedLimiter;
+  private readonly randomBytes: (n: number) => Uint8Array;
+  private readonly offs: Array<() => void> = [];
+  private running = false;
+
+  constructor(private readonly o: MakerOptions) {
+    const log = o.logger ?? silentLogger();
+    super((err, ev) => log.error({ err, event: ev }, 'maker listener threw'));
+    if (o.channels.length === 0) throw new Error('Maker needs at least one channel');
+    this.log = log;
+    this.clock = o.clock ?? systemClock;
+    this.timeouts = { ...DEFAULT_MAKER_TIMEOUTS, ...o.timeouts };
+    this.limits = { ...DEFAULT_MAKER_LIMITS, ...o.limits };
+    this.orderbookLimiter = new KeyedLimiter(this.clock, this.limits.orderbookPerNick, this.limits.orderbookGlobal, 60_000);
+    this.fillLimiter = new KeyedLimiter(this.clock, this.limits.fillsPerNick, this.limits.fillsGlobal, 60_000);
+    this.relayLimiter = new KeyedLimiter(this.clock, 2, 30, 60_000);
+    this.randomBytes = o.randomBytes ?? ((n) => new Uint8Array(nodeRandomBytes(n)));
+    this.offers = new OfferManager(o.yieldConfig, o.algorithm ?? 'privacy', o.rng ?? Math.random);
+  }
+
+  get nick(): string {
+    return this.o.channels[0]!.nick;
+  }
+
+  activeSessions(): number {
+    return this.sessions.size;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.recomputeOffers();
+    for (const ch of this.o.channels) {
+      this.offs.push(
+        ch.onMessage((m) => this.onMessage(m)),
+        ch.onRouteUp((announce) => {
+          for (const body of this.offers.publicBodies()) announce(body);
+        }),
+      );
+      await ch.start();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    for (const off of this.offs.splice(0)) off();
+    for (const s of [...this.sessions.values()]) s.close('maker stopping');
+    this.sessions.clear();
+    for (const w of this.watches.values()) if (w.timer !== null) this.clock.clearTimeout(w.timer);
+    this.watches.clear();
+    for (const ch of this.o.channels) await ch.stop();
+  }
+
+  /** Recomputes offers from the wallet and announces what changed on every channel. */
+  recomputeOffers(): void {
+    const policy = this.o.policy ?? DEFAULT_ORDER_POLICY;
+    const change = this.offers.update(spendableBalances(this.o.wallet, policy.minConfs));
+    if (change.error) this.log.warn({ reason: change.error }, 'no offers: yield generator refused');
+    if (this.running) {
+      for (const oid of change.cancelled) this.announce(`!cancel ${oid}`);
+      for (const body of this.offers.publicBodies(change.announced)) this.announce(body);
+    }
+    this.log.info({ offers: this.offers.publicBodies() }, 'offers');
+    this.emit('offers', { offers: this.offers.current });
+  }
+
+  private announce(body: string): void {
+    for (const ch of this.o.channels) ch.announce(body);
+  }
+
+  private onMessage(m: InboundMessage): void {
+    if (!this.running) return;
+    try {
+      for (const c of m.commands) this.onCommand(m, c);
+    } catch (e) {
+      // never let one peer's message take the bot down
+      this.log.error({ from: m.from, err: (e as Error).message }, 'error handling message');
+    }
+  }
+
+  private onCommand(m: InboundMessage, c: Command): void {
+    if (m.kind === 'pub') {
+      if (c.name === 'orderbook') void this.replyOffers(m);
+      else if (c.name === 'hp2' && /^[0-9a-fA-F]{64}$/.test(c.args[0] ?? '')) void this.o.commitments.add(c.args[0]!.toLowerCase());
+      return;
+    }
+    if (!isCoinjoinCommand(c.name)) return;
+    const parsed = parseCoinjoinCommand(c.name, c.rest);
+    if (!parsed.ok) {
+      this.log.info({ from: m.from, reason: parsed.reason }, 'ignoring malformed command');
+      return;
+    }
+    const msg = parsed.value;
+    switch (msg.cmd) {
+      case 'fill':
+        return this.onFill(m, msg);
+      case 'auth':
+      case 'tx': {
+        const s = this.sessions.get(m.from);
+        if (s) void s.handle(msg.cmd, msg.ciphertext);
+        return;
+      }
+      case 'push':
+        return void this.onPush(m.from, msg.tx);
+      case 'hp2':
+        // REF relay request: re-broadcast publicly (rate-limited)
+        if (this.relayLimiter.take(m.from)) this.announce(`!hp2 ${msg.commitmentHex}`);
+        return;
+      case 'error':
+        this.log.info({ from: m.from, text: msg.text.slice(0, 200) }, 'peer reported an error');
+        return;
+      default:
+        return;
+    }
+  }
+
+  private async replyOffers(m: InboundMessage): Promise<void> {
+    if (this.offers.current.length === 0) return;
+    if (!this.orderbookLimiter.take(m.from)) {
+      this.log.debug({ from: m.from }, '!orderbook rate-limited');
+      return;
+    }
+    let proof: string | null = null;
+    if (this.o.bond && !m.fromDirectory) {
+      try {
+        proof = await this.o.bond.proofFor(m.from, this.nick);
+      } catch (e) {
+        this.log.warn({ err: (e as Error).message }, 'could not build the bond proof; replying without it');
+      }
+    }
+    const r = this.offers.privateReply(proof);
+    if (r && this.running) m.reply(r.cmd, r.args);
+  }
+
+  private onFill(m: InboundMessage, fill: Parameters<typeof checkFill>[0]): void {
+    const taker = m.from;
+    const existing = this.sessions.get(taker);
+    if (existing?.state === 'signed') return; // that round is done; a new !fill waits for its close
+    if (!this.fillLimiter.take(taker)) {
+      this.log.info({ taker }, '!fill rate-limited');
+      return;
+    }
+    const accepted = checkFill(fill, this.offers.current, (c) => this.o.commitments.isBlocked(c));
+    if (!accepted.ok) {
+      this.log.info({ taker, reason: accepted.reason }, 'refused !fill');
+      if (accepted.reply) m.reply('error', accepted.reply);
+      return;
+    }
+    existing?.close('replaced by a new !fill');
+    if (this.sessions.size >= this.limits.maxSessions) {
+      this.log.warn({ taker }, 'too many sessions; ignoring !fill');
+      return;
+    }
+    this.o.commitments.reserve(accepted.value.commitmentHex);
+    const session: MakerSession = new MakerSession({
+      takerNick: taker,
+      fill: accepted.value,
+      send: (cmd, args) => m.reply(cmd, args),
+      wallet: this.o.wallet,
+      chain: this.o.chain,
+      commitments: this.o.commitments,
+      network: this.o.network,
+      clock: this.clock,
+      log: this.log.child({ taker }),
+      randomBytes: this.randomBytes,
+      timeouts: this.timeouts,
+      ...(this.o.policy ? { policy: this.o.policy } : {}),
+      onIoauth: (c) => {
+        this.emit('session', { taker, state: 'ioauth' });
+        this.o.channels[0]!.announceAnonymously(`!hp2 ${c}`).catch((e: unknown) => this.log.warn({ err: (e as Error).message }, 'commitment gossip failed'));
+      },
+      onSigned: (cj) => this.onSigned(cj),
+      onClosed: (reason) => {
+        if (this.sessions.get(taker) === session) this.sessions.delete(taker);
+        this.emit('session', { taker, state: 'closed', reason });
+      },
+    });
+    this.sessions.set(taker, session);
+    this.emit('session', { taker, state: 'started' });
+    session.start();
+  }
+
+  private onSigned(cj: SignedCoinjoin): void {
+    this.log.info({ taker: cj.takerNick, txid: cj.txid, amount: cj.amount, earned: String(cj.earned) }, 'signed coinjoin');
+    this.sessions.get(cj.takerNick)?.close('signed');
+    this.emit('signed', cj);
+    const w: Watch = { cj, seen: false, since: this.clock.now(), timer: null };
+    this.watches.set(cj.txid, w);
+    this.scheduleWatch(w);
+  }
+
+  private scheduleWatch(w: Watch): void {
+    w.timer = this.clock.setTimeout(() => {
+      w.timer = null;
+      void this.pollWatch(w);
+    }, this.timeouts.watchIntervalMs);
+  }
+
+  private async pollWatch(w: Watch): Promise<void> {
+    if (!this.running || this.watches.get(w.cj.txid) !== w) return;
+    let status: TxStatus = 'unseen';
+    try {
+      status = w.cj.cjVout >= 0 ? await this.o.chain.txStatus(w.cj.txid, w.cj.cjVout) : 'unseen';
+    } catch (e) {
+      this.log.warn({ txid: w.cj.txid, err: (e as Error).message }, 'tx watch lookup failed');
+    }
+    if (!this.running) return;
+    if (status === 'unseen' && !w.seen && this.clock.now() - w.since > this.timeouts.unseenTimeoutMs) {
+      this.watches.delete(w.cj.txid);
+      this.o.wallet.unlock(w.cj.coins);
+      this.log.warn({ txid: w.cj.txid }, 'signed coinjoin never appeared; coins unlocked');
+      this.emit('abandoned', w.cj);
+      return;
+    }
+    if ((status === 'mempool' && !w.seen) || status === 'confirmed') {
+      w.seen = true;
+      await this.walletChanged();
+      this.o.wallet.unlock(w.cj.coins);
+      this.emit('coinjoin', { ...w.cj, status });
+      if (status === 'confirmed') {
+        this.watches.delete(w.cj.txid);
+        return;
+      }
+    }
+    this.scheduleWatch(w);
+  }
+
+  private async walletChanged(): Promise<void> {
+    try {
+      await this.o.refreshWallet?.();
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'wallet refresh failed');
+    }
+    if (this.running) this.recomputeOffers();
+  }
+
+  private async onPush(taker: string, raw: Uint8Array): Promise<void> {
+    // NG rule: only a transaction we signed for this taker
+    let txid: string;
+    try {
+      txid = Transaction.fromBuffer(raw).getId();
+    } catch {
+      return;
+    }
+    const w = this.watches.get(txid);
+    if (!w || w.cj.takerNick !== taker) {
+      this.log.info({ taker, txid }, 'ignoring !push of a transaction we did not sign for this taker');
+      return;
+    }
+    try {
+      await this.o.chain.broadcast(Buffer.from(raw).toString('hex'));
+      this.log.info({ txid }, 'broadcast pushed transaction');
+    } catch (e) {
+      this.log.info({ txid, err: (e as Error).message }, 'pushed transaction rejected');
+    }
+  }
+}
