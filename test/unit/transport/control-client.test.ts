@@ -132,6 +132,18 @@ describe('TorControlClient', () => {
     await expect(addOnion(c, { ports: [{ virtualPort: 5222, target: '127.0.0.1:1 Flags=Detach' }] })).rejects.toThrow(/invalid onion port/);
   });
 
+  it('works over a Unix-socket control port', async () => {
+    const net = await import('node:net');
+    const sockPath = path.join(tmp, 'control.sock');
+    const srv = net.createServer((s) => s.on('data', () => s.write('250-version=unix\r\n250 OK\r\n')));
+    await new Promise<void>((r) => srv.listen(sockPath, r));
+    const c = await TorControlClient.connect({ kind: 'unix', path: sockPath }, { clock: systemClock, logger: silentLogger() });
+    client = c;
+    expect((await getInfo(c, ['version'])).get('version')).toBe('unix');
+    c.destroy();
+    srv.close();
+  });
+
   it('fails to connect with a clear error', async () => {
     const dead = await import('node:net').then((n) => {
       const srv = n.createServer();
