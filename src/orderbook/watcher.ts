@@ -84,7 +84,12 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
       }),
       p.on('peerlist', ({ dn, entries }) => {
         for (const e of entries) {
-          if (!e.disconnected || !this.book.get(e.nick)) continue;
+          if (!this.book.get(e.nick)) continue;
+          // A listing is presence (ng GETPEERLIST replies, post-privmsg location updates).
+          if (!e.disconnected) {
+            this.book.sighting(e.nick, dn, this.clock.now());
+            continue;
+          }
           if (this.book.leave(e.nick, dn)) {
             this.bonds.forget(e.nick);
             this.changed('left', e.nick);
@@ -126,7 +131,14 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
 
   /** Re-requests on every DN and re-checks every bond against the chain. */
   refresh(): void {
-    for (const dn of this.pool.connectedIds()) this.requestOrderbook(dn);
+    for (const dn of this.pool.connectedIds()) {
+      this.requestOrderbook(dn);
+      // Directories that support GETPEERLIST confirm presence of makers that reply elsewhere.
+      const c = this.pool.client(dn);
+      if (c?.directory?.features.includes('peerlist_features')) {
+        c.requestPeerlist(30_000).catch((err: unknown) => this.log.debug({ dn, err: String(err) }, 'GETPEERLIST failed'));
+      }
+    }
     for (const m of this.book.list()) if (m.bond) void this.checkBond(m.nick, m.bond.proofBase64);
   }
 
