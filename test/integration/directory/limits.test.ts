@@ -151,7 +151,8 @@ describe('limits', () => {
       for (let i = 0; i < 50; i++) sender.p.send(687, line);
       sent += 50;
       await sender.p.barrier();
-      for (let i = 0; i < 50; i++) await watcher.p.nextLine();
+      // Only pubmsgs: the `;D` notice may arrive in between and is awaited below.
+      for (let i = 0; i < 50; i++) await watcher.p.waitFor((l) => l.startsWith('{"type": 687'), 10_000);
     }
     expect(dn.stats.slowReaderDisconnects).toBe(1);
     const notice = await watcher.p.waitFor((l) => l.includes(`${slow.nick};NOT-SERVING-ONION;D`));
