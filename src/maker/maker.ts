@@ -306,8 +306,8 @@ export class Maker extends TypedEmitter<MakerEvents> {
     }
     if ((status === 'mempool' && !w.seen) || status === 'confirmed') {
       w.seen = true;
-      await this.walletChanged();
       this.o.wallet.unlock(w.cj.coins);
+      await this.walletChanged();
       this.emit('coinjoin', { ...w.cj, status });
       if (status === 'confirmed') {
         this.watches.delete(w.cj.txid);

@@ -1,0 +1,169 @@
+/** Maker bot with a fake channel: offers and bond replies, limits, refusals, gossip, the tx watch, !push. */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_YIELD_CONFIG } from '../../../src/protocol/coinjoin/yield.js';
+import { splitCommands } from '../../../src/protocol/offers.js';
+import { ManualClock } from '../../../src/util/clock.js';
+import { CommitmentBlacklist } from '../../../src/maker/commitments.js';
+import { Maker, type CoinjoinEvent } from '../../../src/maker/maker.js';
+import type { MakerBond } from '../../../src/maker/ports.js';
+import { FakeChain, FakeChannel, FakeWallet, keyFor } from './fakes.js';
+import { ScriptedTaker } from './scripted-taker.js';
+
+const T1 = 'J5takerOneOOOOOO';
+const T2 = 'J5takerTwoOOOOOO';
+
+async function setup(o: { bond?: boolean } = {}) {
+  const clock = new ManualClock();
+  const wallet = new FakeWallet();
+  wallet.addCoin(0, 3_000_000);
+  wallet.addCoin(2, 2_000_000);
+  const chain = new FakeChain();
+  const channel = new FakeChannel();
+  const commitments = CommitmentBlacklist.memory();
+  const bond: MakerBond = {
+    proofFor: async (taker, maker) => Buffer.from(`${taker}|${maker}`).toString('base64'),
+    describe: () => ({ txid: 'ee'.repeat(32), vout: 0, locktime: 1, valueSats: 1 }),
+  };
+  let refreshed = 0;
+  const maker = new Maker({
+    channels: [channel], wallet, chain, commitments, network: (await import('./fakes.js')).NET,
+    yieldConfig: { ...DEFAULT_YIELD_CONFIG, cjfeeR: '0.0002', txfee: 10, minsize: 100_000 }, algorithm: 'basic',
+    bond: o.bond ? bond : null, clock, randomBytes: (n) => keyFor('rb').subarray(0, n),
+    refreshWallet: async () => void refreshed++,
+    timeouts: { authMs: 1_000, txMs: 1_000, watchIntervalMs: 100, unseenTimeoutMs: 1_000 },
+  });
+  await maker.start();
+  return { clock, wallet, chain, channel, commitments, maker, refreshed: () => refreshed };
+}
+
+const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('Maker offers', () => {
+  it('announces its offer publicly and answers !orderbook privately with !tbond', async () => {
+    const t = await setup({ bond: true });
+    expect(t.maker.offers.current).toHaveLength(1);
+    t.channel.deliver(T1, 'pub', '!orderbook');
+    await flush();
+    const [r] = t.channel.to(T1);
+    expect(r?.cmd).toBe('sw0reloffer');
+    const cmds = splitCommands(`${r!.cmd} ${r!.args}`);
+    expect(cmds.map((c) => c.name)).toEqual(['sw0reloffer', 'tbond']);
+    expect(Buffer.from(cmds[1]!.args[0]!, 'base64').toString()).toBe(`${T1}|${t.channel.nick}`);
+    expect(cmds[0]!.args).toEqual(['0', '100000', String(3_000_000 - 27_300), '10', '0.0002']);
+  });
+
+  it('without a bond the reply has no !tbond', async () => {
+    const t = await setup();
+    t.channel.deliver(T1, 'pub', '!orderbook');
+    await flush();
+    expect(splitCommands(`x ${t.channel.to(T1)[0]!.args}`).map((c) => c.name)).toEqual(['x']);
+  });
+
+  it('rate-limits !orderbook per nick', async () => {
+    const t = await setup();
+    for (let i = 0; i < 10; i++) t.channel.deliver(T1, 'pub', '!orderbook');
+    t.channel.deliver(T2, 'pub', '!orderbook');
+    await flush();
+    expect(t.channel.to(T1)).toHaveLength(6);
+    expect(t.channel.to(T2)).toHaveLength(1);
+  });
+});
+
+describe('Maker !fill handling', () => {
+  it('refuses an amount outside the offer with !error', async () => {
+    const t = await setup();
+    t.channel.deliver(T1, 'priv', new ScriptedTaker().fill(0, 50_000));
+    expect(t.channel.to(T1, 'error')[0]?.args).toBe('amount out of range');
+    expect(t.maker.activeSessions()).toBe(0);
+  });
+
+  it('refuses a used commitment (public !hp2) and an unknown oid', async () => {
+    const t = await setup();
+    const tk = new ScriptedTaker();
+    t.channel.deliver(T2, 'pub', `!hp2 ${tk.commitmentHex}`);
+    t.channel.deliver(T1, 'priv', tk.fill(0, 500_000));
+    expect(t.channel.to(T1, 'error')[0]?.args).toBe(`Commitment is blacklisted: ${tk.commitmentHex}`);
+    t.channel.deliver(T1, 'priv', new ScriptedTaker().fill(7, 500_000));
+    expect(t.channel.to(T1, 'error')[1]?.args).toBe('oid not found');
+  });
+
+  it('a new !fill replaces the pending session; other takers are unaffected', async () => {
+    const t = await setup();
+    t.channel.deliver(T1, 'priv', new ScriptedTaker().fill(0, 500_000));
+    t.channel.deliver(T2, 'priv', new ScriptedTaker().fill(0, 500_000));
+    t.channel.deliver(T1, 'priv', new ScriptedTaker().fill(0, 600_000));
+    expect(t.maker.activeSessions()).toBe(2);
+    expect(t.channel.to(T1, 'pubkey')).toHaveLength(2);
+  });
+
+  it('drops malformed commands and keeps serving', async () => {
+    const t = await setup();
+    t.channel.deliver(T1, 'priv', '!fill x y z w');
+    t.channel.deliver(T1, 'priv', '!auth ***');
+    t.channel.deliver(T1, 'priv', '!push notbase64!');
+    t.channel.deliver(T2, 'pub', '!orderbook');
+    await flush();
+    expect(t.channel.to(T1)).toHaveLength(0);
+    expect(t.channel.to(T2)).toHaveLength(1);
+  });
+});
+
+describe('Maker full round over the bot', () => {
+  it('gossips the commitment, watches the tx, re-announces, and only pushes its own tx', async () => {
+    const t = await setup();
+    const tk = new ScriptedTaker();
+    tk.register(t.chain, 1_000_000);
+    t.channel.deliver(T1, 'priv', tk.fill(0, 1_000_000));
+    tk.onPubkey(t.channel.to(T1, 'pubkey')[0]!.args);
+    t.channel.deliver(T1, 'priv', `!auth ${tk.auth()}`);
+    await flush();
+    expect(t.channel.anonymous).toEqual([`!hp2 ${tk.commitmentHex}`]);
+    const io = tk.ioauth(t.channel.to(T1, 'ioauth')[0]!.args);
+    const mine = t.wallet.all.find((c) => c.txid === io.utxos[0]!.txid)!;
+    const { tx, ciphertext } = tk.tx(io, mine.valueSats, 1_000_000, t.maker.offers.current[0]!);
+    const signed = new Promise((r) => t.maker.once('signed', r));
+    t.channel.deliver(T1, 'priv', `!tx ${ciphertext}`);
+    await signed;
+    expect(t.channel.to(T1, 'sig')).toHaveLength(1);
+
+    // !push: only our own round, only from that taker
+    t.channel.deliver(T2, 'priv', `!push ${Buffer.from(tx.toBuffer()).toString('base64')}`);
+    t.channel.deliver(T1, 'priv', `!push ${Buffer.from(tx.toBuffer()).toString('base64')}`);
+    await flush();
+    expect(t.chain.broadcasts).toEqual([Buffer.from(tx.toBuffer()).toString('hex')]);
+
+    const publicBefore = t.channel.public.length;
+    const seen = new Promise<CoinjoinEvent>((r) => t.maker.once('coinjoin', r));
+    t.chain.status.set(tx.getId(), 'mempool');
+    t.clock.advance(100);
+    const ev = await seen;
+    expect(ev.status).toBe('mempool');
+    expect(ev.earned).toBe(190n);
+    expect(t.refreshed()).toBe(1);
+    expect(t.wallet.locked.size).toBe(0);
+    // basic offers recomputed from the same fake balances: nothing changed, nothing re-sent
+    expect(t.channel.public.length).toBe(publicBefore);
+  });
+
+  it('a signed tx never seen is abandoned and its coins unlocked', async () => {
+    const t = await setup();
+    const tk = new ScriptedTaker();
+    tk.register(t.chain, 1_000_000);
+    t.channel.deliver(T1, 'priv', tk.fill(0, 1_000_000));
+    tk.onPubkey(t.channel.to(T1, 'pubkey')[0]!.args);
+    t.channel.deliver(T1, 'priv', `!auth ${tk.auth()}`);
+    await flush();
+    const io = tk.ioauth(t.channel.to(T1, 'ioauth')[0]!.args);
+    const mine = t.wallet.all.find((c) => c.txid === io.utxos[0]!.txid)!;
+    t.channel.deliver(T1, 'priv', `!tx ${tk.tx(io, mine.valueSats, 1_000_000, t.maker.offers.current[0]!).ciphertext}`);
+    await flush();
+    expect(t.wallet.locked.size).toBe(1);
+    const abandoned = new Promise((r) => t.maker.once('abandoned', r));
+    for (let i = 0; i < 12; i++) {
+      t.clock.advance(100);
+      await flush();
+    }
+    await abandoned;
+    expect(t.wallet.locked.size).toBe(0);
+  });
+});
