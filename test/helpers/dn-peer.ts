@@ -100,7 +100,7 @@ export class DnPeer {
   }
 
   /** Resolves with the first (queued or future) raw line matching pred; removes it. */
-  waitFor(pred: (line: string) => boolean, timeoutMs = 3_000): Promise<string> {
+  waitFor(pred: (line: string) => boolean, timeoutMs = 10_000): Promise<string> {
     const i = this.queue.findIndex(pred);
     if (i >= 0) return Promise.resolve(this.queue.splice(i, 1)[0]!);
     if (this.isClosed) return Promise.reject(new Error('connection closed'));
@@ -166,7 +166,7 @@ export async function startTestDirectory(opts: Partial<DirectoryServerOptions> =
 }
 
 /** Resolves true if the peer's connection closes within the time limit. */
-export async function closesWithin(peer: DnPeer, ms = 3_000): Promise<boolean> {
+export async function closesWithin(peer: DnPeer, ms = 10_000): Promise<boolean> {
   let t: NodeJS.Timeout | undefined;
   const r = await Promise.race([peer.closed.then(() => true), new Promise<boolean>((res) => (t = setTimeout(() => res(false), ms)))]);
   clearTimeout(t);
