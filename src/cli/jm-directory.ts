@@ -76,7 +76,12 @@ async function main(): Promise<void> {
     return;
   }
   const addr = server.address!;
-  logger.info(
+  const ready = (obj: Record<string, unknown>): void => {
+    // Scripts wait for this line, so it is printed even when --log-level hides info.
+    if (logger.isLevelEnabled('info')) logger.info(obj, 'ready');
+    else process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), name: 'jm-directory', ...obj, msg: 'ready' }) + '\n');
+  };
+  ready(
     {
       listen: `${addr.host}:${addr.port}`,
       port: addr.port,
@@ -86,7 +91,6 @@ async function main(): Promise<void> {
       location: server.publicLocation,
       http: server.httpAddress ? `${server.httpAddress.host}:${server.httpAddress.port}` : undefined,
     },
-    'ready',
   );
 
   let stopping = false;
