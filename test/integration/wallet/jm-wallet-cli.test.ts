@@ -1,0 +1,92 @@
+// The jm-wallet command-line contract (docs/wallet.md), run as child processes like scripts do.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const dir = mkdtempSync(join(tmpdir(), 'jm-wallet-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Run { code: number; stdout: string; stderr: string }
+function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'src/cli/jm-wallet.ts', ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+const parse = (r: Run): Record<string, unknown> => {
+  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+};
+
+const ABANDON = 'abandon '.repeat(11) + 'about';
+const W2 = 'actress inmate filter october eagle floor conduct issue rail nominee mixture kid tunnel thought list tower lobster route ghost cigar bundle oak fiscal pulse';
+const mfile = (name: string, text: string) => { const p = join(dir, name); writeFileSync(p, text); return p; };
+
+describe('jm-wallet contract', () => {
+  it('bond-calc --json gives the exact B1 value; text form is readable', async () => {
+    const [j, t, bad] = await Promise.all([
+      runCli(['bond-calc', '--amount', '50000000', '--confirm-time', '1749945600', '--locktime', '1769904000', '--now', '1756684800', '--json']),
+      runCli(['bond-calc', '--amount', '300000000', '--confirm-time', '0', '--locktime', '315569520000', '--now', '0', '--interest', '0.015', '--exponent', '1.3']),
+      runCli(['bond-calc', '--amount', '-5', '--locktime', '1', '--now', '0', '--json']),
+    ]);
+    expect(parse(j)).toMatchObject({ value: 24076851.28852806, valueInt: 24076851 });
+    expect(t.stdout).toContain('bond value 104774990743.03195');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toEqual(['jm-wallet: error: --amount must be an integer in [0, 2100000000000000], got "-5"']);
+  });
+
+  it('derive --path / --timenumber with a mnemonic file (optional extension line)', async () => {
+    const plain = mfile('abandon.txt', `${ABANDON}\n`);
+    const ext = mfile('w2.txt', `${W2}\ntest\n`);
+    const [a, b, c, d, e] = await Promise.all([
+      runCli(['derive', '--network', 'mainnet', '--path', "m/84'/0'/4'/1/0", '--mnemonic-file', plain, '--json']),
+      runCli(['derive', '--network', 'mainnet', '--path', "m/84'/0'/0'/0/0", '--mnemonic-file', ext, '--json']),
+      runCli(['derive', '--network', 'mainnet', '--timenumber', '73', '--mnemonic-file', plain, '--json']),
+      runCli(['derive', '--network', 'regtest', '--path', "m/84'/1'/0'/0/0", '--mnemonic-file', plain]),
+      runCli(['derive', '--network', 'mainnet', '--path', "m/84'/0'/0'/0/0", '--mnemonic-file', mfile('bad.txt', ABANDON.replace('about', 'abandon'))]),
+    ]);
+    expect(parse(a)).toMatchObject({ address: 'bc1q4weukw88mch53uvvh8k0vghjue4acar406gg6t' });
+    expect(parse(b)).toMatchObject({ address: 'bc1qw90s2z6etu728elvs0hxh6tda35p465phy9qz4' });
+    expect(parse(c)).toMatchObject({ address: 'bc1qam86pvzjv4znx4x4nvwleel4p7myqy73tndmj0yvv97dar3f6j6s3akzy8', locktime: 1769904000, timenumber: 73 });
+    expect(d.stdout).toMatch(/^bcrt1q6rz28mcfaxtmd6v789l9rrlrusdprr9pz3cppk /);
+    expect([e.code, e.stderr]).toEqual([1, 'jm-wallet: error: invalid mnemonic: BIP39 checksum mismatch (a word is wrong or out of order)\n']);
+  });
+
+  it('--help works on every command', async () => {
+    const cmds = ['generate', 'recover', 'display', 'newaddress', 'bond-address', 'list-bonds', 'spend-bond', 'bond-calc', 'derive'];
+    const runs = await Promise.all([runCli(['--help']), ...cmds.map((c) => runCli([c, '--help']))]);
+    expect(runs[0]!.stdout).toContain('Usage: jm-wallet [options] [command]');
+    cmds.forEach((c, i) => {
+      expect(runs[i + 1]!.code).toBe(0);
+      expect(runs[i + 1]!.stdout).toContain(`Usage: jm-wallet ${c}`);
+    });
+  });
+
+  it('generate, newaddress, bond-address, wrong password, recover', async () => {
+    const wf = join(dir, 'w.jmw');
+    const env = { JM_WALLET_PASSWORD: 'correct horse' };
+    const common = ['--network', 'regtest', '--wallet-file', wf, '--kdf-log-n', '10'];
+    const g = parse(await runCli([...common, 'generate', '--words', '12', '--json'], env));
+    expect((g['mnemonic'] as string).split(' ')).toHaveLength(12);
+    expect(statSync(wf).mode & 0o777).toBe(0o600);
+    expect((await runCli([...common, 'generate', '--json'], env)).stderr).toMatch(/already exists/);
+    const n1 = parse(await runCli([...common, 'newaddress', '--mixdepth', '2', '--json'], env));
+    const n2 = parse(await runCli([...common, 'newaddress', '--mixdepth', '2', '--json'], env));
+    expect([n1['index'], n2['index'], n1['path']]).toEqual([0, 1, "m/84'/1'/2'/0/0"]);
+    const bad = await runCli([...common, 'newaddress', '--mixdepth', '5'], env);
+    expect([bad.code, bad.stderr]).toEqual([2, 'jm-wallet: error: --mixdepth must be an integer in [0, 4], got "5"\n']);
+    const b = parse(await runCli([...common, 'bond-address', '2030-01', '--json'], env));
+    expect(b).toMatchObject({ locktime: 1893456000, timenumber: 120, path: "m/84'/1'/0'/2/120:1893456000" });
+    expect((b['address'] as string).startsWith('bcrt1q')).toBe(true);
+    const wrong = await runCli([...common, 'newaddress', '--mixdepth', '0'], { JM_WALLET_PASSWORD: 'nope' });
+    expect([wrong.code, wrong.stderr]).toEqual([1, 'jm-wallet: error: wrong password (or the wallet file was modified or corrupted)\n']);
+    const pwFile = mfile('pw', 'correct horse\n');
+    const rf = join(dir, 'r.jmw');
+    const r = parse(await runCli(['--network', 'regtest', '--wallet-file', rf, '--kdf-log-n', '10', '--password-file', pwFile, 'recover', '--mnemonic-file', mfile('m', `${g['mnemonic'] as string}\n`), '--json']));
+    expect(r['firstAddress']).toBe(g['firstAddress']);
+    expect(r['mnemonic']).toBeUndefined();
+  });
+});
