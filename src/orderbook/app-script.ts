@@ -15,7 +15,13 @@ export const APP_JS = `'use strict';
     var w = t.slice(0, at).replace(/^0+(?=\\d)/, '') || '0', r = t.slice(at).replace(/0+$/, '');
     return w + (r ? '.' + r : '') + ' %';
   }
-  function bv(v) { return v === null ? '\\u2014' : v === 0 ? '0' : v.toExponential(3); }
+  function bv(v) {
+    if (v === null) return '\\u2014';
+    if (v === 0) return '0';
+    if (Math.abs(v) < 1e6) return grp(Math.round(v));
+    var p = v.toExponential(3).split('e'), sup = '\\u2070\\u00b9\\u00b2\\u00b3\\u2074\\u2075\\u2076\\u2077\\u2078\\u2079';
+    return p[0] + ' \\u00d7 10' + String(Number(p[1])).replace(/[0-9]/g, function (d) { return sup[Number(d)]; }).replace('-', '\\u207b');
+  }
   function pct(p) { return (p * 100).toFixed(2) + ' %'; }
   function date(t) { return t === null ? '\\u2014' : new Date(t * 1000).toISOString().slice(0, 10); }
   function short(n) { return n.replace(/O+$/, ''); }

@@ -34,10 +34,16 @@ export function formatFee(kind: 'rel' | 'abs', cjfee: string): string {
   return `${whole}${rest ? '.' + rest : ''} %`;
 }
 
+const SUPERSCRIPT = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+
+/** Bond values span many orders of magnitude: "1.828 × 10⁸" reads better than 1.828e+8. */
 export function formatBondValue(v: number | null): string {
   if (v === null) return '—';
   if (v === 0) return '0';
-  return v.toExponential(3);
+  if (Math.abs(v) < 1e6) return Math.round(v).toLocaleString('en-US');
+  const [m = '', e = '0'] = v.toExponential(3).split('e');
+  const exp = String(Number(e)).replace(/[0-9]/g, (d) => SUPERSCRIPT[Number(d)]!).replace('-', '⁻');
+  return `${m} × 10${exp}`;
 }
 
 export function formatPercent(p: number): string {

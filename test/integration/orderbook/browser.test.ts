@@ -14,6 +14,7 @@ import { DirectoryServer } from '../../../src/directory/index.js';
 import type { OrderbookWatcher } from '../../../src/orderbook/watcher.js';
 import type { DirectoryPool } from '../../../src/client/directory-pool.js';
 import { KEYS, NETWORK, TEST_BOND, startWatcher, stubChain, waitFor } from './watch-helpers.js';
+import { formatBondValue } from '../../../src/orderbook/format.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -75,7 +76,8 @@ describe.skipIf(!haveChromium)('orderbook page in chromium', () => {
     expect(await page.locator('#offers tbody tr').first().innerText()).toContain(short);
     expect(await page.locator('#offers tbody').innerText()).toContain('0.002 %');
     const value = watcher.orderbook().bonds[0]!.value!;
-    expect(await page.locator('#bonds tbody').innerText()).toContain(value.toExponential(3));
+    expect(await page.locator('#bonds tbody').innerText()).toContain(formatBondValue(value));
+    expect(formatBondValue(value)).toMatch(/^\d\.\d{3} × 10[⁰¹²³⁴⁵⁶⁷⁸⁹]+$/);
     expect(await page.locator('#bonds tbody').innerText()).toContain('verified');
     expect(await page.locator('#directories tbody').innerText()).toContain('browser test DN');
     expect(await page.locator('#sybil tbody tr').count()).toBeGreaterThan(1);
