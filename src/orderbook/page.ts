@@ -72,7 +72,7 @@ export function renderPage(ob: ApiOrderbook, d: ApiDirectories, refreshSeconds: 
 
 export const STYLE_CSS = `:root{--bg:#f7f7f9;--fg:#1c1d21;--muted:#6b6f7b;--card:#fff;--line:#e3e4e8;--accent:#3b5bdb;--ok:#2b8a3e;--warn:#b7791f;--bad:#c92a2a}
 @media (prefers-color-scheme:dark){:root{--bg:#121317;--fg:#e6e7eb;--muted:#9499a6;--card:#1b1d23;--line:#2c2f38;--accent:#8ea2ff;--ok:#69db7c;--warn:#ffd43b;--bad:#ff8787}}
-*{box-sizing:border-box}body{margin:0 auto;max-width:1200px;padding:1.5rem 1rem;background:var(--bg);color:var(--fg);font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif}
+*{box-sizing:border-box}body{margin:0 auto;max-width:1360px;padding:1.5rem 1rem;background:var(--bg);color:var(--fg);font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif}
 h1{margin:0;font-size:1.6rem}h2{font-size:1.15rem;margin:1.8rem 0 .6rem}a{color:var(--accent)}.muted{color:var(--muted)}.mono,td.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:.6rem;margin-top:1rem}.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:.6rem .8rem}.card .k{color:var(--muted);font-size:.8rem;text-transform:uppercase;letter-spacing:.04em}.card .v{font-size:1.15rem;font-weight:600}
 .scroll{overflow-x:auto;background:var(--card);border:1px solid var(--line);border-radius:10px}table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
