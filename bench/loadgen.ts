@@ -105,6 +105,9 @@ let traffic: Traffic | null = null;
 
 let lines = 0;
 let bytes = 0;
+/** Count of '~' and '@' body markers seen while a privmsg run is on (privmsgs delivered, without the DN's PEERLISTs). */
+let marks = 0;
+let countMarks = false;
 let sent = 0;
 let skipped = 0;
 let probeTimeouts = 0;
@@ -239,6 +242,18 @@ function onData(p: Peer, chunk: Buffer): void {
   }
   lines += n;
   bytes += chunk.length;
+  if (countMarks) {
+    let j = chunk.indexOf(0x7e);
+    while (j !== -1) {
+      marks++;
+      j = chunk.indexOf(0x7e, j + 1);
+    }
+    j = chunk.indexOf(0x40);
+    while (j !== -1) {
+      marks++;
+      j = chunk.indexOf(0x40, j + 1);
+    }
+  }
   if (p.carry !== null || chunk.indexOf(0x40) !== -1) scanProbes(p, chunk, nowMs());
 }
 
@@ -333,6 +348,7 @@ function connect(count: number, ratePerSec: number, burst: boolean): Promise<unk
 
 function startTraffic(c: Extract<Command, { op: 'traffic' }>): void {
   stopTraffic();
+  countMarks = c.kind === 'priv';
   const ready = peers.filter((p) => p.state === READY);
   const eligible = ready.filter((p) => !p.maker);
   const senders: Sender[] = [];
@@ -396,7 +412,7 @@ function sendTick(): void {
       const pseq = s.pseq++;
       s.pending.set(pseq, { count: 0, need, tMs: t });
       body = `@${tUs}.${s.id}.${pseq}`;
-    } else body = `x${seq}`;
+    } else body = `~${seq}`;
     s.out +=
       tr.kind === 'pub'
         ? `{"type": 687, "line": "${s.peer.nick}!PUBLIC!hello ${body}"}\r\n`
@@ -505,7 +521,7 @@ async function handle(cmd: Command): Promise<unknown> {
       return { done: true };
     case 'snapshot': {
       const cu = process.cpuUsage();
-      return { tUs: nowUsInt(), lines, bytes, sent, skipped, probeTimeouts, cpuUs: cu.user + cu.system, handshaked, lostPeers };
+      return { tUs: nowUsInt(), lines, bytes, marks, sent, skipped, probeTimeouts, cpuUs: cu.user + cu.system, handshaked, lostPeers };
     }
     case 'latency': {
       const h = latency.toJSON();

@@ -74,6 +74,7 @@ export const SnapshotResult = z.object({
   tUs: z.number(),
   lines: z.number(),
   bytes: z.number(),
+  marks: z.number(),
   sent: z.number(),
   skipped: z.number(),
   probeTimeouts: z.number(),

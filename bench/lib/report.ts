@@ -70,7 +70,16 @@ export interface TargetResult {
   grow?: GrowStep[];
   perPeerKiB?: number;
   hold?: TrafficFigures & { holdSec: number };
-  fanout?: { peers: number; fixed?: TrafficFigures; sat?: TrafficFigures; at500k?: TrafficFigures; privFixed?: TrafficFigures; privSat?: TrafficFigures }[];
+  fanout?: {
+    peers: number;
+    fixed?: TrafficFigures;
+    sat?: TrafficFigures;
+    at500k?: TrafficFigures;
+    privFixed?: TrafficFigures;
+    privSat?: TrafficFigures;
+    /** Every repetition, when the 1,000-peer measurements were repeated. */
+    reps?: { fixed: TrafficFigures[]; sat: TrafficFigures[] };
+  }[];
   bursts?: (HandshakeFigures & { peers: number; rssKiB: number })[];
   disconnect?: DisconnectFigures;
 }

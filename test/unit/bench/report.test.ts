@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { buildRows, evaluateTargets, formatTable, formatVerdicts, ratio, type TargetResult, type TrafficFigures } from '../../../bench/lib/report.js';
+
+function traffic(delivered: number, p99: number): TrafficFigures {
+  return {
+    kind: 'pub', peers: 1000, senders: 10, offeredMsgsPerSec: 10, offeredDeliveriesPerSec: 9990, sent: 40, skipped: 0,
+    deliveredPerSec: delivered, expected: 39960, delivered: 39960, missing: 0, lostPeers: 0, probeTimeouts: 0,
+    latency: { count: 39960, p50: p99 / 3, p99, max: p99 * 2 }, serverCpuUtil: 0.5, genCpuUtil: [0.4, 0.4], windowSec: 4,
+  };
+}
+
+function target(kind: 'baseline' | 'dn', k: number): TargetResult {
+  return {
+    kind, label: kind, available: true, errors: [], rss0KiB: 60_000, perPeerKiB: 4.4 * k,
+    grow: [{ peers: 1000, rssKiB: 64_000, handshake: { attempted: 1000, ok: 1000, rejected: 0, timeouts: 0, errors: 0, wallMs: 500, count: 1000, p50: 1, p99: 2, max: 3 } }],
+    fanout: [{ peers: 1000, fixed: traffic(9990, 5 * k), sat: traffic(1_000_000 / k, 20), at500k: traffic(500_000, 10 * k) }],
+    bursts: [{ peers: 10_000, attempted: 10_000, ok: 10_000, rejected: 0, timeouts: 0, errors: 0, wallMs: 900, count: 10_000, p50: 100, p99: 800, max: 900, rssKiB: 100_000 }],
+    disconnect: { peers: 3000, leaving: 2000, remaining: 1000, cpuSeconds: 0.2 * k, noticeLines: 100_000, noticeBytes: 1e7, settleMs: 300, lostPeers: 0 },
+    hold: { ...traffic(50_000, 30), peers: 1000, holdSec: 60 },
+  };
+}
+
+describe('bench report', () => {
+  it('ratio handles missing and zero baselines', () => {
+    expect(ratio(2, 4)).toBe(0.5);
+    expect(ratio(2, 0)).toBeNaN();
+    expect(ratio(undefined, 4)).toBeNaN();
+  });
+
+  it('passes a DN that matches the baseline, fails a slow one', () => {
+    const opts = { holdPeers: 1000, burstPeers: 10_000, disconnectLeaving: 2000 };
+    const good = evaluateTargets(target('baseline', 1), target('dn', 1), opts);
+    expect(good.every((v) => v.pass === true)).toBe(true);
+    const bad = evaluateTargets(target('baseline', 1), target('dn', 4), opts);
+    const byName = (s: string): boolean | null | undefined => bad.find((v) => v.name.includes(s))?.pass;
+    expect(byName('≥ 500,000')).toBe(false); // 250k/s
+    expect(byName('0.7× baseline')).toBe(false);
+    expect(byName('p99 ≤ 10 ms')).toBe(false); // 20 ms
+    expect(byName('1.5× baseline')).toBe(false);
+    expect(byName('RSS per idle peer')).toBe(false);
+    expect(byName('CPU-s')).toBe(false); // 0.8
+    expect(formatVerdicts(bad)).toMatch(/^FAIL {2}fan-out ceiling/m);
+  });
+
+  it('reports N/A when the DN is missing', () => {
+    const v = evaluateTargets(target('baseline', 1), { kind: 'dn', label: 'dn', available: false, note: 'not built', errors: [] }, { holdPeers: 1, burstPeers: 1, disconnectLeaving: 1 });
+    expect(v).toEqual([{ name: 'all targets', pass: null, figure: 'not built' }]);
+  });
+
+  it('renders an aligned table with ratios', () => {
+    const rows = buildRows(target('baseline', 1), target('dn', 2));
+    const sat = rows.find((r) => r[0].startsWith('fan-out ceiling @1,000'));
+    expect(sat?.slice(1, 4)).toEqual(['1,000,000', '500,000', '0.50×']);
+    const text = formatTable(['metric', 'baseline', 'DN', 'DN/base', 'reference'], rows);
+    const lines = text.split('\n');
+    expect(lines[1]).toMatch(/^-+-\+-/);
+    const bar = lines[0]!.indexOf('|');
+    for (const l of lines.slice(2)) expect(l.indexOf('|')).toBe(bar);
+  });
+});
