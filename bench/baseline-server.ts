@@ -111,7 +111,8 @@ const server = net.createServer({ noDelay: true }, (sock) => {
   sock.on('close', () => conns.delete(c));
 });
 
-server.listen({ host, port }, () => {
+// Same backlog as our DN asks for (the kernel caps it at net.core.somaxconn).
+server.listen({ host, port, backlog: 8192 }, () => {
   const a = server.address();
   const listen = a && typeof a === 'object' ? `${a.address}:${a.port}` : opts.listen;
   process.stdout.write(`${JSON.stringify({ msg: 'ready', listen, pid: process.pid })}\n`);

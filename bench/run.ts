@@ -46,6 +46,7 @@ const OptsSchema = z.object({
   build: z.boolean().default(true),
   dnLogLevel: z.string().default('info'),
   dnArg: z.array(z.string()).default([]),
+  dnNodeArg: z.array(z.string()).default([]),
   network: z.string().default('mainnet'),
   handshakeTimeout: z.coerce.number().int().min(100).default(10_000),
   only: z.array(z.enum(['grow', 'fanout', 'burst', 'disconnect'])).default([]),
@@ -65,6 +66,7 @@ function parseOpts(): Opts {
     .option('--no-build', 'do not rebuild dist/ even if stale')
     .option('--dn-log-level <level>', 'DN --log-level (the "ready" line is logged at info)', 'info')
     .option('--dn-arg <arg...>', 'extra arguments for jm-directory')
+    .option('--dn-node-arg <arg...>', 'node options for the DN process, e.g. --dn-node-arg=--cpu-prof')
     .option('--network <net>', 'network string', 'mainnet')
     .option('--handshake-timeout <ms>', 'a handshake slower than this counts as a timeout', '10000')
     .option('--only <scenario...>', 'grow | fanout | burst | disconnect')
@@ -97,12 +99,12 @@ function makePlan(o: Opts): Plan {
   const p: Plan = o.quick
     ? {
         growSteps: [100, 1000, 2000], rampRate: 4000, holdSecDn: 3, holdSecBaseline: 2, holdRate: 10,
-        fanoutNs: [1000], fixedRate: 10, fixedSec: 2, satSec: 1.5, warmSec: 0.3, satOfferedDeliveries: 3_000_000,
+        fanoutNs: [1000], fixedRate: 10, fixedSec: 2, satSec: 1.5, warmSec: 0.3, satOfferedDeliveries: 5_000_000,
         bursts: [2000], disconnectTotal: 1500, disconnectLeaving: 1000, reps: 1,
       }
     : {
         growSteps: [100, 1000, 5000, 10000, 19000], rampRate: 2500, holdSecDn: 60, holdSecBaseline: 15, holdRate: 3,
-        fanoutNs: [100, 1000, 5000, 10000], fixedRate: 10, fixedSec: 4, satSec: 3, warmSec: 0.5, satOfferedDeliveries: 3_000_000,
+        fanoutNs: [100, 1000, 5000, 10000], fixedRate: 10, fixedSec: 4, satSec: 3, warmSec: 0.5, satOfferedDeliveries: 5_000_000,
         bursts: [2000, 10000], disconnectTotal: 3000, disconnectLeaving: 2000, reps: 3,
       };
   if (o.hold !== undefined) {
@@ -296,11 +298,18 @@ interface Server {
   tail: string[];
 }
 
-async function startServer(kind: 'baseline' | 'dn', o: Opts, maxPeers: number): Promise<Server> {
+/**
+ * The fan-out runs measure relay capacity, not policy: the DN's default per-peer limits
+ * (600 pubmsgs and 6,000 privmsgs a minute) would cap 10 senders at 10 pubmsgs/s each, so
+ * those runs raise them far out of reach (the limiter code still runs).
+ */
+const DN_CAPACITY_ARGS = ['--rate-pubmsg', '100000000', '--rate-privmsg', '100000000'];
+
+async function startServer(kind: 'baseline' | 'dn', o: Opts, maxPeers: number, dnExtra: string[] = []): Promise<Server> {
   const args =
     kind === 'baseline'
       ? [DIST_BASE, '--listen', '127.0.0.1:0', '--network', o.network]
-      : [DIST_DN, '--transport', 'tcp', '--listen', '127.0.0.1:0', '--network', o.network, '--max-peers', String(maxPeers), '--log-level', o.dnLogLevel, ...o.dnArg];
+      : [...o.dnNodeArg, DIST_DN, '--transport', 'tcp', '--listen', '127.0.0.1:0', '--network', o.network, '--max-peers', String(maxPeers), '--log-level', o.dnLogLevel, ...dnExtra, ...o.dnArg];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   const keep = (s: string): void => {
@@ -500,7 +509,7 @@ async function scenarioGrow(gens: Gens, o: Opts, plan: Plan, r: TargetResult): P
 
 async function scenarioFanout(gens: Gens, o: Opts, plan: Plan, r: TargetResult): Promise<void> {
   const maxN = Math.max(...plan.fanoutNs);
-  const srv = await startServer(r.kind, o, maxN + 1000);
+  const srv = await startServer(r.kind, o, maxN + 1000, DN_CAPACITY_ARGS);
   let offset = 0;
   const nextOffset = (n: number): number => {
     const o2 = offset;
