@@ -2,22 +2,35 @@
 /**
  * jm-directory: runs a JoinMarket directory node in the foreground. Logs one `"msg":"ready"`
  * line when it accepts peers and exits 0 on SIGTERM/SIGINT after closing every connection.
- * Configuration errors print one line naming the key and exit 2.
+ * Configuration errors print one line naming the key and exit 2. With --transport tor the ready
+ * line (with an `onion` field) comes only after tor reports the descriptor uploaded; Tor failures
+ * print one line and exit 1.
  */
 import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { createLogger } from '../util/logger.js';
-import { DirectoryServer } from '../directory/server.js';
+import { createLogger, type Logger } from '../util/logger.js';
+import { systemClock } from '../util/clock.js';
+import { DirectoryServer, type DirectoryServerOptions } from '../directory/server.js';
+import { OnionLocationPublisher } from '../directory/onion-publisher.js';
 import { packageVersion } from '../directory/version.js';
 import { CONFIG_EXIT_CODE, ConfigError } from './config/errors.js';
 import { DIRECTORY_OPTIONS, envName, fromCli, fromEnv, fromJoinmarketCfg, resolveDirectoryConfig, type DirectoryConfig } from './config/directory-config.js';
+import { TOR_OPTIONS, resolveTorConfig, torEnvName, torFromCli, torFromEnv, type TorConfig } from './config/tor-config.js';
+import { chooseTorSource } from './config/tor-source.js';
 
 function fail(message: string, code = CONFIG_EXIT_CODE): never {
   process.stderr.write(`jm-directory: ${message}\n`);
   process.exit(code);
 }
 
-function parseArgs(argv: string[]): DirectoryConfig {
+interface ParsedArgs {
+  cfg: DirectoryConfig;
+  tor: TorConfig | null;
+}
+
+function parseArgs(argv: string[]): ParsedArgs {
   const program = new Command('jm-directory')
     .description('JoinMarket directory node (onion message channel relay)')
     .version(packageVersion())
@@ -25,6 +38,7 @@ function parseArgs(argv: string[]): DirectoryConfig {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n')[0] + '\n') });
   for (const s of DIRECTORY_OPTIONS) program.option(s.flag, `${s.help} (env ${envName(s.key)})`);
+  for (const s of TOR_OPTIONS) program.option(s.flag, `${s.help} (env ${torEnvName(s.key)})`);
   try {
     program.parse(argv);
   } catch (e) {
@@ -43,56 +57,70 @@ function parseArgs(argv: string[]): DirectoryConfig {
     }
     cfgLayer = fromJoinmarketCfg(text, 'joinmarket.cfg');
   }
-  return resolveDirectoryConfig(cfgLayer, fromEnv(process.env), fromCli(opts));
+  const cfg = resolveDirectoryConfig(cfgLayer, fromEnv(process.env), fromCli(opts));
+  const tor = resolveTorConfig(cfg, process.env, torFromEnv(process.env), torFromCli(opts));
+  return { cfg, tor: cfg.transport === 'tor' ? tor : null };
+}
+
+/** Tor setup and start-up failures: one line on stderr, details in the log. */
+function failStart(logger: Logger, e: unknown): void {
+  const message = e instanceof Error ? e.message : String(e);
+  logger.fatal({ err: message }, 'cannot start');
+  process.stderr.write(`jm-directory: ${message.split('\n')[0]}\n`);
+  process.exitCode = 1;
+}
+
+/** The onion publisher for --transport tor (chooses control port, HiddenServiceDir or managed tor). */
+async function onionPublisher(tor: TorConfig, logger: Logger): Promise<OnionLocationPublisher> {
+  const { source, description } = await chooseTorSource(tor);
+  logger.info({ tor: description }, 'tor mode');
+  if (source.kind !== 'hidden-service-dir') {
+    await mkdir(tor.dataDir, { recursive: true, mode: 0o700 });
+    await mkdir(path.dirname(tor.keyFile), { recursive: true, mode: 0o700 });
+  }
+  return new OnionLocationPublisher({
+    source,
+    ...(source.kind !== 'hidden-service-dir' ? { keyFile: tor.keyFile } : {}),
+    logger,
+    clock: systemClock,
+  });
 }
 
 async function main(): Promise<void> {
-  let cfg: DirectoryConfig;
+  let args: ParsedArgs;
   try {
-    cfg = parseArgs(process.argv);
+    args = parseArgs(process.argv);
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message);
     throw e;
   }
-  if (cfg.transport === 'tor') fail('--transport tor is not yet available in this build; use --transport tcp (loopback mode)');
-
+  const { cfg, tor } = args;
   const logger = createLogger({ name: 'jm-directory', level: cfg.logLevel });
-  const server = new DirectoryServer({
+  const common: DirectoryServerOptions = {
     network: cfg.network,
-    mode: 'loopback',
-    listen: cfg.listen,
     motd: cfg.motd,
     limits: cfg.limits,
     logger,
-    ...(cfg.publicLocation !== null ? { publicLocation: cfg.publicLocation } : {}),
     ...(cfg.http !== null ? { http: cfg.http } : {}),
-  });
-  try {
-    await server.start();
-  } catch (e) {
-    logger.fatal({ err: (e as Error).message }, 'cannot start');
-    process.exitCode = 1;
-    await server.stop().catch(() => undefined);
-    return;
-  }
-  const addr = server.address!;
-  const ready = (obj: Record<string, unknown>): void => {
-    // Scripts wait for this line, so it is printed even when --log-level hides info.
-    if (logger.isLevelEnabled('info')) logger.info(obj, 'ready');
-    else process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), name: 'jm-directory', ...obj, msg: 'ready' }) + '\n');
   };
-  ready(
-    {
-      listen: `${addr.host}:${addr.port}`,
-      port: addr.port,
-      transport: cfg.transport,
-      network: server.network,
-      nick: server.nick,
-      location: server.publicLocation,
-      http: server.httpAddress ? `${server.httpAddress.host}:${server.httpAddress.port}` : undefined,
-    },
-  );
-
+  let server: DirectoryServer;
+  if (tor) {
+    let publisher: OnionLocationPublisher;
+    try {
+      publisher = await onionPublisher(tor, logger);
+    } catch (e) {
+      return failStart(logger, e);
+    }
+    server = new DirectoryServer({ ...common, mode: 'onion', listen: tor.listen, locationPublisher: publisher });
+  } else {
+    server = new DirectoryServer({
+      ...common,
+      mode: 'loopback',
+      listen: cfg.listen,
+      ...(cfg.publicLocation !== null ? { publicLocation: cfg.publicLocation } : {}),
+    });
+  }
+  // A signal during a slow start (tor bootstrap) must still stop tor and exit.
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
@@ -113,6 +141,34 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  try {
+    await server.start();
+  } catch (e) {
+    if (stopping) return;
+    stopping = true;
+    failStart(logger, e);
+    await server.stop().catch(() => undefined);
+    return;
+  }
+  if (stopping) return;
+  const addr = server.address!;
+  const ready = (obj: Record<string, unknown>): void => {
+    // Scripts wait for this line, so it is printed even when --log-level hides info.
+    if (logger.isLevelEnabled('info')) logger.info(obj, 'ready');
+    else process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), name: 'jm-directory', ...obj, msg: 'ready' }) + '\n');
+  };
+  ready(
+    {
+      listen: `${addr.host}:${addr.port}`,
+      port: addr.port,
+      transport: cfg.transport,
+      network: server.network,
+      nick: server.nick,
+      location: server.publicLocation,
+      ...(tor ? { onion: server.publicLocation } : {}),
+      http: server.httpAddress ? `${server.httpAddress.host}:${server.httpAddress.port}` : undefined,
+    },
+  );
 }
 
 main().catch((e: unknown) => {

@@ -19,7 +19,11 @@ export interface HealthBody {
   network: string;
   nick: string;
   location: string;
+  /** "<56 chars>.onion:5222" once a Tor directory has published its service, else null. */
+  onion: string | null;
 }
+
+const ONION_LOCATION = /^[a-z2-7]{56}\.onion:[0-9]{1,5}$/;
 
 export function healthBody(src: HealthSource): HealthBody {
   const peers = src.registry.makers + src.registry.takers;
@@ -34,5 +38,6 @@ export function healthBody(src: HealthSource): HealthBody {
     network: src.network,
     nick: src.nick,
     location: src.publicLocation,
+    onion: ONION_LOCATION.test(src.publicLocation) ? src.publicLocation : null,
   };
 }

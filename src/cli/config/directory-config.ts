@@ -156,6 +156,8 @@ function check<S extends z.ZodType>(schema: S, raw: RawValue): z.output<S> {
 export interface DirectoryConfig {
   transport: 'tcp' | 'tor';
   listen: { host: string; port: number };
+  /** --listen (or its env/cfg equivalent) was given; tor mode otherwise picks its own default. */
+  listenExplicit: boolean;
   network: Network;
   motd: string;
   http: { host: string; port: number } | null;
@@ -195,6 +197,7 @@ export function resolveDirectoryConfig(...layers: RawValues[]): DirectoryConfig 
   return {
     transport: get('transport') ?? 'tor',
     listen: get('listen') ?? { host: '127.0.0.1', port: 5222 },
+    listenExplicit: raw.listen !== undefined,
     network,
     motd: get('motd') ?? '',
     http: get('http') ?? null,
