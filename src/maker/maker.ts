@@ -70,6 +70,8 @@ export interface MakerEvents {
   coinjoin: CoinjoinEvent;
   /** A signed tx that never appeared; its coins are free again. */
   abandoned: SignedCoinjoin;
+  /** A commitment learnt from public `!hp2` gossip. */
+  commitment: { hex: string; from: string };
 }
 
 interface Watch {
@@ -173,7 +175,7 @@ export class Maker extends TypedEmitter<MakerEvents> {
   private onCommand(m: InboundMessage, c: Command): void {
     if (m.kind === 'pub') {
       if (c.name === 'orderbook') void this.replyOffers(m);
-      else if (c.name === 'hp2' && /^[0-9a-fA-F]{64}$/.test(c.args[0] ?? '')) void this.o.commitments.add(c.args[0]!.toLowerCase());
+      else if (c.name === 'hp2' && /^[0-9a-fA-F]{64}$/.test(c.args[0] ?? '')) this.noteCommitment(c.args[0]!.toLowerCase(), m.from);
       return;
     }
     if (!isCoinjoinCommand(c.name)) return;
@@ -204,6 +206,12 @@ export class Maker extends TypedEmitter<MakerEvents> {
       default:
         return;
     }
+  }
+
+  private noteCommitment(hex: string, from: string): void {
+    if (this.o.commitments.isUsed(hex)) return;
+    void this.o.commitments.add(hex);
+    this.emit('commitment', { hex, from });
   }
 
   private async replyOffers(m: InboundMessage): Promise<void> {

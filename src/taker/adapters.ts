@@ -1,0 +1,97 @@
+/**
+ * The real components behind the taker's ports: DirectoryPool as TakerNetwork, Wallet +
+ * Bitcoin Core as TakerWallet/TakerChain, and Core as the orderbook's BondChain (bond UTXO
+ * exists, is confirmed and pays P2WSH(freeze(utxo_pub, locktime)); confirm time from its block).
+ */
+import type { Transaction } from 'bitcoinjs-lib';
+import type { DirectoryPool } from '../client/directory-pool.js';
+import type { BondChain } from '../orderbook/bonds.js';
+import { bytesToHex, hexToBytes } from '../protocol/crypto.js';
+import { isP2wpkh, type MakerUtxo } from '../protocol/coinjoin/tx-check.js';
+import type { Outpoint } from '../protocol/coinjoin/utxo.js';
+import { freezeScript, p2wshScriptPubKey } from '../wallet/bond-script.js';
+import { coreBondChain } from '../wallet/backend/bond-verifier.js';
+import type { CoreRpc } from '../wallet/backend/rpc.js';
+import { EXTERNAL, INTERNAL } from '../wallet/hd.js';
+import type { Wallet } from '../wallet/wallet.js';
+import type { ChainUtxo, TakerChain, TakerCoin, TakerNetwork, TakerWallet } from './ports.js';
+
+export function poolNetwork(pool: DirectoryPool): TakerNetwork {
+  return {
+    get nick() {
+      return pool.nick;
+    },
+    send: (to, cmd, args) => pool.sendPrivmsg(to, cmd, args).ok,
+    onPrivmsg: (h) => pool.on('privmsg', (m) => h(m.from, m.commands)),
+  };
+}
+
+export class CoreTakerWallet implements TakerWallet, TakerChain {
+  constructor(readonly wallet: Wallet, readonly rpc: CoreRpc, private readonly persist?: () => Promise<void>) {}
+
+  get mixdepthCount(): number {
+    return this.wallet.mixdepthCount;
+  }
+
+  coins(mixdepth: number): TakerCoin[] {
+    return this.wallet.utxos(mixdepth)
+      .filter((u) => u.chain !== 2 && !this.wallet.isUnavailable(u))
+      .map((u) => ({ txid: u.txid, vout: u.vout, valueSats: Number(u.valueSat), scriptPubKey: hexToBytes(u.scriptPubKey), mixdepth: u.mixdepth, confirmations: u.confirmations }))
+      .filter((c) => isP2wpkh(c.scriptPubKey));
+  }
+
+  freshAddress(mixdepth: number, internal: boolean): string {
+    const a = this.wallet.nextAddress(mixdepth, internal ? INTERNAL : EXTERNAL);
+    void this.persist?.();
+    return a.address;
+  }
+
+  privateKey(u: MakerUtxo): Uint8Array {
+    const owner = this.wallet.lookupScript(bytesToHex(u.scriptPubKey));
+    if (owner?.kind !== 'p2wpkh') throw new Error(`${u.txid}:${u.vout} is not one of our P2WPKH coins`);
+    const k = this.wallet.keys.key(owner.addr.mixdepth, owner.addr.chain, owner.addr.index).privateKey;
+    if (!k) throw new Error('wallet has no private key');
+    return Uint8Array.from(k);
+  }
+
+  signInputs(tx: Transaction, inputs: ReadonlyArray<{ index: number; coin: TakerCoin }>): void {
+    this.wallet.signInputs(tx, inputs.map(({ index, coin }) => ({ index, valueSat: BigInt(coin.valueSats), scriptPubKey: coin.scriptPubKey })));
+  }
+
+  async getUtxo(o: Outpoint): Promise<ChainUtxo | null> {
+    const r = await this.rpc.getTxOut(o.txid, o.vout, true);
+    return r && { valueSats: Number(r.valueSat), scriptPubKey: hexToBytes(r.scriptPubKey), confirmations: r.confirmations };
+  }
+
+  broadcast(rawHex: string): Promise<string> {
+    return this.rpc.sendRawTransaction(rawHex);
+  }
+
+  tipHeight(): Promise<number> {
+    return this.rpc.getBlockCount();
+  }
+}
+
+export function coreOrderbookBondChain(rpc: CoreRpc): BondChain {
+  const view = coreBondChain(rpc);
+  return {
+    async tip() {
+      const t = await view.tip();
+      return { height: t.height, medianTime: t.medianTimePast };
+    },
+    async bondUtxo(q, tip) {
+      const out = await view.getTxOut(q.txid, q.vout);
+      if (!out) return { ok: false, reason: `${q.txid}:${q.vout} is spent or unknown` };
+      if (out.confirmations < 1) return { ok: false, reason: 'bond utxo is unconfirmed' };
+      let expected: string;
+      try {
+        expected = bytesToHex(p2wshScriptPubKey(freezeScript(q.utxoPub, q.locktime)));
+      } catch (e) {
+        return { ok: false, reason: `bad bond script: ${(e as Error).message}` };
+      }
+      if (out.scriptPubKey.toLowerCase() !== expected) return { ok: false, reason: 'utxo does not pay to the timelocked bond script' };
+      const confirmTime = await view.blockTime(tip.height - out.confirmations + 1);
+      return { ok: true, amountSat: Number(out.valueSat), confirmTime, confirmations: out.confirmations };
+    },
+  };
+}
