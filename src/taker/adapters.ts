@@ -1,7 +1,6 @@
 /**
  * The real components behind the taker's ports: DirectoryPool as TakerNetwork, Wallet +
- * Bitcoin Core as TakerWallet/TakerChain, and Core as the orderbook's BondChain (bond UTXO
- * exists, is confirmed and pays P2WSH(freeze(utxo_pub, locktime)); confirm time from its block).
+ * Bitcoin Core as TakerWallet/TakerChain, and Core as the orderbook's BondChain.
  */
 import type { Transaction } from 'bitcoinjs-lib';
 import type { DirectoryPool } from '../client/directory-pool.js';
@@ -9,7 +8,6 @@ import type { BondChain } from '../orderbook/bonds.js';
 import { bytesToHex, hexToBytes } from '../protocol/crypto.js';
 import { isP2wpkh, type MakerUtxo } from '../protocol/coinjoin/tx-check.js';
 import type { Outpoint } from '../protocol/coinjoin/utxo.js';
-import { freezeScript, p2wshScriptPubKey } from '../wallet/bond-script.js';
 import { coreBondChain } from '../wallet/backend/bond-verifier.js';
 import type { CoreRpc } from '../wallet/backend/rpc.js';
 import { EXTERNAL, INTERNAL } from '../wallet/hd.js';
@@ -72,26 +70,7 @@ export class CoreTakerWallet implements TakerWallet, TakerChain {
   }
 }
 
+/** The orderbook's bond checks use the wallet's Core view directly. */
 export function coreOrderbookBondChain(rpc: CoreRpc): BondChain {
-  const view = coreBondChain(rpc);
-  return {
-    async tip() {
-      const t = await view.tip();
-      return { height: t.height, medianTime: t.medianTimePast };
-    },
-    async bondUtxo(q, tip) {
-      const out = await view.getTxOut(q.txid, q.vout);
-      if (!out) return { ok: false, reason: `${q.txid}:${q.vout} is spent or unknown` };
-      if (out.confirmations < 1) return { ok: false, reason: 'bond utxo is unconfirmed' };
-      let expected: string;
-      try {
-        expected = bytesToHex(p2wshScriptPubKey(freezeScript(q.utxoPub, q.locktime)));
-      } catch (e) {
-        return { ok: false, reason: `bad bond script: ${(e as Error).message}` };
-      }
-      if (out.scriptPubKey.toLowerCase() !== expected) return { ok: false, reason: 'utxo does not pay to the timelocked bond script' };
-      const confirmTime = await view.blockTime(tip.height - out.confirmations + 1);
-      return { ok: true, amountSat: Number(out.valueSat), confirmTime, confirmations: out.confirmations };
-    },
-  };
+  return coreBondChain(rpc);
 }
