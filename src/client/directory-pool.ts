@@ -10,13 +10,12 @@
  */
 import { verifyPrivmsg, type SignedPrivmsg } from '../protocol/jm-message.js';
 import type { PeerEntry } from '../protocol/peerlist.js';
-import type { Features } from '../protocol/handshake.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
-import type { BackoffOptions } from './backoff.js';
 import { CrossDirectoryDedup, VerifyCache } from './dedup.js';
-import type { Dialer, HostPort } from './dialer.js';
+import type { HostPort } from './dialer.js';
 import {
+  type DirectoryClientOptions,
   DirectoryClient, type ClientState, type DirectoryInfo, type PrivmsgEvent, type PrivmsgVerifier, type PubmsgEvent, type SendResult,
 } from './directory-client.js';
 import type { NickIdentity } from './identity.js';
@@ -62,21 +61,9 @@ export interface DirectoryStatus {
   lastRejection: string | null;
 }
 
-export interface DirectoryPoolOptions {
+/** The client's options (shared by every connection of the pool) plus the DN list. */
+export interface DirectoryPoolOptions extends Omit<DirectoryClientOptions, 'host' | 'port' | 'reconnect'> {
   directories: HostPort[];
-  identity: NickIdentity;
-  network: string;
-  location?: string;
-  features?: Features;
-  dialer?: Dialer;
-  clock?: Clock;
-  logger?: Logger;
-  verifier?: PrivmsgVerifier;
-  random?: () => number;
-  backoff?: Partial<BackoffOptions>;
-  connectTimeoutMs?: number;
-  handshakeTimeoutMs?: number;
-  keepaliveMs?: number;
   dedupWindowMs?: number;
 }
 
