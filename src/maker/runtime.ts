@@ -1,0 +1,141 @@
+/**
+ * Shared start-up for the jm-maker and jm-taker commands: validated options, the wallet
+ * password (file, JM_WALLET_PASSWORD, or a hidden prompt), wallet load + sync, RPC client,
+ * directory pool over TCP or Tor's SOCKS port. Errors are CliError with a one-line message.
+ */
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { z } from 'zod';
+import { pino, type Logger } from 'pino';
+import { DirectoryPool } from '../client/directory-pool.js';
+import { NickIdentity } from '../client/identity.js';
+import { parseHostPort, type Dialer, type HostPort } from '../client/dialer.js';
+import { dialSocks } from '../transport/socks.js';
+import { CoreRpc } from '../wallet/backend/rpc.js';
+import { WalletSync } from '../wallet/backend/sync.js';
+import { resolveNetwork, resolveRpc, type RpcFlags } from '../wallet/config.js';
+import type { NetworkParams } from '../wallet/network.js';
+import { Wallet } from '../wallet/wallet.js';
+
+export class CliError extends Error {}
+
+export const commonSchema = z.object({
+  wallet: z.string().min(1, '--wallet is required'),
+  directory: z.string().min(1, '--directory is required'),
+  transport: z.enum(['tcp', 'tor']).default('tcp'),
+  socks: z.string().default('127.0.0.1:9050'),
+  network: z.string().min(1, '--network is required'),
+  hrp: z.string().optional(),
+  passwordFile: z.string().optional(),
+  rpcUrl: z.string().optional(),
+  rpcUser: z.string().optional(),
+  rpcPassword: z.string().optional(),
+  rpcCookieFile: z.string().optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type CommonOptions = z.infer<typeof commonSchema>;
+
+/** zod-parses raw commander options into a typed object, or throws one readable CliError. */
+export function parseOptions<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
+  const r = schema.safeParse(raw);
+  if (!r.success) {
+    const flag = (p: PropertyKey[]): string => `--${p.join('.').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new CliError(r.error.issues.map((i) => (i.message.startsWith('--') || i.path.length === 0 ? i.message : `${flag(i.path)}: ${i.message}`)).join('; '));
+  }
+  return r.data;
+}
+
+export function directories(list: string): HostPort[] {
+  try {
+    return list.split(',').map((s) => s.trim()).filter((s) => s !== '').map((s) => parseHostPort(s, 5222));
+  } catch (e) {
+    throw new CliError(`--directory: ${(e as Error).message}`);
+  }
+}
+
+export function logger(name: string, level: CommonOptions['logLevel']): Logger {
+  return pino({ name, level }, pino.destination(2));
+}
+
+async function prompt(question: string): Promise<string> {
+  if (!process.stdin.isTTY) throw new CliError('no password given: use --password-file, JM_WALLET_PASSWORD, or run on a terminal');
+  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+  process.stderr.write(question);
+  (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = () => {};
+  try {
+    return await new Promise<string>((resolve) => rl.question('', resolve));
+  } finally {
+    rl.close();
+    process.stderr.write('\n');
+  }
+}
+
+export async function walletPassword(o: CommonOptions): Promise<string> {
+  if (o.passwordFile) {
+    try {
+      return readFileSync(o.passwordFile, 'utf8').split(/\r?\n/)[0] ?? '';
+    } catch (e) {
+      throw new CliError(`cannot read --password-file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+  }
+  const env = process.env['JM_WALLET_PASSWORD'];
+  if (env !== undefined) return env;
+  return prompt('Wallet password: ');
+}
+
+export interface OpenedWallet {
+  network: NetworkParams;
+  wallet: Wallet;
+  rpc: CoreRpc;
+  sync: WalletSync;
+  save: () => Promise<void>;
+}
+
+export async function openWallet(o: CommonOptions, log: Logger): Promise<OpenedWallet> {
+  let network: NetworkParams;
+  try {
+    network = resolveNetwork(o.network, o.hrp);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const pw = await walletPassword(o);
+  const wallet = await Wallet.load(o.wallet, pw, network);
+  const flags: RpcFlags = {
+    ...(o.rpcUrl !== undefined ? { rpcUrl: o.rpcUrl } : {}),
+    ...(o.rpcUser !== undefined ? { rpcUser: o.rpcUser } : {}),
+    ...(o.rpcPassword !== undefined ? { rpcPassword: o.rpcPassword } : {}),
+    ...(o.rpcCookieFile !== undefined ? { rpcCookieFile: o.rpcCookieFile } : {}),
+  };
+  let r;
+  try {
+    r = resolveRpc(network, flags, {});
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const rpc = new CoreRpc({ url: r.url, auth: r.auth, timeoutMs: r.timeoutMs });
+  const sync = new WalletSync(wallet, rpc, { logger: log });
+  const res = await sync.sync();
+  log.info({ balances: res.balances.map(String), tip: res.tipHeight }, 'wallet synced');
+  return { network, wallet, rpc, sync, save: () => wallet.save(o.wallet, pw, { overwrite: true }) };
+}
+
+export function dialerFor(o: CommonOptions): Dialer | undefined {
+  if (o.transport !== 'tor') return undefined;
+  let socks: HostPort;
+  try {
+    socks = parseHostPort(o.socks);
+  } catch (e) {
+    throw new CliError(`--socks: ${(e as Error).message}`);
+  }
+  return (host, port) => dialSocks({ socksHost: socks.host, socksPort: socks.port, host, port, timeoutMs: 90_000, retries: 1 });
+}
+
+/** Pools on the configured directories; `networkName` is the wallet network's name (mainnet, …). */
+export function poolFactory(o: CommonOptions, log: Logger, networkName: string): (identity?: NickIdentity) => DirectoryPool {
+  const dns = directories(o.directory);
+  const dialer = dialerFor(o);
+  return (identity = NickIdentity.random()) => new DirectoryPool({
+    directories: dns, identity, network: networkName, logger: log, connectTimeoutMs: o.transport === 'tor' ? 120_000 : 15_000,
+    ...(dialer ? { dialer } : {}),
+  });
+}
