@@ -32,7 +32,7 @@ export class OnionLocationPublisher implements LocationPublisher {
     const service = new OnionService({ ...this.opts, virtualPort: ONION_VIRTUAL_PORT, targetHost, targetPort: local.port });
     this.service = service;
     service.on('lost', (err) => log.warn({ err: err.message, location: this.location }, 'onion service lost; listener and peers kept, re-publishing'));
-    service.on('republished', ({ onion }) => log.info({ location: `${onion}:${ONION_VIRTUAL_PORT}` }, 'onion service re-published'));
+    service.on('republished', ({ onion }) => log.info({ location: `${onion}:${ONION_VIRTUAL_PORT}` }, 'directory onion re-published'));
     try {
       const { onion } = await service.start();
       this.location = `${onion}:${ONION_VIRTUAL_PORT}`;
