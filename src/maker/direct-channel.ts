@@ -1,0 +1,330 @@
+/**
+ * Direct connections to the maker (wire-protocol.md §2.9): a listener on loopback (published
+ * as an onion by `publisher`, or advertised as 127.0.0.1:port in tcp mode). A peer sends its
+ * 793 handshake and gets no reply (as a reference maker; never 795), then signed privmsgs from
+ * the handshake nick, handled exactly as if a directory had relayed them; replies go back on
+ * the same connection. Pubmsgs are not carried here (`!orderbook` is pubmsg-only).
+ * Limits per connection: handshake timeout, line size, lines, `!orderbook` and `!fill` per minute;
+ * plus a cap on connections. A misbehaving peer loses its connection, never the listener.
+ */
+import net from 'node:net';
+import { TypedEmitter } from '../client/typed-emitter.js';
+import type { NickIdentity } from '../client/identity.js';
+import { encodeEnvelope, LineSplitter, MAX_EMIT_BYTES, MAX_LINE_BYTES, parseEnvelope } from '../protocol/framing.js';
+import { APP_NAME, parseClientHandshake, PROTO_VER } from '../protocol/handshake.js';
+import { parsePrivmsgBody, splitRouted, verifyPrivmsg } from '../protocol/jm-message.js';
+import { MsgType } from '../protocol/message-types.js';
+import { isValidNickFormat, nickMatchesPubkey } from '../protocol/nick.js';
+import { splitCommands, type Command } from '../protocol/offers.js';
+import { systemClock, type Clock, type Timer } from '../util/clock.js';
+import { silentLogger, type Logger } from '../util/logger.js';
+import type { InboundMessage, MakerChannel } from './ports.js';
+
+export interface DirectLimits {
+  maxConnections: number;
+  handshakeTimeoutMs: number;
+  /** Close a connection silent this long. */
+  idleTimeoutMs: number;
+  maxLineBytes: number;
+  linesPerMinute: number;
+  /** `!orderbook` on a direct connection is never answered; past this many per minute we hang up. */
+  orderbookPerMinute: number;
+  /** `!fill` (session starts) per connection per minute; further ones are dropped. */
+  fillsPerMinute: number;
+  /** Unsent reply bytes a peer may leave unread before we hang up. */
+  maxBufferedBytes: number;
+}
+export const DEFAULT_DIRECT_LIMITS: DirectLimits = {
+  maxConnections: 32, handshakeTimeoutMs: 30_000, idleTimeoutMs: 600_000, maxLineBytes: MAX_LINE_BYTES,
+  linesPerMinute: 240, orderbookPerMinute: 3, fillsPerMinute: 6, maxBufferedBytes: 1_000_000,
+};
+
+/** Makes the listener reachable; returns the location to advertise (`<onion>:5222`). */
+export interface DirectPublisher {
+  publish(localPort: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+export type DirectLimitKind = 'connections' | 'lines' | 'orderbook' | 'fill' | 'line-size' | 'buffer';
+
+export interface DirectChannelEvents {
+  handshake: { id: string; nick: string };
+  closed: { id: string; nick: string | null; reason: string };
+  forged: { id: string; from: string; reason: string };
+  limited: { id: string; kind: DirectLimitKind };
+}
+
+export interface DirectChannelOptions {
+  identity: NickIdentity;
+  network: string;
+  /** Default 127.0.0.1:0 (tor reaches it on loopback). */
+  listen?: { host: string; port: number };
+  /** Without one the location is the listener's own `host:port` (loopback testing mode). */
+  publisher?: DirectPublisher;
+  limits?: Partial<DirectLimits>;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+interface Conn {
+  id: string;
+  sock: net.Socket;
+  nick: string | null;
+  timer: Timer | null;
+  lines: number[];
+  orderbook: number[];
+  fills: number[];
+}
+
+const WINDOW_MS = 60_000;
+
+export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements MakerChannel {
+  readonly limits: DirectLimits;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly conns = new Map<string, Conn>();
+  private readonly handlers = new Set<(m: InboundMessage) => void>();
+  private server: net.Server | null = null;
+  private listening: Promise<string> | null = null;
+  private seq = 0;
+  private _location: string | null = null;
+
+  constructor(private readonly o: DirectChannelOptions) {
+    const log = (o.logger ?? silentLogger()).child({ component: 'direct' });
+    super((err, ev) => log.error({ err, event: ev }, 'direct listener threw'));
+    this.log = log;
+    this.clock = o.clock ?? systemClock;
+    this.limits = { ...DEFAULT_DIRECT_LIMITS, ...o.limits };
+  }
+
+  get nick(): string {
+    return this.o.identity.nick;
+  }
+
+  /** The advertised location once listening. */
+  get location(): string | null {
+    return this._location;
+  }
+
+  /** Bound local port (0 before listening). */
+  get port(): number {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? a.port : 0;
+  }
+
+  connectionCount(): number {
+    return this.conns.size;
+  }
+
+  /** Listens (and publishes); resolves with the location to put in our handshakes. Idempotent. */
+  listen(): Promise<string> {
+    this.listening ??= this.doListen();
+    return this.listening;
+  }
+
+  private async doListen(): Promise<string> {
+    const server = net.createServer((sock) => this.onConnection(sock));
+    server.on('error', (err) => this.log.error({ err: err.message }, 'direct listener error'));
+    const { host, port } = this.o.listen ?? { host: '127.0.0.1', port: 0 };
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    try {
+      this._location = this.o.publisher ? await this.o.publisher.publish(this.port) : `${host}:${this.port}`;
+    } catch (err) {
+      await this.closeServer();
+      throw err;
+    }
+    this.log.info({ location: this._location, port: this.port }, 'serving direct connections');
+    return this._location;
+  }
+
+  async start(): Promise<void> {
+    await this.listen();
+  }
+
+  async stop(): Promise<void> {
+    const pending = this.listening;
+    this.listening = null;
+    await pending?.catch(() => undefined);
+    for (const c of [...this.conns.values()]) this.close(c, 'maker stopping');
+    await this.o.publisher?.close().catch((e: unknown) => this.log.warn({ err: (e as Error).message }, 'unpublishing failed'));
+    await this.closeServer();
+  }
+
+  private async closeServer(): Promise<void> {
+    const s = this.server;
+    this.server = null;
+    if (s) await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  onMessage(h: (m: InboundMessage) => void): () => void {
+    this.handlers.add(h);
+    return () => this.handlers.delete(h);
+  }
+
+  /** Direct connections carry no public messages: nothing to (re)announce. */
+  onRouteUp(): () => void {
+    return () => {};
+  }
+
+  announce(): void {}
+
+  async announceAnonymously(): Promise<void> {}
+
+  private onConnection(sock: net.Socket): void {
+    sock.on('error', (err) => this.log.debug({ err: err.message }, 'direct socket error'));
+    const id = `direct-${++this.seq}`;
+    if (this.conns.size >= this.limits.maxConnections) {
+      this.log.warn({ max: this.limits.maxConnections }, 'too many direct connections; refusing one');
+      this.emit('limited', { id, kind: 'connections' });
+      sock.destroy();
+      return;
+    }
+    const c: Conn = { id, sock, nick: null, timer: null, lines: [], orderbook: [], fills: [] };
+    this.conns.set(id, c);
+    sock.setNoDelay(true);
+    this.arm(c, this.limits.handshakeTimeoutMs, 'no handshake in time');
+    const splitter = new LineSplitter(this.limits.maxLineBytes);
+    sock.on('data', (chunk: Buffer) => {
+      for (const ev of splitter.push(chunk)) {
+        if (!this.conns.has(id)) return;
+        if (ev.kind === 'oversize') return this.limited(c, 'line-size', `line of ${ev.bytes} bytes`);
+        try {
+          this.onLine(c, ev.text);
+        } catch (e) {
+          this.log.error({ id, err: (e as Error).message }, 'error handling a direct line');
+        }
+      }
+    });
+    sock.on('close', () => this.close(c, 'closed by peer'));
+  }
+
+  private arm(c: Conn, ms: number, reason: string): void {
+    if (c.timer !== null) this.clock.clearTimeout(c.timer);
+    c.timer = this.clock.setTimeout(() => this.close(c, reason), ms);
+  }
+
+  private close(c: Conn, reason: string): void {
+    if (!this.conns.delete(c.id)) return;
+    if (c.timer !== null) this.clock.clearTimeout(c.timer);
+    c.sock.destroy();
+    this.log.debug({ id: c.id, nick: c.nick, reason }, 'direct connection closed');
+    this.emit('closed', { id: c.id, nick: c.nick, reason });
+  }
+
+  private limited(c: Conn, kind: DirectLimitKind, detail: string, hangUp = true): void {
+    this.log.info({ id: c.id, nick: c.nick, kind, detail }, 'direct connection over a limit');
+    this.emit('limited', { id: c.id, kind });
+    if (hangUp) this.close(c, `limit: ${kind}`);
+  }
+
+  /** Sliding-window count; true while within `max`. */
+  private take(list: number[], max: number): boolean {
+    const now = this.clock.now();
+    while (list.length > 0 && now - list[0]! >= WINDOW_MS) list.shift();
+    if (list.length >= max) return false;
+    list.push(now);
+    return true;
+  }
+
+  private onLine(c: Conn, text: string): void {
+    if (!this.take(c.lines, this.limits.linesPerMinute)) return this.limited(c, 'lines', `over ${this.limits.linesPerMinute}/min`);
+    if (c.nick !== null) this.arm(c, this.limits.idleTimeoutMs, 'idle');
+    const env = parseEnvelope(text);
+    if (!env.ok) {
+      this.log.debug({ id: c.id, reason: env.reason }, 'ignoring malformed direct line');
+      return;
+    }
+    const { type, line } = env.env;
+    if (c.nick === null) {
+      if (type !== MsgType.HANDSHAKE) return this.close(c, `expected a handshake, got type ${type}`);
+      return this.onHandshake(c, line);
+    }
+    switch (type) {
+      case MsgType.PRIVMSG:
+        return this.onPrivmsg(c, line);
+      case MsgType.PUBMSG:
+        if (/(^|!)orderbook\b/.test(line)) this.countOrderbook(c);
+        return;
+      case MsgType.PING:
+        this.write(c, MsgType.PONG, '');
+        return;
+      default:
+        this.log.debug({ id: c.id, type }, 'ignoring direct message type');
+    }
+  }
+
+  private onHandshake(c: Conn, line: string): void {
+    const p = parseClientHandshake(line);
+    let problem: string | null = p.ok ? null : p.reason;
+    if (p.ok) {
+      const h = p.value;
+      if (h['app-name'].toLowerCase() !== APP_NAME) problem = `app-name "${h['app-name'].slice(0, 32)}"`;
+      else if (h.directory) problem = 'a directory dialled a maker';
+      else if (h['proto-ver'] !== PROTO_VER) problem = `proto-ver ${h['proto-ver']}`;
+      else if (h.network !== this.o.network) problem = `network "${h.network.slice(0, 32)}"`;
+      else if (!isValidNickFormat(h.nick)) problem = 'malformed nick';
+      else if (h.nick === this.nick) problem = 'our own nick';
+    }
+    if (problem !== null || !p.ok) return this.close(c, `bad handshake: ${problem}`);
+    // A reference maker answers nothing; the connection is now handshaked.
+    c.nick = p.value.nick;
+    this.arm(c, this.limits.idleTimeoutMs, 'idle');
+    this.log.info({ id: c.id, nick: c.nick }, 'direct peer handshaked');
+    this.emit('handshake', { id: c.id, nick: c.nick });
+  }
+
+  private countOrderbook(c: Conn): void {
+    if (!this.take(c.orderbook, this.limits.orderbookPerMinute)) this.limited(c, 'orderbook', `over ${this.limits.orderbookPerMinute}/min`);
+  }
+
+  private onPrivmsg(c: Conn, line: string): void {
+    const r = splitRouted(line);
+    if (!r) return;
+    const drop = (reason: string): void => {
+      this.log.warn({ id: c.id, from: r.from.slice(0, 32), reason }, 'dropping forged or malformed direct privmsg');
+      this.emit('forged', { id: c.id, from: r.from, reason });
+    };
+    if (r.to !== this.nick) return drop('addressed to another nick');
+    if (r.from !== c.nick) return drop('sender is not the nick of this connection');
+    const parsed = parsePrivmsgBody(r.from, r.to, r.body);
+    if (!parsed.ok) return drop(parsed.reason);
+    const m = parsed.msg;
+    // cheap checks first; ECDSA last
+    if (!/^[0-9a-f]{66}$/.test(m.pubkeyHex)) return drop('pubkey is not 66 lowercase hex chars');
+    if (m.sigBase64.length > 120) return drop('signature too long');
+    if (!nickMatchesPubkey(m.from, m.pubkeyHex)) return drop('nick does not match pubkey');
+    const v = verifyPrivmsg(m);
+    if (!v.ok) return drop(v.reason);
+    const commands: Command[] = splitCommands(`${m.cmd} ${m.args}`);
+    if (commands.some((x) => x.name === 'orderbook')) return this.countOrderbook(c);
+    if (commands.some((x) => x.name === 'fill') && !this.take(c.fills, this.limits.fillsPerMinute)) {
+      return this.limited(c, 'fill', `over ${this.limits.fillsPerMinute}/min`, false);
+    }
+    const msg: InboundMessage = {
+      from: m.from, kind: 'priv', commands, fromDirectory: false, route: c.id,
+      reply: (cmd, args) => this.write(c, MsgType.PRIVMSG, this.o.identity.signPrivmsg(m.from, cmd, args)),
+    };
+    for (const h of [...this.handlers]) h(msg);
+  }
+
+  private write(c: Conn, type: number, line: string): boolean {
+    if (!this.conns.has(c.id) || c.sock.destroyed) return false;
+    if (Buffer.byteLength(line, 'utf8') > MAX_EMIT_BYTES) {
+      this.log.warn({ id: c.id, type }, 'refusing to send an oversize direct line');
+      return false;
+    }
+    if (c.sock.writableLength > this.limits.maxBufferedBytes) {
+      this.limited(c, 'buffer', `${c.sock.writableLength} bytes unread`);
+      return false;
+    }
+    c.sock.write(encodeEnvelope(type, line));
+    return true;
+  }
+}
