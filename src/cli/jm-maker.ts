@@ -7,10 +7,15 @@
  */
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
+import { NickIdentity } from '../client/identity.js';
+import { parseHostPort } from '../client/dialer.js';
 import { CommitmentBlacklist } from '../maker/commitments.js';
+import { DirectChannel } from '../maker/direct-channel.js';
 import { Maker } from '../maker/maker.js';
+import { makerOnion } from '../maker/onion.js';
 import { PoolChannel } from '../maker/pool-channel.js';
-import { CliError, commonSchema, logger, openWallet, parseOptions, poolFactory } from '../maker/runtime.js';
+import { CliError, commonSchema, dialerFor, logger, openWallet, parseOptions, poolFactory } from '../maker/runtime.js';
+import { parseControlTarget, type ControlTarget } from '../transport/tor/control-target.js';
 import { CoreMakerWallet, loadMakerBond } from '../maker/wallet-adapter.js';
 import { DEFAULT_YIELD_CONFIG } from '../protocol/coinjoin/yield.js';
 import { toBitcoinjs } from '../wallet/network.js';
@@ -29,10 +34,34 @@ const makerSchema = commonSchema.extend({
   sizeFactor: fraction('--size-factor').default(DEFAULT_YIELD_CONFIG.sizeFactor),
   algorithm: z.enum(['privacy', 'basic']).default('privacy'),
   commitments: z.string().optional(),
+  serve: z.boolean().default(true),
+  serveListen: z.string().default('127.0.0.1:0').transform((v, ctx) => {
+    try {
+      return parseHostPort(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      return z.NEVER;
+    }
+  }),
+  torControl: z.string().default('127.0.0.1:9051').transform((v, ctx): ControlTarget => {
+    try {
+      return parseControlTarget(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      return z.NEVER;
+    }
+  }),
+  torCookieFile: z.string().min(1).optional(),
+  torPassword: z.string().min(1).optional(),
 });
 
 async function start(raw: unknown): Promise<void> {
   const o = parseOptions(makerSchema, raw);
+  // Registered first so a signal during start-up still ends in a clean stop.
+  const stopRequested = new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
   const log = logger('jm-maker', o.logLevel);
   const w = await openWallet(o, log);
   const core = new CoreMakerWallet(w.wallet, w.sync, w.rpc, { persist: w.save, logger: log });
@@ -40,10 +69,23 @@ async function start(raw: unknown): Promise<void> {
   const bond = await loadMakerBond(w.wallet, w.rpc);
   if (bond) log.info(bond.describe(), 'announcing fidelity bond');
   else log.info('no confirmed fidelity bond in the wallet: running without one');
+  const identity = NickIdentity.random();
+  const direct = o.serve ? new DirectChannel({
+    identity, network: w.network.name, listen: o.serveListen, logger: log,
+    ...(o.transport === 'tor' ? {
+      publisher: makerOnion({ logger: log, source: { kind: 'control', target: o.torControl, auth: {
+        ...(o.torCookieFile !== undefined ? { cookieFile: o.torCookieFile } : {}),
+        ...(o.torPassword !== undefined ? { password: o.torPassword } : {}),
+      } } }),
+    } : {}),
+  }) : null;
+  const location = direct ? await direct.listen() : undefined;
   const pools = poolFactory(o, log, w.network.name);
-  const pool = pools();
+  const pool = pools(identity, location !== undefined ? { location } : {});
+  const dialer = dialerFor(o);
+  const channel = new PoolChannel(pool, { anonymousPool: (id, d) => pools(id, { dialer: d }), ...(dialer ? { dialer } : {}), logger: log });
   const maker = new Maker({
-    channels: [new PoolChannel(pool, { anonymousPool: (id) => pools(id), logger: log })],
+    channels: direct ? [channel, direct] : [channel],
     wallet: core, chain: core, commitments, network: toBitcoinjs(w.network), bond, logger: log,
     refreshWallet: () => core.refresh(),
     algorithm: o.algorithm,
@@ -57,12 +99,11 @@ async function start(raw: unknown): Promise<void> {
   });
   maker.on('abandoned', (e) => process.stdout.write(`coinjoin abandoned txid=${e.txid} (never seen; coins unlocked)\n`));
   await maker.start();
-  process.stdout.write(`maker ${maker.nick} started; offers: ${maker.offers.publicBodies().join(' ') || 'none (no mixdepth above minsize)'}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  // after the maker's own listener, so the offers are out when this line is printed
+  pool.on('connected', ({ dn }) => process.stdout.write(`maker ${maker.nick} announced on ${dn}\n`));
+  for (const dn of pool.connectedIds()) process.stdout.write(`maker ${maker.nick} announced on ${dn}\n`);
+  process.stdout.write(`maker ${maker.nick} started; serving ${location ?? 'nothing (--no-serve)'}; offers: ${maker.offers.publicBodies().join(' ') || 'none (no mixdepth above minsize)'}\n`);
+  await stopRequested;
   log.info('stopping');
   await maker.stop();
   await core.flush();
@@ -92,6 +133,11 @@ export async function main(argv: string[]): Promise<number> {
     .option('--size-factor <f>', 'size randomisation', String(DEFAULT_YIELD_CONFIG.sizeFactor))
     .option('--algorithm <privacy|basic>', 'privacy-enhanced (randomised) or basic offers', 'privacy')
     .option('--commitments <file>', 'used-commitment list (default <wallet>.commitmentlist)')
+    .option('--no-serve', 'accept no direct connections (advertise NOT-SERVING-ONION)')
+    .option('--serve-listen <host:port>', 'local listener for direct connections (tor mode: the onion points here)', '127.0.0.1:0')
+    .option('--tor-control <target>', 'tor control port for our onion (HOST:PORT or unix:PATH)', '127.0.0.1:9051')
+    .option('--tor-cookie-file <file>', 'control cookie file (default: the one tor reports)')
+    .option('--tor-password <password>', 'control port password (default: cookie authentication)')
     .option('--log-level <level>', 'fatal … trace, silent', 'info')
     .action(start);
   try {

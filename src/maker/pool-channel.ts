@@ -3,15 +3,21 @@
  * came through; per-DN re-announce on (re)connect; `!hp2` gossip from a throwaway nick over a
  * separate, short-lived pool (NG style) so the commitment cannot be tied to our maker nick.
  */
+import type net from 'node:net';
+import { tcpDialer, type Dialer } from '../client/dialer.js';
 import type { DirectoryPool } from '../client/directory-pool.js';
 import { NickIdentity } from '../client/identity.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import type { InboundMessage, MakerChannel } from './ports.js';
 
 export interface PoolChannelOptions {
-  /** Builds a pool on the same directories for a given identity (for anonymous gossip). */
-  anonymousPool?: (identity: NickIdentity) => DirectoryPool;
+  /** Builds a pool on the same directories for a throwaway identity, dialling with `dialer`. */
+  anonymousPool?: (identity: NickIdentity, dialer: Dialer) => DirectoryPool;
+  /** How directories are reached (default TCP); wrapped so the gossip pool's sockets can be closed cleanly. */
+  dialer?: Dialer;
   connectTimeoutMs?: number;
+  /** Longest wait for the gossip connections to close after our half-close. */
+  closeTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -64,15 +70,36 @@ export class PoolChannel implements MakerChannel {
       this.announce(body);
       return;
     }
-    const p = this.o.anonymousPool(NickIdentity.random());
+    const sockets: net.Socket[] = [];
+    const base = this.o.dialer ?? tcpDialer;
+    const p = this.o.anonymousPool(NickIdentity.random(), async (host, port) => {
+      const s = await base(host, port);
+      sockets.push(s);
+      return s;
+    });
     try {
       p.start();
       await p.whenConnected(this.o.connectTimeoutMs ?? 60_000);
-      p.announce(body);
-      // let the socket flush before it is closed
-      await new Promise((r) => setTimeout(r, 200));
+      const sent = p.announce(body).sent;
+      if (sent.length === 0) throw new Error('no directory took the anonymous message');
+      // Half-close and wait for the directory to close its end: our line has then been read.
+      await Promise.all(sockets.map((s) => endAndAwaitClose(s, this.o.closeTimeoutMs ?? 30_000)));
     } finally {
       await p.stop();
     }
   }
+}
+
+function endAndAwaitClose(s: net.Socket, timeoutMs: number): Promise<void> {
+  if (s.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => {
+      s.destroy();
+    }, timeoutMs);
+    s.once('close', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    s.end();
+  });
 }

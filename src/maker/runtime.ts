@@ -3,6 +3,7 @@
  * password (file, JM_WALLET_PASSWORD, or a hidden prompt), wallet load + sync, RPC client,
  * directory pool over TCP or Tor's SOCKS port. Errors are CliError with a one-line message.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
@@ -127,15 +128,26 @@ export function dialerFor(o: CommonOptions): Dialer | undefined {
   } catch (e) {
     throw new CliError(`--socks: ${(e as Error).message}`);
   }
-  return (host, port) => dialSocks({ socksHost: socks.host, socksPort: socks.port, host, port, timeoutMs: 90_000, retries: 1 });
+  // A fresh isolation id per dialer: the gossip pool never shares a circuit with the maker's.
+  const isolationId = randomBytes(8).toString('hex');
+  return (host, port) => dialSocks({ socksHost: socks.host, socksPort: socks.port, host, port, timeoutMs: 90_000, retries: 1, isolationId });
+}
+
+export interface PoolExtras {
+  /** Our serving location (`<onion>:5222`); default NOT-SERVING-ONION. */
+  location?: string;
+  dialer?: Dialer;
 }
 
 /** Pools on the configured directories; `networkName` is the wallet network's name (mainnet, …). */
-export function poolFactory(o: CommonOptions, log: Logger, networkName: string): (identity?: NickIdentity) => DirectoryPool {
+export function poolFactory(o: CommonOptions, log: Logger, networkName: string): (identity?: NickIdentity, extras?: PoolExtras) => DirectoryPool {
   const dns = directories(o.directory);
-  const dialer = dialerFor(o);
-  return (identity = NickIdentity.random()) => new DirectoryPool({
-    directories: dns, identity, network: networkName, logger: log, connectTimeoutMs: o.transport === 'tor' ? 120_000 : 15_000,
-    ...(dialer ? { dialer } : {}),
-  });
+  return (identity = NickIdentity.random(), extras = {}) => {
+    const dialer = extras.dialer ?? dialerFor(o);
+    return new DirectoryPool({
+      directories: dns, identity, network: networkName, logger: log, connectTimeoutMs: o.transport === 'tor' ? 120_000 : 15_000,
+      ...(dialer ? { dialer } : {}),
+      ...(extras.location !== undefined ? { location: extras.location } : {}),
+    });
+  };
 }
