@@ -2,15 +2,19 @@
  * jm-directory over a private Tor network, end to end: the CLI publishes an onion through the
  * control port, clients reach it through SOCKS and exchange messages; the address survives a DN
  * restart; a tor restart makes the DN re-publish and the clients reconnect; managed tor joins the
- * network through the join torrc.
+ * network through the join torrc; a torrc HiddenServiceDir serves it too.
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectoryClient, NickIdentity, type DirectoryClientEvents } from '../../../src/client/index.js';
 import { isValidOnionV3Host } from '../../../src/protocol/onion.js';
+import { ManagedTor } from '../../../src/transport/tor/managed-tor.js';
+import { systemClock } from '../../../src/util/clock.js';
+import { silentLogger } from '../../../src/util/logger.js';
 import { dialSocks } from '../../../src/transport/socks.js';
 import { skipWithoutTor, startTorNetwork, type TorNetwork } from '../../helpers/tor-network.js';
 import { DnProcess, type Ready } from './dn-process.js';
@@ -75,9 +79,10 @@ describe.skipIf(skip)('jm-directory on a private Tor network', () => {
       network: 'regtest',
       ...(location ? { location } : {}),
       reconnect,
+      connectTimeoutMs: 60_000,
       backoff: { initialMs: 300, factor: 1.5, maxMs: 2000, jitter: 0.1 },
       dialer: (host, port) =>
-        dialSocks({ socksHost: '127.0.0.1', socksPort: tn.socksPort, host, port, retries: 20, backoffMs: 250, maxBackoffMs: 2000, isolationId: identity.nick }),
+        dialSocks({ socksHost: '127.0.0.1', socksPort: tn.socksPort, host, port, timeoutMs: 15_000, retries: 20, backoffMs: 250, maxBackoffMs: 2000, isolationId: identity.nick }),
     });
     clients.push(c);
     return c;
@@ -154,10 +159,12 @@ describe.skipIf(skip)('jm-directory on a private Tor network', () => {
     const back = Promise.all([next(a, 'connected', 90_000), next(b, 'connected', 90_000)]);
     const t0 = Date.now();
     await tn.restartClient();
+    const restarted = Date.now() - t0;
     await lost;
     expect((await republished).location).toBe(ready.onion);
+    const again = Date.now() - t0;
     await back;
-    console.info(`re-published and clients back ${Date.now() - t0} ms after the tor restart began`);
+    console.info(`after the tor restart began: tor bootstrapped ${restarted} ms, DN re-published ${again} ms, clients back ${Date.now() - t0} ms`);
     expect(dn.child.exitCode).toBeNull();
     expect(dn.lines.filter((l) => l.msg === 'ready')).toHaveLength(1);
     // The same HTTP endpoint and listener still serve.
@@ -193,6 +200,34 @@ describe.skipIf(skip)('jm-directory on a private Tor network', () => {
       s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
     });
     expect(refused).toBe('ECONNREFUSED');
+  }, LONG);
+
+  it('HiddenServiceDir: the DN announces the hostname tor wrote and a client reaches it', async () => {
+    const probe = net.createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    // A tor of the operator's, configured by torrc: on this network, with the service of the DN.
+    const hsDir = path.join(tmp, 'hs');
+    const fragment = path.join(tmp, 'hs.torrc');
+    await writeFile(fragment, `%include ${tn.joinTorrc}\nHiddenServiceDir ${hsDir}\nHiddenServicePort 5222 127.0.0.1:${port}\n`);
+    const tor = new ManagedTor({ dataDir: path.join(tmp, 'hs-tor'), torrcInclude: fragment, logger: silentLogger(), clock: systemClock });
+    await tor.start();
+    try {
+      const h = startDn(['--hidden-service-dir', hsDir, '--listen', `127.0.0.1:${port}`]);
+      const r = await h.ready(30_000);
+      const host = (await readFile(path.join(hsDir, 'hostname'), 'utf8')).trim();
+      expect(r.onion).toBe(`${host}:5222`);
+      expect(r.listen).toBe(`127.0.0.1:${port}`);
+      onion = host;
+      const d = client();
+      d.start();
+      expect((await d.whenConnected(60_000)).motd).toContain(`DIRECTORY NODE: ${host}:5222\n`);
+      await d.stop();
+      expect(await h.stop()).toBe(0);
+    } finally {
+      await tor.stop();
+    }
   }, LONG);
 
   it('one-line errors, exit 1: authentication refused, cookie unreadable', async () => {
