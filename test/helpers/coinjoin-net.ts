@@ -1,7 +1,8 @@
 /**
- * A small coinjoin network for end-to-end tests: a real regtest node, our DN on loopback TCP,
- * real makers (Wallet + WalletSync + Maker over a DirectoryPool) and real takers; plus a
- * scripted malicious taker that speaks the protocol by hand.
+ * A small coinjoin network for end-to-end tests: a real regtest node, our DN (loopback TCP, or
+ * an onion), real makers (Wallet + WalletSync + Maker over a DirectoryPool, each serving direct
+ * connections) and real takers; plus a scripted malicious taker that speaks the protocol by hand.
+ * A NetTransport switches everyone to SOCKS and the makers to their own onions.
  */
 import { Transaction, type Network } from 'bitcoinjs-lib';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,11 @@ import { join } from 'node:path';
 import { DirectoryServer } from '../../src/directory/index.js';
 import { DirectoryPool } from '../../src/client/directory-pool.js';
 import { NickIdentity } from '../../src/client/identity.js';
-import type { HostPort } from '../../src/client/dialer.js';
+import type { Dialer, HostPort } from '../../src/client/dialer.js';
+import { OnionLocationPublisher } from '../../src/directory/onion-publisher.js';
+import { DirectChannel, type DirectPublisher } from '../../src/maker/direct-channel.js';
+import type { OnionServiceSource } from '../../src/transport/tor/onion-service.js';
+import { silentLogger } from '../../src/util/logger.js';
 import { OrderbookWatcher } from '../../src/orderbook/watcher.js';
 import { decryptMessage, encryptMessage, makeBox, naclKeyPairFromSecret, type CjBox } from '../../src/protocol/coinjoin/box.js';
 import { buildFill, toBody } from '../../src/protocol/coinjoin/messages.js';
@@ -36,14 +41,35 @@ import type { RegtestNode } from './regtest-node.js';
 export const DN_NETWORK = 'regtest';
 const FAST_BACKOFF = { initialMs: 50, maxMs: 500 };
 
-export async function startDn(): Promise<{ server: DirectoryServer; addr: HostPort }> {
-  const server = new DirectoryServer({ network: DN_NETWORK, mode: 'loopback', listen: { host: '127.0.0.1', port: 0 } });
-  const a = await server.start();
-  return { server, addr: { host: '127.0.0.1', port: a.port } };
+/** How peers reach the directories and how makers publish their direct listener. */
+export interface NetTransport {
+  /** Default plain TCP. */
+  dialer?: Dialer;
+  /** A fresh publisher per maker (an onion); default the loopback location. */
+  publisher?: () => DirectPublisher;
+  connectTimeoutMs?: number;
 }
 
-export function newPool(dns: HostPort[], identity = NickIdentity.random()): DirectoryPool {
-  return new DirectoryPool({ directories: dns, identity, network: DN_NETWORK, backoff: FAST_BACKOFF });
+/** Our DN on loopback TCP, or behind an onion published through `onion` (then addr is `<onion>:5222`). */
+export async function startDn(o: { onion?: OnionServiceSource } = {}): Promise<{ server: DirectoryServer; addr: HostPort }> {
+  const server = new DirectoryServer({
+    network: DN_NETWORK, listen: { host: '127.0.0.1', port: 0 },
+    ...(o.onion ? { mode: 'onion', locationPublisher: new OnionLocationPublisher({ source: o.onion, logger: silentLogger(), clock: systemClock }) } : { mode: 'loopback' }),
+  });
+  const a = await server.start();
+  if (!o.onion) return { server, addr: { host: '127.0.0.1', port: a.port } };
+  const loc = server.publicLocation;
+  const m = /^([a-z2-7]{56}\.onion):(\d+)$/.exec(loc);
+  if (!m) throw new Error(`DN published no onion location: ${loc}`);
+  return { server, addr: { host: m[1]!, port: Number(m[2]) } };
+}
+
+export function newPool(dns: HostPort[], identity = NickIdentity.random(), t: NetTransport = {}, location?: string): DirectoryPool {
+  return new DirectoryPool({
+    directories: dns, identity, network: DN_NETWORK, backoff: FAST_BACKOFF,
+    ...(t.dialer ? { dialer: t.dialer } : {}), ...(t.connectTimeoutMs ? { connectTimeoutMs: t.connectTimeoutMs } : {}),
+    ...(location !== undefined ? { location } : {}),
+  });
 }
 
 /** A fresh wallet synced against the node (its own watch-only Core wallet). */
@@ -61,28 +87,36 @@ export interface TestMaker {
   commitments: CommitmentBlacklist;
   commitmentFile: string;
   pool: DirectoryPool;
+  direct: DirectChannel;
 }
 
 export async function startMaker(
   node: RegtestNode, dns: HostPort[], w: { wallet: Wallet; sync: WalletSync },
-  o: { yieldConfig?: Partial<YieldConfig>; algorithm?: 'privacy' | 'basic'; timeouts?: Partial<MakerTimeouts> } = {},
+  o: { yieldConfig?: Partial<YieldConfig>; algorithm?: 'privacy' | 'basic'; timeouts?: Partial<MakerTimeouts>; transport?: NetTransport } = {},
 ): Promise<TestMaker> {
+  const t = o.transport ?? {};
   await w.sync.sync();
   const core = new CoreMakerWallet(w.wallet, w.sync, node.rpc);
   const commitmentFile = join(mkdtempSync(join(tmpdir(), 'jm-maker-')), 'commitmentlist');
   const commitments = await CommitmentBlacklist.load(commitmentFile);
-  const pool = newPool(dns);
-  const channel = new PoolChannel(pool, { anonymousPool: (id) => newPool(dns, id), connectTimeoutMs: 10_000 });
+  const identity = NickIdentity.random();
+  const publisher = t.publisher?.();
+  const direct = new DirectChannel({ identity, network: DN_NETWORK, ...(publisher ? { publisher } : {}) });
+  const pool = newPool(dns, identity, t, await direct.listen());
+  const channel = new PoolChannel(pool, {
+    anonymousPool: (id, dialer) => newPool(dns, id, { ...t, dialer }), ...(t.dialer ? { dialer: t.dialer } : {}),
+    connectTimeoutMs: t.connectTimeoutMs ?? 10_000,
+  });
   const maker = new Maker({
-    channels: [channel], wallet: core, chain: core, commitments, network: toBitcoinjs(node.network),
+    channels: [channel, direct], wallet: core, chain: core, commitments, network: toBitcoinjs(node.network),
     yieldConfig: { ...DEFAULT_YIELD_CONFIG, cjfeeR: '0.0002', txfee: 1_000, minsize: 100_000, ...o.yieldConfig },
     algorithm: o.algorithm ?? 'privacy', bond: await loadMakerBond(w.wallet, node.rpc),
     refreshWallet: () => core.refresh(),
     timeouts: { authMs: 10_000, txMs: 15_000, watchIntervalMs: 200, unseenTimeoutMs: 60_000, ...o.timeouts },
   });
   await maker.start();
-  await pool.whenConnected(10_000);
-  return { maker, wallet: w.wallet, core, commitments, commitmentFile, pool };
+  await pool.whenConnected(t.connectTimeoutMs ?? 10_000);
+  return { maker, wallet: w.wallet, core, commitments, commitmentFile, pool, direct };
 }
 
 export interface TestTaker {
@@ -95,13 +129,13 @@ export interface TestTaker {
   stop(): Promise<void>;
 }
 
-export async function startTaker(node: RegtestNode, dns: HostPort[], w: { wallet: Wallet; sync: WalletSync }, needMakers: number): Promise<TestTaker> {
+export async function startTaker(node: RegtestNode, dns: HostPort[], w: { wallet: Wallet; sync: WalletSync }, needMakers: number, t: NetTransport = {}): Promise<TestTaker> {
   await w.sync.sync();
-  const pool = newPool(dns);
+  const pool = newPool(dns, NickIdentity.random(), t);
   const watcher = new OrderbookWatcher({ pool, network: DN_NETWORK, chain: coreOrderbookBondChain(node.rpc) });
   watcher.start();
   pool.start();
-  await pool.whenConnected(10_000);
+  await pool.whenConnected(t.connectTimeoutMs ?? 10_000);
   const core = new CoreTakerWallet(w.wallet, node.rpc);
   const commitments = TakerCommitments.memory();
   const taker = new Taker({
