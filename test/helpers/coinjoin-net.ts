@@ -35,6 +35,7 @@ import { Taker } from '../../src/taker/taker.js';
 import { systemClock } from '../../src/util/clock.js';
 import { WalletSync } from '../../src/wallet/backend/sync.js';
 import { toBitcoinjs } from '../../src/wallet/network.js';
+import { locktimeToTimenumber } from '../../src/wallet/timenumber.js';
 import { Wallet } from '../../src/wallet/wallet.js';
 import type { RegtestNode } from './regtest-node.js';
 
@@ -219,3 +220,15 @@ export class MalloryTaker {
 }
 
 export { bytesToHex };
+
+/** Locks 1 coin of mixdepth 2 in a fidelity bond (locktime ~2 months ahead) and confirms it. */
+export async function lockBond(node: RegtestNode, w: { wallet: Wallet; sync: WalletSync }, burn: string): Promise<string> {
+  await w.sync.sync();
+  const d0 = new Date((await node.rpc.medianTimePast()) * 1000);
+  const locktime = Date.UTC(d0.getUTCFullYear(), d0.getUTCMonth() + 2, 1) / 1000;
+  const bond = w.wallet.bond(locktimeToTimenumber(locktime)!);
+  const { tx } = w.wallet.createSpend({ mixdepth: 2, destination: bond.address, amountSat: 100_000_000n, satPerVb: 2 });
+  await node.rpc.sendRawTransaction(tx.toHex());
+  await node.mine(1, burn);
+  return bond.address;
+}
