@@ -78,7 +78,7 @@ export interface TargetResult {
     privFixed?: TrafficFigures;
     privSat?: TrafficFigures;
     /** Every repetition, when the 1,000-peer measurements were repeated. */
-    reps?: { fixed: TrafficFigures[]; sat: TrafficFigures[] };
+    reps?: { fixed: TrafficFigures[]; sat: TrafficFigures[]; at500k: TrafficFigures[] };
   }[];
   bursts?: (HandshakeFigures & { peers: number; rssKiB: number })[];
   disconnect?: DisconnectFigures;
@@ -192,7 +192,7 @@ export function buildRows(base: TargetResult | undefined, dn: TargetResult | und
   for (const n of sorted) {
     const b = fan(base, n)?.sat;
     const d = fan(dn, n)?.sat;
-    add(`fan-out ceiling @${fmtInt(n)} peers (deliveries/s)`, fmtInt(b?.deliveredPerSec), fmtInt(d?.deliveredPerSec), fmtRatio(d?.deliveredPerSec, b?.deliveredPerSec), n === 1000 ? 'ref ~100k, ng ~35k' : '');
+    add(`fan-out ceiling @${fmtInt(n)} peers (deliveries/s)`, ceiling(b), ceiling(d), fmtRatio(d?.deliveredPerSec, b?.deliveredPerSec), n === 1000 ? 'ref ~100k, ng ~35k' : '');
   }
   for (const n of sorted) {
     const b = fan(base, n)?.fixed;
@@ -258,6 +258,15 @@ export function buildRows(base: TargetResult | undefined, dn: TargetResult | und
     if (b || d) add('CPU cores during ceiling @1,000', g(b), g(d), '');
   }
   return rows;
+}
+
+/** A ceiling that reached the offered load is marked: it is the load generator's (or the machine's) limit. */
+export const OFFERED_MARK = '*';
+
+function ceiling(t: TrafficFigures | undefined): string {
+  if (!t) return '–';
+  const atOffer = t.offeredDeliveriesPerSec > 0 && t.deliveredPerSec >= 0.95 * t.offeredDeliveriesPerSec;
+  return fmtInt(t.deliveredPerSec) + (atOffer ? OFFERED_MARK : '');
 }
 
 function lat(t: TrafficFigures | undefined): string {
