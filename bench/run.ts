@@ -100,7 +100,7 @@ function makePlan(o: Opts): Plan {
     ? {
         growSteps: [500, 4000], rampRate: 5000, holdSecDn: 2, holdSecBaseline: 1, holdRate: 5,
         fanoutNs: [1000], fixedRate: 10, fixedSec: 1.5, satSec: 1.5, warmSec: 0.3, satOfferedDeliveries: 5_000_000,
-        bursts: [2000], disconnectTotal: 1500, disconnectLeaving: 1000, reps: 1,
+        bursts: [1000], disconnectTotal: 1500, disconnectLeaving: 1000, reps: 1,
       }
     : {
         growSteps: [100, 1000, 5000, 10000, 19000], rampRate: 2500, holdSecDn: 60, holdSecBaseline: 15, holdRate: 3,
