@@ -8,13 +8,12 @@
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { NickIdentity } from '../client/identity.js';
-import { parseHostPort } from '../client/dialer.js';
 import { CommitmentBlacklist } from '../maker/commitments.js';
 import { DirectChannel } from '../maker/direct-channel.js';
 import { Maker } from '../maker/maker.js';
 import { makerOnion } from '../maker/onion.js';
 import { PoolChannel } from '../maker/pool-channel.js';
-import { CliError, commonSchema, dialerFor, logger, openWallet, parseOptions, poolFactory } from '../maker/runtime.js';
+import { CliError, SYNC_FLAGS, commonSchema, dialerFor, logger, openWallet, parseOptions, poolFactory } from '../maker/runtime.js';
 import { parseControlTarget, type ControlTarget } from '../transport/tor/control-target.js';
 import { CoreMakerWallet, loadMakerBond } from '../maker/wallet-adapter.js';
 import { DEFAULT_YIELD_CONFIG } from '../protocol/coinjoin/yield.js';
@@ -35,13 +34,14 @@ const makerSchema = commonSchema.extend({
   algorithm: z.enum(['privacy', 'basic']).default('privacy'),
   commitments: z.string().optional(),
   serve: z.boolean().default(true),
+  // port 0 = any free port (the default: tor or the DN is told which)
   serveListen: z.string().default('127.0.0.1:0').transform((v, ctx) => {
-    try {
-      return parseHostPort(v);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):(\d{1,5})$/.exec(v.trim());
+    if (!m || Number(m[2]) > 65535) {
+      ctx.addIssue({ code: 'custom', message: `expected HOST:PORT (port 0 = any), got "${v}"` });
       return z.NEVER;
     }
+    return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
   }),
   torControl: z.string().default('127.0.0.1:9051').transform((v, ctx): ControlTarget => {
     try {
@@ -140,6 +140,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--tor-password <password>', 'control port password (default: cookie authentication)')
     .option('--log-level <level>', 'fatal … trace, silent', 'info')
     .action(start);
+  for (const [flag, help] of SYNC_FLAGS) program.commands[0]!.option(flag, help);
   try {
     await program.parseAsync(argv);
     return 0;

@@ -8,7 +8,7 @@
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { OrderbookWatcher } from '../orderbook/watcher.js';
-import { CliError, commonSchema, logger, openWallet, parseOptions, poolFactory } from '../maker/runtime.js';
+import { CliError, SYNC_FLAGS, commonSchema, logger, openWallet, parseOptions, poolFactory } from '../maker/runtime.js';
 import { CoreTakerWallet, coreOrderbookBondChain, poolNetwork } from '../taker/adapters.js';
 import { TakerCommitments } from '../taker/commitments.js';
 import { gatherOffers } from '../taker/offer-gather.js';
@@ -82,6 +82,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--commitments <file>', 'PoDLE commitments file (default <wallet>.commitments.json)')
     .option('--log-level <level>', 'fatal … trace, silent', 'warn')
     .action(coinjoin);
+  for (const [flag, help] of SYNC_FLAGS) program.commands[0]!.option(flag, help);
   try {
     await program.parseAsync(argv);
     return 0;

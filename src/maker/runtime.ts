@@ -33,7 +33,15 @@ export const commonSchema = z.object({
   rpcPassword: z.string().optional(),
   rpcCookieFile: z.string().optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  gap: z.string().regex(/^\d+$/, '--gap must be an integer').transform(Number).refine((n) => n >= 1 && n <= 1000, '--gap must be in [1, 1000]').default(20),
+  lookahead: z.string().regex(/^\d+$/, '--lookahead must be an integer').transform(Number).refine((n) => n >= 1 && n <= 1_000_000, '--lookahead must be in [1, 1000000]').default(1000),
 });
+
+/** Wallet-sync flags shared by jm-maker and jm-taker (same meaning as in jm-wallet). */
+export const SYNC_FLAGS: ReadonlyArray<[string, string]> = [
+  ['--gap <n>', 'gap limit for address discovery (default 20)'],
+  ['--lookahead <n>', 'addresses per branch watched in Core (default 1000)'],
+];
 export type CommonOptions = z.infer<typeof commonSchema>;
 
 /** zod-parses raw commander options into a typed object, or throws one readable CliError. */
@@ -114,7 +122,7 @@ export async function openWallet(o: CommonOptions, log: Logger): Promise<OpenedW
     throw new CliError((e as Error).message);
   }
   const rpc = new CoreRpc({ url: r.url, auth: r.auth, timeoutMs: r.timeoutMs });
-  const sync = new WalletSync(wallet, rpc, { logger: log });
+  const sync = new WalletSync(wallet, rpc, { logger: log, gap: o.gap, lookahead: o.lookahead });
   const res = await sync.sync();
   log.info({ balances: res.balances.map(String), tip: res.tipHeight }, 'wallet synced');
   return { network, wallet, rpc, sync, save: () => wallet.save(o.wallet, pw, { overwrite: true }) };

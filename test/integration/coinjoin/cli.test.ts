@@ -1,0 +1,152 @@
+/**
+ * The jm-maker / jm-taker command-line contract against our DN and a regtest node: jm-maker
+ * start (password from JM_WALLET_PASSWORD) announces and serves its loopback location; a
+ * jm-taker coinjoin with it and one in-process maker prints the txid; the maker prints the
+ * confirmed coinjoin; SIGTERM → exit 0.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HostPort } from '../../../src/client/dialer.js';
+import type { DirectoryServer } from '../../../src/directory/index.js';
+import { Wallet } from '../../../src/wallet/wallet.js';
+import { newPool, newWallet, startDn, startMaker, type TestMaker } from '../../helpers/coinjoin-net.js';
+import { regtestAvailable, startRegtestNode, type RegtestNode } from '../../helpers/regtest-node.js';
+import { REPO_ROOT } from '../../helpers/wire-fixtures.js';
+
+const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+const AMOUNT = 30_000_000;
+const PASSWORD = 'cli test password';
+const KDF = { N: 1024, r: 8, p: 1 };
+const available = regtestAvailable();
+
+/** A child process whose stdout lines can be awaited by pattern. */
+class Cli {
+  readonly lines: string[] = [];
+  stderr = '';
+  readonly exited: Promise<number | null>;
+  private waiters: Array<{ re: RegExp; resolve: (m: RegExpMatchArray) => void }> = [];
+
+  constructor(readonly child: ChildProcess) {
+    createInterface({ input: child.stdout! }).on('line', (l) => {
+      this.lines.push(l);
+      this.waiters = this.waiters.filter((w) => {
+        const m = l.match(w.re);
+        if (m) w.resolve(m);
+        return !m;
+      });
+    });
+    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  }
+
+  static run(script: string, args: string[]): Cli {
+    return new Cli(spawn(TSX, [join(REPO_ROOT, 'src', 'cli', script), ...args], {
+      env: { ...process.env, JM_WALLET_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'],
+    }));
+  }
+
+  /** Resolves with the first (past or future) stdout line matching `re`; rejects if the process exits first. */
+  line(re: RegExp, ms = 60_000): Promise<RegExpMatchArray> {
+    for (const l of this.lines) {
+      const m = l.match(re);
+      if (m) return Promise.resolve(m);
+    }
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no ${re} within ${ms} ms; stdout: ${this.lines.join(' | ')}; stderr: ${this.stderr.slice(-3000)}`)), ms);
+      this.waiters.push({ re, resolve: (m) => { clearTimeout(t); resolve(m); } });
+      void this.exited.then((code) => {
+        clearTimeout(t);
+        reject(new Error(`exited (${code}) before printing ${re}; stderr: ${this.stderr.slice(-3000)}`));
+      });
+    });
+  }
+}
+
+describe.skipIf(!available)('jm-maker and jm-taker CLIs', () => {
+  let node: RegtestNode;
+  let dn: DirectoryServer;
+  let dns: HostPort[];
+  let other: TestMaker;
+  let maker: Cli | undefined;
+  let dir = '';
+  let burn = '';
+  let rpc: string[] = [];
+  let makerFile = '';
+  let takerFile = '';
+
+  async function walletFile(name: string): Promise<{ path: string; address: string }> {
+    const w = Wallet.create({ network: node.network, words: 12 });
+    const path = join(dir, name);
+    await w.save(path, PASSWORD, { kdf: KDF });
+    return { path, address: w.getAddress(0, 0, 0).address };
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'jm-cli-cj-'));
+    node = await startRegtestNode();
+    const d = await startDn();
+    dn = d.server;
+    dns = [d.addr];
+    rpc = ['--lookahead', '40', '--gap', '6', '--network', 'regtest', '--hrp', node.network.hrp, '--rpc-url', node.url, '--rpc-user', node.user, '--rpc-password', node.password,
+      '--directory', `${d.addr.host}:${d.addr.port}`];
+    const wo = await newWallet(node);
+    burn = (await newWallet(node)).wallet.getAddress(0, 0, 0).address;
+    const [mw, tw] = [await walletFile('maker.jmw'), await walletFile('taker.jmw')];
+    for (const a of [mw.address, tw.address, wo.wallet.getAddress(0, 0, 0).address]) await node.mine(1, a);
+    await node.mine(101, burn);
+    other = await startMaker(node, dns, wo, { algorithm: 'basic' });
+    [makerFile, takerFile] = [mw.path, tw.path];
+  }, 120_000);
+
+  afterAll(async () => {
+    if (maker && maker.child.exitCode === null) maker.child.kill('SIGKILL');
+    await other?.maker.stop();
+    await dn?.stop();
+    await node?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('jm-maker start announces on the DN and serves its loopback location', async () => {
+    const t0 = Date.now();
+    maker = Cli.run('jm-maker.ts', ['start', '--wallet', makerFile, ...rpc, '--minsize', '100000', '--txfee', '1000', '--cjfee-r', '0.0002', '--algorithm', 'basic', '--log-level', 'warn']);
+    const [, nick] = await maker.line(/^maker (J5\w+) announced on 127\.0\.0\.1:\d+$/);
+    const [, served] = await maker.line(/^maker J5\w+ started; serving (127\.0\.0\.1:\d+); offers: !sw0reloffer 0 \d+ \d+ 1000 0\.0002$/);
+    console.log(`jm-maker ready in ${Date.now() - t0} ms as ${nick}, serving ${served}`);
+    expect(dn.registry.byNick(nick!)?.location).toBe(served);
+    // a watcher's !orderbook is answered by the CLI maker with its offer
+    const pool = newPool(dns);
+    pool.start();
+    await pool.whenConnected(10_000);
+    const reply = new Promise<string>((resolve) => pool.on('privmsg', (m) => m.from === nick && resolve(m.cmd)));
+    pool.announce('!orderbook');
+    expect(await reply).toBe('sw0reloffer');
+    await pool.stop();
+  }, 90_000);
+
+  it('jm-taker coinjoin with the CLI maker and another prints the txid; the maker prints it confirmed', async () => {
+    const t0 = Date.now();
+    const dest = Wallet.create({ network: node.network, words: 12 }).getAddress(0, 0, 0).address;
+    const taker = Cli.run('jm-taker.ts', ['coinjoin', '--wallet', takerFile, ...rpc, '--amount', String(AMOUNT), '--mixdepth', '0',
+      '--makers', '2', '--destination', dest, '--fee-rate', '2', '--wait', '4']);
+    const [txid] = await taker.line(/^[0-9a-f]{64}$/, 90_000);
+    const [, makers] = await taker.line(/^amount=30000000 makers=(\d+) cjfees=\d+ minerfee=\d+ change=\d+ attempts=1$/);
+    expect(await taker.exited).toBe(0);
+    expect(makers).toBe('2');
+    console.log(`jm-taker coinjoin ${txid} in ${Date.now() - t0} ms`);
+    await node.mine(1, burn);
+    const [, earned] = await maker!.line(new RegExp(`^coinjoin confirmed txid=${txid} amount=${AMOUNT} earned=(\\d+) \\(cjfee \\d+ - txfee \\d+\\) mixdepth=0->1 taker=J5\\w+$`), 30_000);
+    expect(Number(earned)).toBeGreaterThan(0);
+    console.log(`CLI maker earned ${earned} sats`);
+  }, 150_000);
+
+  it('jm-maker exits 0 on SIGTERM', async () => {
+    const m = maker!;
+    m.child.kill('SIGTERM');
+    expect(await m.exited).toBe(0);
+    expect(m.stderr).not.toMatch(/"level":(50|60)/); // no error or fatal log lines
+  }, 30_000);
+});
