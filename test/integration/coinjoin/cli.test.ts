@@ -23,6 +23,13 @@ const PASSWORD = 'cli test password';
 const KDF = { N: 1024, r: 8, p: 1 };
 const available = regtestAvailable();
 
+const running: Cli[] = [];
+function track(child: ChildProcess): Cli {
+  const c = new Cli(child);
+  running.push(c);
+  return c;
+}
+
 /** A child process whose stdout lines can be awaited by pattern. */
 class Cli {
   readonly lines: string[] = [];
@@ -44,7 +51,7 @@ class Cli {
   }
 
   static run(script: string, args: string[]): Cli {
-    return new Cli(spawn(TSX, [join(REPO_ROOT, 'src', 'cli', script), ...args], {
+    return track(spawn(TSX, [join(REPO_ROOT, 'src', 'cli', script), ...args], {
       env: { ...process.env, JM_WALLET_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'],
     }));
   }
@@ -103,7 +110,13 @@ describe.skipIf(!available)('jm-maker and jm-taker CLIs', () => {
   }, 120_000);
 
   afterAll(async () => {
-    if (maker && maker.child.exitCode === null) maker.child.kill('SIGKILL');
+    // SIGTERM: tsx passes it on to its node child (SIGKILL would orphan that child)
+    for (const c of running.filter((x) => x.child.exitCode === null && x.child.signalCode === null)) {
+      c.child.kill('SIGTERM');
+      const t = setTimeout(() => c.child.kill('SIGKILL'), 10_000);
+      await c.exited;
+      clearTimeout(t);
+    }
     await other?.maker.stop();
     await dn?.stop();
     await node?.stop();
