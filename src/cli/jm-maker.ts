@@ -2,6 +2,7 @@
 /**
  * jm-maker: runs a yield-generating maker (docs/maker.md).
  *   jm-maker start --wallet FILE --directory HOST:PORT[,...] --network NET [--transport tcp|tor] …
+ * Serves direct connections on its own ephemeral onion (tor) or loopback (tcp) unless --no-serve.
  * Password: --password-file, JM_WALLET_PASSWORD (systemd EnvironmentFile), or a prompt.
  * stdout: one status line per coinjoin; logs: JSON on stderr. Exit: 0 ok, 1 failure, 2 bad usage.
  */
