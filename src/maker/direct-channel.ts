@@ -180,6 +180,10 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
   private onConnection(sock: net.Socket): void {
     sock.on('error', (err) => this.log.debug({ err: err.message }, 'direct socket error'));
     const id = `direct-${++this.seq}`;
+    if (this.listening === null) {
+      sock.destroy(); // stopping: server.close() must not wait for it
+      return;
+    }
     if (this.conns.size >= this.limits.maxConnections) {
       this.log.warn({ max: this.limits.maxConnections }, 'too many direct connections; refusing one');
       this.emit('limited', { id, kind: 'connections' });
