@@ -11,7 +11,7 @@
 import { verifyPrivmsg, type SignedPrivmsg } from '../protocol/jm-message.js';
 import type { PeerEntry } from '../protocol/peerlist.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { silentLogger, type Logger } from '../util/logger.js';
+import { silentLogger } from '../util/logger.js';
 import { CrossDirectoryDedup, VerifyCache } from './dedup.js';
 import type { HostPort } from './dialer.js';
 import {
@@ -73,7 +73,6 @@ export class DirectoryPool extends TypedEmitter<DirectoryPoolEvents> {
   readonly identity: NickIdentity;
   private readonly clients = new Map<string, DirectoryClient>();
   private readonly clock: Clock;
-  private readonly log: Logger;
   private readonly dedup: CrossDirectoryDedup;
   private readonly pending: PendingRequests;
   /** nick → DN id → last time a message from the nick arrived there. */
@@ -86,7 +85,6 @@ export class DirectoryPool extends TypedEmitter<DirectoryPoolEvents> {
     if (o.directories.length === 0) throw new Error('DirectoryPool needs at least one directory');
     this.identity = o.identity;
     this.clock = o.clock ?? systemClock;
-    this.log = log;
     this.dedup = new CrossDirectoryDedup(o.dedupWindowMs ?? 60_000);
     this.pending = new PendingRequests(this.clock);
     const baseVerifier = o.verifier ?? verifyPrivmsg;

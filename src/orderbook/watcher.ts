@@ -44,7 +44,6 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
   private readonly log: Logger;
   private readonly refreshMs: number;
   private readonly offs: Array<() => void> = [];
-  private readonly timers = new Set<Timer>();
   private readonly deferred = new Map<string, Timer>();
   private refreshTimer: Timer | null = null;
   private pruneTimer: Timer | null = null;
