@@ -89,6 +89,8 @@ export async function delOnion(client: TorControlClient, serviceId: string): Pro
 export interface HsDescEvent {
   action: string;
   address: string;
+  /** "UNKNOWN" on a service's uploads; "NO_AUTH"/"BASIC_AUTH"/... on a client's fetches. */
+  authType: string;
   hsDir: string;
   reason: string | undefined;
 }
@@ -98,9 +100,9 @@ export function parseHsDescEvent(ev: TorEvent): HsDescEvent | undefined {
   if (ev.type !== 'HS_DESC') return undefined;
   try {
     const { positional, keywords } = parseReplyArgs(ev.text);
-    const [action, address, , hsDir] = positional;
+    const [action, address, authType, hsDir] = positional;
     if (!action || !address) return undefined;
-    return { action, address, hsDir: hsDir ?? '', reason: keywords.get('REASON') };
+    return { action, address, authType: authType ?? '', hsDir: hsDir ?? '', reason: keywords.get('REASON') };
   } catch {
     return undefined;
   }

@@ -31,6 +31,8 @@ export interface OnionServiceOptions {
   powDefenses?: boolean;
   /** Max wait for the first "HS_DESC UPLOADED" (default 180 s). */
   uploadTimeoutMs?: number;
+  /** After the first UPLOADED, max wait for the other HSDirs tor uploads to (default 10 s). */
+  uploadSettleMs?: number;
   reconnectInitialMs?: number;
   reconnectMaxMs?: number;
   logger: Logger;
@@ -43,6 +45,11 @@ export interface OnionServiceInfo {
 }
 
 type OnionServiceEvents = { republished: [OnionServiceInfo]; lost: [Error] };
+
+/** "$<fingerprint>~nick" (or "$<fingerprint>=nick") → "$<fingerprint>", so UPLOAD and UPLOADED match. */
+function hsDirId(hsDir: string): string {
+  return /^\$[0-9A-Fa-f]{40}/.exec(hsDir)?.[0].toUpperCase() ?? hsDir;
+}
 
 export class OnionService extends EventEmitter<OnionServiceEvents> {
   private client: TorControlClient | undefined;
@@ -135,8 +142,8 @@ export class OnionService extends EventEmitter<OnionServiceEvents> {
       const serviceId = await this.addOnionWithFallback(client, wantPow);
       const onion = `${serviceId}.onion`;
       this.log.info({ onion, pow: wantPow }, 'onion service added; waiting for descriptor upload');
-      await this.waitUploaded(client, serviceId, events, (fn) => (notify = fn));
-      this.log.info({ onion }, 'onion descriptor uploaded; service reachable');
+      const uploads = await this.waitUploaded(client, serviceId, events, (fn) => (notify = fn));
+      this.log.info({ onion, uploads }, 'onion descriptor uploaded; service reachable');
       if (client.closed) throw new TorError('tor control connection closed right after publishing');
       this.client = client;
       this.retryDelay = this.opts.reconnectInitialMs ?? 1000;
@@ -178,32 +185,63 @@ export class OnionService extends EventEmitter<OnionServiceEvents> {
     return res.serviceId;
   }
 
+  /**
+   * Resolves once the descriptor is on the HSDirs. Tor announces one "HS_DESC UPLOAD" per HSDir and
+   * descriptor (current and next time period) and answers each with UPLOADED or FAILED. The first
+   * UPLOADED is not enough: until the other HSDirs have the new descriptor they still serve the
+   * previous one (after a tor restart: intro points that lead nowhere), and a client that fetches
+   * it can stall for minutes. So this waits until every announced upload is answered, with at least
+   * one UPLOADED; stragglers get uploadSettleMs after the first UPLOADED. Resolves with the number
+   * of uploads confirmed.
+   */
   private waitUploaded(
     client: TorControlClient,
     serviceId: string,
     events: TorEvent[],
     setNotify: (fn: () => void) => void,
-  ): Promise<void> {
+  ): Promise<number> {
     const ms = this.opts.uploadTimeoutMs ?? 180_000;
-    return new Promise<void>((resolve, reject) => {
+    const settleMs = this.opts.uploadSettleMs ?? 10_000;
+    return new Promise<number>((resolve, reject) => {
+      /** Unanswered uploads per HSDir. */
+      const pending = new Map<string, number>();
+      let uploaded = 0;
+      let settleTimer: Timer | undefined;
       const timer = this.opts.clock.setTimeout(() => {
         done(new TorError(`onion descriptor for ${serviceId}.onion not uploaded within ${ms} ms (is tor bootstrapped? see its log)`));
       }, ms);
       const onClose = (): void => done(new TorError('tor control connection closed before the descriptor was uploaded'));
       const done = (err?: Error): void => {
         this.opts.clock.clearTimeout(timer);
+        if (settleTimer !== undefined) this.opts.clock.clearTimeout(settleTimer);
         client.off('close', onClose);
         setNotify(() => undefined);
         if (err) reject(err);
-        else resolve();
+        else resolve(uploaded);
       };
       const check = (): void => {
         for (const ev of events.splice(0)) {
           const hs = parseHsDescEvent(ev);
-          if (!hs || hs.address !== serviceId) continue;
-          if (hs.action === 'UPLOADED') return done();
-          if (hs.action === 'FAILED') this.log.warn({ hsDir: hs.hsDir, reason: hs.reason }, 'descriptor upload to one HSDir failed');
+          // Only this service's uploads (auth type UNKNOWN), not fetches of the same address by tor's client side.
+          if (!hs || hs.address !== serviceId || hs.authType !== 'UNKNOWN') continue;
+          const dir = hsDirId(hs.hsDir);
+          if (hs.action === 'UPLOAD') {
+            pending.set(dir, (pending.get(dir) ?? 0) + 1);
+            continue;
+          }
+          if (hs.action !== 'UPLOADED' && hs.action !== 'FAILED') continue;
+          const left = (pending.get(dir) ?? 1) - 1;
+          if (left > 0) pending.set(dir, left);
+          else pending.delete(dir);
+          if (hs.action === 'UPLOADED') uploaded++;
+          else this.log.warn({ hsDir: hs.hsDir, reason: hs.reason }, 'descriptor upload to one HSDir failed');
         }
+        if (uploaded === 0) return;
+        if (pending.size === 0) return done();
+        settleTimer ??= this.opts.clock.setTimeout(() => {
+          this.log.warn({ unconfirmed: [...pending.keys()], settleMs }, 'not every HSDir confirmed the descriptor upload; going on');
+          done();
+        }, settleMs);
       };
       client.once('close', onClose);
       setNotify(check);

@@ -64,7 +64,7 @@ describe('TorControlClient', () => {
     const r = await p;
     expect(r.lines[0]?.text).toBe('version=1');
     expect(events.map((e) => e.type)).toEqual(['HS_DESC', 'CONF_CHANGED']);
-    expect(parseHsDescEvent(events[0] as TorEvent)).toEqual({ action: 'UPLOADED', address: 'aaaa', hsDir: '$ABC', reason: undefined });
+    expect(parseHsDescEvent(events[0] as TorEvent)).toEqual({ action: 'UPLOADED', address: 'aaaa', authType: 'UNKNOWN', hsDir: '$ABC', reason: undefined });
   });
 
   it('matches pipelined commands strictly in FIFO order', async () => {
