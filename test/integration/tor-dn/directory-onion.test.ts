@@ -70,6 +70,14 @@ describe.skipIf(skip)('jm-directory on a private Tor network', () => {
     return d;
   }
 
+  /**
+   * The clients dial through the same tor that serves the DN's onion. While that tor restarts, a
+   * dial would let the fresh tor fetch the pre-restart descriptor from the HSDirs (intro points that
+   * lead nowhere) and park the stream on a rendezvous circuit that never completes (tor gives up
+   * only after ~2 min). Dials wait here while closed; reconnecting is still the clients' own loop.
+   */
+  let dialGate: Promise<void> = Promise.resolve();
+
   function client(location?: string, reconnect = true): DirectoryClient {
     const identity = NickIdentity.random();
     const c = new DirectoryClient({
@@ -81,8 +89,10 @@ describe.skipIf(skip)('jm-directory on a private Tor network', () => {
       reconnect,
       connectTimeoutMs: 60_000,
       backoff: { initialMs: 300, factor: 1.5, maxMs: 2000, jitter: 0.1 },
-      dialer: (host, port) =>
-        dialSocks({ socksHost: '127.0.0.1', socksPort: tn.socksPort, host, port, timeoutMs: 15_000, retries: 20, backoffMs: 250, maxBackoffMs: 2000, isolationId: identity.nick }),
+      dialer: async (host, port) => {
+        await dialGate;
+        return dialSocks({ socksHost: '127.0.0.1', socksPort: tn.socksPort, host, port, timeoutMs: 15_000, retries: 20, backoffMs: 250, maxBackoffMs: 2000, isolationId: identity.nick });
+      },
     });
     clients.push(c);
     return c;
@@ -156,6 +166,11 @@ describe.skipIf(skip)('jm-directory on a private Tor network', () => {
   it('a tor restart: the DN keeps its listener, re-publishes the same onion, clients reconnect', async () => {
     const lost = dn.waitLine((l) => l.msg === 'onion service lost; listener and peers kept, re-publishing', 60_000, 'the lost line');
     const republished = dn.waitLine((l) => l.msg === 'directory onion re-published', 90_000, 'the re-published line');
+    // Closed before tor goes down; opens once the DN reports the new descriptor on the HSDirs (or gave up).
+    dialGate = republished.then(
+      () => undefined,
+      () => undefined,
+    );
     const back = Promise.all([next(a, 'connected', 90_000), next(b, 'connected', 90_000)]);
     const t0 = Date.now();
     await tn.restartClient();
