@@ -2,6 +2,12 @@
  * Admission stage 1 and the byte level: accepts sockets (pending-handshake cap), splits lines,
  * batches writes per event-loop turn, cuts off slow readers and closes connections.
  * Socket listeners are shared functions; a symbol on the socket leads back to its connection.
+ *
+ * Broadcasts (to every ready connection) are collected per turn and written as one shared
+ * Buffer to each ready connection that got nothing else. A connection that also gets direct
+ * sends, sent one of the broadcasts, or became ready mid-turn is "mixed": it copies the turn's
+ * broadcasts into its own queue in order (catchUp), so its byte order is what it would be with
+ * one queue per connection.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../util/clock.js';
@@ -25,6 +31,11 @@ export interface ConnectionManagerOptions {
   limits: Pick<DirectoryLimits, 'maxPending' | 'writeHighWaterBytes' | 'closeGraceMs'>;
   stats: DirectoryStats;
   handler: ConnectionHandler;
+  /**
+   * Recipients of broadcasts: exactly the ready connections (the registry's dense array; it
+   * may change between turns, and shrinks while a flush closes slow readers).
+   */
+  audience: readonly PeerConnection[];
 }
 
 const CONN = Symbol('jm.connection');
@@ -40,6 +51,12 @@ export class ConnectionManager {
   private nextId = 1;
   private queue: PeerConnection[] = [];
   private flushScheduled = false;
+  /** This turn's broadcast lines and their senders (null: from the directory itself). */
+  private lines: Buffer[] = [];
+  private froms: Array<PeerConnection | null> = [];
+  private linesBytes = 0;
+  /** Current turn; a connection with `mixedTurn === turn` is flushed from its own queue. */
+  private turn = 1;
   private stopping = false;
   private allClosed: (() => void) | null = null;
   private readonly onData: (this: TaggedSocket, chunk: Buffer) => void;
@@ -108,24 +125,63 @@ export class ConnectionManager {
   /** The connection finished its handshake. */
   markReady(conn: PeerConnection): void {
     this.pending.delete(conn);
+    this.mix(conn); // skips the broadcasts made before it joined
     conn.state = ConnState.Ready;
   }
 
   /** Queues a buffer; all queued buffers go out in one write per connection per turn. */
   send(conn: PeerConnection, buf: Buffer): void {
     if (conn.state >= ConnState.Closing) return;
+    this.mix(conn);
+    this.catchUp(conn);
+    this.enqueue(conn, buf);
+    this.o.stats.deliveries++;
+  }
+
+  /** Queues a buffer for every ready connection except `from` (which may be null). */
+  broadcast(buf: Buffer, from: PeerConnection | null): void {
+    const n = this.o.audience.length;
+    if (n === 0 || (n === 1 && this.o.audience[0] === from)) return;
+    this.lines.push(buf);
+    this.froms.push(from);
+    this.linesBytes += buf.length;
+    this.o.stats.deliveries += from !== null && from.state === ConnState.Ready ? n - 1 : n;
+    // The sender must not get its own line: it takes the per-connection path this turn.
+    if (from !== null && from.state === ConnState.Ready) this.mix(from);
+    this.schedule();
+  }
+
+  /** Moves a connection to the per-connection path for this turn. */
+  private mix(conn: PeerConnection): void {
+    if (conn.mixedTurn === this.turn) return;
+    conn.mixedTurn = this.turn;
+    // A ready connection has been in the audience for every broadcast of this turn so far.
+    conn.lineCursor = conn.state === ConnState.Ready ? 0 : this.lines.length;
+    if (!conn.queued) {
+      conn.queued = true;
+      this.queue.push(conn);
+      this.schedule();
+    }
+  }
+
+  /** Copies the turn's broadcasts this connection has not yet queued (not its own) into its queue. */
+  private catchUp(conn: PeerConnection): void {
+    const end = this.lines.length;
+    for (let i = conn.lineCursor; i < end; i++) if (this.froms[i] !== conn) this.enqueue(conn, this.lines[i]!);
+    conn.lineCursor = end;
+  }
+
+  private enqueue(conn: PeerConnection, buf: Buffer): void {
     const p = conn.pending;
     if (p === null) conn.pending = [buf];
     else p.push(buf);
     conn.pendingBytes += buf.length;
-    this.o.stats.deliveries++;
-    if (!conn.queued) {
-      conn.queued = true;
-      this.queue.push(conn);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(this.flush);
-      }
+  }
+
+  private schedule(): void {
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
     }
   }
 
@@ -133,10 +189,26 @@ export class ConnectionManager {
     this.flushScheduled = false;
     const q = this.queue;
     this.queue = [];
+    const lines = this.lines;
     for (const c of q) {
       c.queued = false;
+      if (c.state === ConnState.Ready) this.catchUp(c);
       this.flushConn(c);
     }
+    if (lines.length > 0) {
+      const shared = lines.length === 1 ? lines[0]! : Buffer.concat(lines, this.linesBytes);
+      const turn = this.turn;
+      const a = this.o.audience;
+      // Backwards: closing a slow reader swaps the last (already visited) peer into its slot.
+      for (let i = a.length - 1; i >= 0; i--) {
+        const c = a[i]!;
+        if (c.mixedTurn !== turn && c.state === ConnState.Ready) this.write(c, shared, shared.length);
+      }
+      this.lines = [];
+      this.froms = [];
+      this.linesBytes = 0;
+    }
+    this.turn++;
   };
 
   private flushConn(c: PeerConnection): void {
@@ -146,6 +218,10 @@ export class ConnectionManager {
     const data = p.length === 1 ? p[0]! : Buffer.concat(p, bytes);
     p.length = 0;
     c.pendingBytes = 0;
+    this.write(c, data, bytes);
+  }
+
+  private write(c: PeerConnection, data: Buffer, bytes: number): void {
     if (c.state >= ConnState.Closed || c.socket.destroyed) return;
     // What is still unsent from earlier turns is what the peer failed to read.
     if (c.socket.writableLength > this.o.limits.writeHighWaterBytes) {
@@ -167,6 +243,10 @@ export class ConnectionManager {
     this.o.stats.countDisconnect(kind);
     this.retire(conn);
     if (graceful) {
+      if (conn.state === ConnState.Ready) {
+        this.mix(conn);
+        this.catchUp(conn);
+      }
       this.flushConn(conn);
       conn.state = ConnState.Closing;
       conn.closingSince = this.o.clock.now();

@@ -23,6 +23,8 @@ export interface RouterContext {
   stats: DirectoryStats;
   logger: Logger;
   send(conn: PeerConnection, buf: Buffer): void;
+  /** Queues a buffer for every registered peer except `from`. */
+  broadcast(buf: Buffer, from: PeerConnection | null): void;
   close(conn: PeerConnection, reason: string, kind: string): void;
   /** The directory's nick: privmsgs to it are consumed (probe answers). */
   nick(): string;
@@ -108,12 +110,7 @@ export class MessageRouter {
     if (verdict !== 'ok') return;
     if (!conn.announcedOffer && names.some((n) => OFFER_COMMANDS.has(n))) conn.announcedOffer = true;
     this.ctx.stats.routed.pubmsg++;
-    const buf = encodeEnvelopeBuffer(MsgType.PUBMSG, line);
-    const peers = this.ctx.registry.peers;
-    for (let i = 0; i < peers.length; i++) {
-      const p = peers[i]!;
-      if (p !== conn) this.ctx.send(p, buf);
-    }
+    this.ctx.broadcast(encodeEnvelopeBuffer(MsgType.PUBMSG, line), conn);
   }
 
   private privmsg(conn: PeerConnection, line: string, now: number): void {

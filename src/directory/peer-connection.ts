@@ -43,6 +43,10 @@ export class PeerConnection {
   pending: Buffer[] | null = null;
   pendingBytes = 0;
   queued = false;
+  /** Turn in which this connection takes the per-connection path (see ConnectionManager). */
+  mixedTurn = 0;
+  /** First of the turn's broadcast lines not yet copied into `pending`. */
+  lineCursor = 0;
 
   constructor(
     readonly id: number,

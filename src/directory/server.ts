@@ -93,6 +93,7 @@ export class DirectoryServer {
       logger: this.logger,
       limits: this.limits,
       stats: this.stats,
+      audience: this.registry.peers,
       handler: { onLine: (c, t, now) => this.onLine(c, t, now), onRetire: (c) => this.onRetire(c) },
     });
     this.handshake = new HandshakeHandler({
@@ -109,6 +110,7 @@ export class DirectoryServer {
       stats: this.stats,
       logger: this.logger,
       send,
+      broadcast: (b, from) => this.manager.broadcast(b, from),
       close: (c, reason, kind) => this.manager.close(c, reason, kind),
       nick: () => this.nick,
       selfEntry: (f) => (f ? this.selfWithF : this.selfPlain),
@@ -126,9 +128,7 @@ export class DirectoryServer {
       {
         selfEntry: () => this.selfPlain,
         isPresent: (nick) => this.registry.byNick(nick) !== undefined,
-        broadcast: (buf) => {
-          for (const p of this.registry.peers) send(p, buf);
-        },
+        broadcast: (buf) => this.manager.broadcast(buf, null),
       },
       this.clock,
       this.limits.departureCoalesceMs,

@@ -19,6 +19,9 @@ function setup(rates = { ratePubmsgPerMin: 100, rateOrderbookPerMin: 2, rateGetp
     stats,
     logger: silentLogger(),
     send: (c: PeerConnection, b: Buffer) => void sent.push([c.nick, b.toString('utf8')]),
+    broadcast: (b: Buffer, from: PeerConnection | null) => {
+      for (const p of registry.peers) if (p !== from) sent.push([p.nick, b.toString('utf8')]);
+    },
     close: (c: PeerConnection, reason: string) => void closed.push([c.nick, reason]),
     nick: () => 'J5dn',
     selfEntry: (f) => (f ? 'J5dn;loc;F:peerlist_features+ping' : 'J5dn;loc'),

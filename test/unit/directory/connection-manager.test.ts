@@ -1,0 +1,102 @@
+/**
+ * Write batching: one shared Buffer per turn for peers that got only the turn's broadcasts;
+ * every other peer's bytes in the order the sends and broadcasts were made.
+ */
+import { describe, expect, it } from 'vitest';
+import { ConnectionManager } from '../../../src/directory/connection-manager.js';
+import type { PeerConnection } from '../../../src/directory/peer-connection.js';
+import { DirectoryStats } from '../../../src/directory/stats.js';
+import { ManualClock } from '../../../src/util/clock.js';
+import { silentLogger } from '../../../src/util/logger.js';
+import { afterFlush, fakeListener, type DrivableSocket } from './fakes.js';
+
+async function setup() {
+  const listener = fakeListener();
+  const audience: PeerConnection[] = [];
+  const conns: PeerConnection[] = [];
+  const m = new ConnectionManager({
+    listener,
+    clock: new ManualClock(0),
+    logger: silentLogger(),
+    limits: { maxPending: 100, writeHighWaterBytes: 1 << 20, closeGraceMs: 1_000 },
+    stats: new DirectoryStats(),
+    audience,
+    handler: { onLine: () => {}, onRetire: (c) => void audience.splice(audience.indexOf(c), 1) },
+  });
+  await m.start();
+  const connect = (): { c: PeerConnection; s: DrivableSocket } => {
+    const s = listener.connect();
+    const c = [...m.all].at(-1)!;
+    conns.push(c);
+    return { c, s };
+  };
+  const ready = (): { c: PeerConnection; s: DrivableSocket } => {
+    const p = connect();
+    audience.push(p.c);
+    m.markReady(p.c);
+    return p;
+  };
+  return { m, ready, connect };
+}
+
+const b = (s: string): Buffer => Buffer.from(s);
+
+describe('ConnectionManager batching', () => {
+  it('writes the same Buffer to plain recipients, once per turn', async () => {
+    const t = await setup();
+    const [x, y] = [t.ready(), t.ready()];
+    await afterFlush();
+    t.m.broadcast(b('1\n'), null);
+    t.m.broadcast(b('2\n'), null);
+    await afterFlush();
+    expect(x.s.written).toHaveLength(1);
+    expect(x.s.written[0]).toBe(y.s.written[0]);
+    expect(x.s.text()).toBe('1\n2\n');
+  });
+
+  it('keeps each peer in order across direct sends, skips its own lines, and a joiner sees only later lines', async () => {
+    const t = await setup();
+    const [a, d] = [t.ready(), t.ready()];
+    await afterFlush();
+    t.m.broadcast(b('A1\n'), a.c);
+    t.m.send(d.c, b('direct\n'));
+    const late = t.connect();
+    t.m.send(late.c, b('pending-only\n'));
+    const j = t.connect();
+    t.m.broadcast(b('D1\n'), d.c);
+    t.m.markReady(j.c);
+    t.m.send(j.c, b('welcome\n'));
+    t.m.broadcast(b('X\n'), null);
+    await afterFlush();
+    expect(a.s.text()).toBe('D1\nX\n');
+    expect(d.s.text()).toBe('A1\ndirect\nX\n');
+    expect(late.s.text()).toBe('pending-only\n');
+    expect(j.s.text()).toBe('welcome\nX\n');
+    expect(a.s.written).toHaveLength(1);
+  });
+
+  it('a graceful close mid-turn flushes the broadcasts made so far, not later ones', async () => {
+    const t = await setup();
+    const [a, z] = [t.ready(), t.ready()];
+    await afterFlush();
+    t.m.broadcast(b('1\n'), null);
+    t.m.send(z.c, b('bye\n'));
+    t.m.close(z.c, 'test', 'test', true);
+    t.m.broadcast(b('2\n'), null);
+    await afterFlush();
+    expect(z.s.text()).toBe('1\nbye\n');
+    expect(a.s.text()).toBe('1\n2\n');
+  });
+
+  it('cuts off a slow reader on the shared path and still serves the others', async () => {
+    const t = await setup();
+    const [a, slow, c] = [t.ready(), t.ready(), t.ready()];
+    await afterFlush();
+    (slow.s as { writableLength: number }).writableLength = 2 << 20;
+    t.m.broadcast(b('1\n'), null);
+    await afterFlush();
+    expect(slow.s.destroyed).toBe(true);
+    expect(a.s.text()).toBe('1\n');
+    expect(c.s.text()).toBe('1\n');
+  });
+});
