@@ -32,7 +32,8 @@ export function departureLines(selfEntry: string, gone: ReadonlyArray<{ nick: st
 }
 
 export class DepartureNotifier {
-  private gone: Array<{ nick: string; location: string }> = [];
+  /** nick → location, in departure order. */
+  private gone = new Map<string, string>();
   private timer: Timer | null = null;
   private immediate: NodeJS.Immediate | null = null;
 
@@ -43,21 +44,27 @@ export class DepartureNotifier {
   ) {}
 
   add(nick: string, location: string): void {
-    this.gone.push({ nick, location });
+    this.gone.set(nick, location);
     if (this.timer !== null || this.immediate !== null) return;
     if (this.windowMs > 0) this.timer = this.clock.setTimeout(this.flush, this.windowMs);
     else this.immediate = setImmediate(this.flush);
   }
 
   get queued(): number {
-    return this.gone.length;
+    return this.gone.size;
+  }
+
+  /** Whether a departure of this nick waits in the current window. */
+  has(nick: string): boolean {
+    return this.gone.has(nick);
   }
 
   readonly flush = (): void => {
     this.timer = null;
     this.immediate = null;
-    const gone = this.gone.filter((g) => !this.sink.isPresent(g.nick));
-    this.gone = [];
+    const gone: Array<{ nick: string; location: string }> = [];
+    for (const [nick, location] of this.gone) if (!this.sink.isPresent(nick)) gone.push({ nick, location });
+    this.gone.clear();
     if (gone.length === 0) return;
     const lines = departureLines(this.sink.selfEntry(), gone);
     this.sink.broadcast(Buffer.concat(lines.map((l) => encodeEnvelopeBuffer(MsgType.PEERLIST, l))));
@@ -68,6 +75,6 @@ export class DepartureNotifier {
     if (this.immediate !== null) clearImmediate(this.immediate);
     this.timer = null;
     this.immediate = null;
-    this.gone = [];
+    this.gone.clear();
   }
 }

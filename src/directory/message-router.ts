@@ -110,6 +110,7 @@ export class MessageRouter {
     if (verdict !== 'ok') return;
     if (!conn.announcedOffer && names.some((n) => OFFER_COMMANDS.has(n))) conn.announcedOffer = true;
     this.ctx.stats.routed.pubmsg++;
+    conn.known = true;
     this.ctx.broadcast(encodeEnvelopeBuffer(MsgType.PUBMSG, line), conn);
   }
 
@@ -122,6 +123,7 @@ export class MessageRouter {
     const target = this.ctx.registry.byNick(r.to);
     if (!target) return this.drop(conn, 'privmsg target not connected', line);
     this.ctx.stats.routed.privmsg++;
+    conn.known = true;
     this.ctx.send(target, encodeEnvelopeBuffer(MsgType.PRIVMSG, line));
     // Tell the recipient where the sender can be reached directly (reference order: DN first).
     const withF = target.wantsPeerlistFeatures;
@@ -137,7 +139,9 @@ export class MessageRouter {
     const withF = conn.wantsPeerlistFeatures;
     const entries = [this.ctx.selfEntry(withF)];
     for (const p of this.ctx.registry.peers) {
-      if (p.serving || p.announcedOffer) entries.push(encodePeerEntry({ nick: p.nick, location: p.location, features: p.features }, withF));
+      if (!(p.serving || p.announcedOffer)) continue;
+      p.known = true;
+      entries.push(encodePeerEntry({ nick: p.nick, location: p.location, features: p.features }, withF));
     }
     const chunks = chunkPeerlist(entries, 20);
     this.ctx.stats.routed.peerlist += chunks.length;

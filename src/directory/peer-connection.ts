@@ -32,6 +32,11 @@ export class PeerConnection {
   wantsPeerlistFeatures = false;
   /** Has published an offer: listed in GETPEERLIST replies even when not serving. */
   announcedOffer = false;
+  /**
+   * Another peer may know this nick: it serves (listed), had a message relayed, or appeared in
+   * a GETPEERLIST reply. Only such peers get a `;D` when they leave.
+   */
+  known = false;
   /** When a liveness probe was sent and not yet answered (0 = none outstanding). */
   probeSentAt = 0;
   /** Index in the registry's dense peer array (-1 = not registered). */

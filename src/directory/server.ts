@@ -232,11 +232,17 @@ export class DirectoryServer {
       for (const holder of a.probe) this.heartbeat.probe(holder, now);
       return this.reject(conn, a.reason, hs.nick);
     }
-    for (const old of a.replace) this.manager.close(old, `replaced by a new connection for ${old.nick}`, 'replaced');
+    // Peers that knew the nick through an earlier connection still do.
+    let known = this.departures.has(hs.nick);
+    for (const old of a.replace) {
+      if (old.nick === hs.nick && old.known) known = true;
+      this.manager.close(old, `replaced by a new connection for ${old.nick}`, 'replaced');
+    }
     conn.nick = hs.nick;
     conn.location = formatLocation(location);
     conn.locationKey = key;
     conn.serving = location.kind !== 'not-serving';
+    conn.known = known || conn.serving;
     if (features.length > 0) conn.features = features;
     conn.wantsPing = features.includes('ping');
     conn.wantsPeerlistFeatures = features.includes('peerlist_features');
@@ -255,8 +261,9 @@ export class DirectoryServer {
     this.manager.close(conn, `handshake rejected: ${reason}`, 'rejected', true);
   }
 
+  /** A peer nobody can know of (never listed, never relayed) leaves without a `;D`. */
   private onRetire(conn: PeerConnection): void {
-    if (this.registry.remove(conn)) this.departures.add(conn.nick, conn.location);
+    if (this.registry.remove(conn) && conn.known) this.departures.add(conn.nick, conn.location);
   }
 }
 

@@ -67,8 +67,9 @@ describe('limits', () => {
 
   it('max peers: the next handshake gets accepted:false and is closed', async () => {
     await setup({ maxPeers: 3 });
-    const a = await join('a');
-    const b = await join('b');
+    // Makers: a silent taker's departure would not be announced.
+    const a = await join('a', '127.0.0.1:9201');
+    const b = await join('b', '127.0.0.1:9202');
     const c = await join('c');
     const d = await DnPeer.connect(port);
     open.push(d);
@@ -79,8 +80,8 @@ describe('limits', () => {
     a.p.destroy();
     b.p.destroy();
     const first = await c.p.waitFor((l) => l.includes(';D'));
-    for (const gone of [a.nick, b.nick]) {
-      if (!first.includes(`${gone};NOT-SERVING-ONION;D`)) await c.p.waitFor((l) => l.includes(`${gone};NOT-SERVING-ONION;D`));
+    for (const gone of [`${a.nick};127.0.0.1:9201;D`, `${b.nick};127.0.0.1:9202;D`]) {
+      if (!first.includes(gone)) await c.p.waitFor((l) => l.includes(gone));
     }
     await stillServing();
   });
@@ -141,7 +142,7 @@ describe('limits', () => {
   it('slow reader: a peer that does not read is cut off at the high-water mark', async () => {
     await setup({ limits: { writeHighWaterBytes: 256 * 1024, ratePubmsgPerMin: 0 } });
     const watcher = await join('watcher');
-    const slow = await join('slow');
+    const slow = await join('slow', '127.0.0.1:9301'); // serving, so its departure is announced
     slow.p.socket.pause();
     const sender = await join('sender');
     const line = `${sender.nick}!PUBLIC!` + 'y'.repeat(39_000);
@@ -155,7 +156,7 @@ describe('limits', () => {
       for (let i = 0; i < 50; i++) await watcher.p.waitFor((l) => l.startsWith('{"type": 687'), 10_000);
     }
     expect(dn.stats.slowReaderDisconnects).toBe(1);
-    const notice = await watcher.p.waitFor((l) => l.includes(`${slow.nick};NOT-SERVING-ONION;D`));
+    const notice = await watcher.p.waitFor((l) => l.includes(`${slow.nick};127.0.0.1:9301;D`));
     expect(notice.startsWith('{"type": 789')).toBe(true);
     expect(dn.registry.byNick(slow.nick)).toBeUndefined();
     await stillServing();

@@ -92,6 +92,10 @@ describe('routing', () => {
     const watcher = await join('watcher');
     const leavers: Array<{ p: DnPeer; nick: string }> = [];
     for (let i = 0; i < 25; i++) leavers.push(await join(`leaver-${i}`, i % 2 ? { location: `127.0.0.1:${10_000 + i}` } : {}));
+    // Non-serving peers are announced only once they have spoken (docs/directory.md).
+    const talkers = leavers.filter((_, i) => i % 2 === 0);
+    for (const l of talkers) l.p.send(687, `${l.nick}!PUBLIC!hello`);
+    for (const _ of talkers) await watcher.p.waitFor((l) => l.includes('!PUBLIC!hello'));
     await Promise.all(leavers.map((l) => l.p.close()));
     const first = parsePeerlist(lineOf(await watcher.p.nextLine()));
     const second = parsePeerlist(lineOf(await watcher.p.nextLine()));
