@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     throw e;
   }
   const { cfg, tor } = args;
-  const logger = createLogger({ name: 'jm-directory', level: cfg.logLevel });
+  const logger = createLogger({ name: 'jm-directory', level: cfg.logLevel, buffered: true });
   const common: DirectoryServerOptions = {
     network: cfg.network,
     motd: cfg.motd,
@@ -129,6 +129,7 @@ async function main(): Promise<void> {
     server.stop().then(
       () => {
         logger.info('stopped');
+        logger.flush();
         process.exitCode = 0;
         // Everything is closed; this only guards against a stray handle keeping us alive.
         setTimeout(() => process.exit(0), 2_000).unref();
@@ -153,9 +154,11 @@ async function main(): Promise<void> {
   if (stopping) return;
   const addr = server.address!;
   const ready = (obj: Record<string, unknown>): void => {
-    // Scripts wait for this line, so it is printed even when --log-level hides info.
-    if (logger.isLevelEnabled('info')) logger.info(obj, 'ready');
-    else process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), name: 'jm-directory', ...obj, msg: 'ready' }) + '\n');
+    // Scripts wait for this line, so it is printed at once even when --log-level hides info.
+    if (logger.isLevelEnabled('info')) {
+      logger.info(obj, 'ready');
+      logger.flush();
+    } else process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), name: 'jm-directory', ...obj, msg: 'ready' }) + '\n');
   };
   ready(
     {

@@ -22,26 +22,29 @@ function referenceHandshake(): Buffer {
 describe('jm-directory CLI', () => {
   it('starts, logs ready with the real port, accepts a reference handshake, exits 0 on SIGTERM', async () => {
     const child = spawn(TSX, [CLI, '--transport', 'tcp', '--listen', '127.0.0.1:0', '--network', 'testnet'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const lines = createInterface({ input: child.stdout });
-    let ready: z.infer<typeof ReadyLine> | null = null;
-    for await (const line of lines) {
-      const r = ReadyLine.safeParse(JSON.parse(line));
-      if (r.success) {
-        ready = r.data;
-        break;
-      }
-    }
-    expect(ready!.listen).toBe(`127.0.0.1:${ready!.port}`);
-    const peer = await DnPeer.connect(ready!.port);
+    // 'close': after the exit and the end of stdout, so every line has been read.
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const msgs: string[] = [];
+    const ready = await new Promise<z.infer<typeof ReadyLine>>((resolve) => {
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        const o = JSON.parse(line) as { msg?: string };
+        msgs.push(o.msg ?? '');
+        const r = ReadyLine.safeParse(o);
+        if (r.success) resolve(r.data);
+      });
+    });
+    expect(ready.listen).toBe(`127.0.0.1:${ready.port}`);
+    const peer = await DnPeer.connect(ready.port);
     peer.sendRaw(referenceHandshake());
     const env = await peer.nextEnvelope(10_000);
     expect(env.type).toBe(795);
-    expect(JSON.parse(env.line)).toMatchObject({ accepted: true, nick: ready!.nick, network: 'testnet' });
+    expect(JSON.parse(env.line)).toMatchObject({ accepted: true, nick: ready.nick, network: 'testnet' });
 
     child.kill('SIGTERM');
     await peer.closed; // the DN closed our connection while shutting down
     expect(await exited).toBe(0);
+    // Logs are buffered: the lines written just before exit must still arrive.
+    expect(msgs).toEqual(['ready', 'connect', 'handshake accepted', 'shutting down', 'disconnect', 'stopped']);
   });
 
   it('a bad value gives one line naming the key and exit code 2', () => {
