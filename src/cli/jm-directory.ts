@@ -13,12 +13,11 @@ import { Command, CommanderError } from 'commander';
 import { createLogger, type Logger } from '../util/logger.js';
 import { systemClock } from '../util/clock.js';
 import { DirectoryServer, type DirectoryServerOptions } from '../directory/server.js';
-import { OnionLocationPublisher } from '../directory/onion-publisher.js';
+import type { OnionLocationPublisher } from '../directory/onion-publisher.js';
 import { packageVersion } from '../directory/version.js';
 import { CONFIG_EXIT_CODE, ConfigError } from './config/errors.js';
 import { DIRECTORY_OPTIONS, envName, fromCli, fromEnv, fromJoinmarketCfg, resolveDirectoryConfig, type DirectoryConfig } from './config/directory-config.js';
 import { TOR_OPTIONS, resolveTorConfig, torEnvName, torFromCli, torFromEnv, type TorConfig } from './config/tor-config.js';
-import { chooseTorSource } from './config/tor-source.js';
 
 function fail(message: string, code = CONFIG_EXIT_CODE): never {
   process.stderr.write(`jm-directory: ${message}\n`);
@@ -70,8 +69,15 @@ function failStart(logger: Logger, e: unknown): void {
   process.exitCode = 1;
 }
 
-/** The onion publisher for --transport tor (chooses control port, HiddenServiceDir or managed tor). */
+/**
+ * The onion publisher for --transport tor (chooses control port, HiddenServiceDir or managed tor).
+ * Loaded on demand: tcp mode should not pay for the Tor modules at start-up.
+ */
 async function onionPublisher(tor: TorConfig, logger: Logger): Promise<OnionLocationPublisher> {
+  const [{ chooseTorSource }, { OnionLocationPublisher }] = await Promise.all([
+    import('./config/tor-source.js'),
+    import('../directory/onion-publisher.js'),
+  ]);
   const { source, description } = await chooseTorSource(tor);
   logger.info({ tor: description }, 'tor mode');
   if (source.kind !== 'hidden-service-dir') {
