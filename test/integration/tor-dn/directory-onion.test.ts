@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectoryClient, NickIdentity, type DirectoryClientEvents } from '../../../src/client/index.js';
 import { isValidOnionV3Host } from '../../../src/protocol/onion.js';
 import { ManagedTor } from '../../../src/transport/tor/managed-tor.js';
+import { TorControlClient, authenticate } from '../../../src/transport/tor/index.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { dialSocks } from '../../../src/transport/socks.js';
@@ -104,6 +105,17 @@ describe.skipIf(skip)('jm-directory on a private Tor network', () => {
   let dn: DnProcess;
   let ready: Ready;
 
+  /** SIGNAL NEWNYM on the clients' tor: fresh circuits and a purged onion-service client cache. */
+  async function newnym(): Promise<void> {
+    const ctl = await TorControlClient.connect({ kind: 'tcp', host: '127.0.0.1', port: tn.controlPort }, { clock: systemClock, logger: silentLogger() });
+    try {
+      await authenticate(ctl, { password: tn.controlPassword, method: 'HASHEDPASSWORD' });
+      expect((await ctl.command('SIGNAL NEWNYM')).code).toBe(250);
+    } finally {
+      ctl.destroy();
+    }
+  }
+
   async function exchange(tag: string): Promise<void> {
     const pub = next(b, 'pubmsg', 30_000, (m) => m.from === a.nick);
     expect(a.sendPubmsg(`!hello ${tag}`)).toEqual({ ok: true });
@@ -152,10 +164,16 @@ describe.skipIf(skip)('jm-directory on a private Tor network', () => {
   }, LONG);
 
   it('a restart with the same key file publishes the same onion and the clients reconnect', async () => {
+    // The clients' tor keeps the old DN's descriptor (dead intro points) cached across the restart;
+    // hold their dials until the new descriptor is up, then NEWNYM purges tor's onion client state.
+    let openGate = (): void => undefined;
+    dialGate = new Promise<void>((resolve) => { openGate = resolve; });
     const back = Promise.all([next(a, 'connected', 90_000), next(b, 'connected', 90_000)]);
     expect(await dn.stop()).toBe(0);
     dn = startDn(controlArgs());
     const again = await dn.ready(90_000);
+    await newnym();
+    openGate();
     expect(again.onion).toBe(ready.onion);
     expect(again.nick).not.toBe(ready.nick); // a fresh DN nick per run
     ready = again;
