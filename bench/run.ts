@@ -12,7 +12,7 @@
  */
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { z } from 'zod';
@@ -506,8 +506,6 @@ async function scenarioGrow(gens: Gens, o: Opts, plan: Plan, r: TargetResult): P
     await gens.reset();
   }
 }
-
-type FanoutEntry = NonNullable<TargetResult['fanout']>[number];
 
 /**
  * Fan-out at each of `ns` peer counts on one fresh server: fixed rate, saturation, and at
