@@ -14,7 +14,7 @@ import { DirectChannel } from '../maker/direct-channel.js';
 import { Maker } from '../maker/maker.js';
 import { makerOnion } from '../maker/onion.js';
 import { PoolChannel } from '../maker/pool-channel.js';
-import { CliError, SYNC_FLAGS, commonSchema, dialerFor, logger, openWallet, parseOptions, poolFactory } from '../maker/runtime.js';
+import { CliError, addCommonOptions, commonSchema, dialerFor, logger, openWallet, parseOptions, poolFactory } from '../maker/runtime.js';
 import { parseControlTarget, type ControlTarget } from '../transport/tor/control-target.js';
 import { CoreMakerWallet, loadMakerBond } from '../maker/wallet-adapter.js';
 import { DEFAULT_YIELD_CONFIG } from '../protocol/coinjoin/yield.js';
@@ -112,18 +112,7 @@ async function start(raw: unknown): Promise<void> {
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('jm-maker').description('JoinMarket maker (yield generator) over directory nodes').exitOverride();
-  program.command('start').description('run the maker until SIGINT/SIGTERM')
-    .requiredOption('--wallet <file>', 'encrypted wallet file (jm-wallet generate)')
-    .requiredOption('--directory <list>', 'directory nodes HOST:PORT[,HOST:PORT...]')
-    .requiredOption('--network <net>', 'mainnet, testnet, signet or regtest')
-    .option('--transport <tcp|tor>', 'reach directories directly (tcp) or through Tor (tor)', 'tcp')
-    .option('--socks <host:port>', "Tor's SOCKS5 port", '127.0.0.1:9050')
-    .option('--hrp <hrp>', 'bech32 prefix override (test chains)')
-    .option('--password-file <file>', 'first line is the wallet password (else JM_WALLET_PASSWORD, else a prompt)')
-    .option('--rpc-url <url>', 'Bitcoin Core RPC URL')
-    .option('--rpc-user <user>', 'RPC user')
-    .option('--rpc-password <password>', 'RPC password (or JM_RPC_PASSWORD)')
-    .option('--rpc-cookie-file <file>', 'RPC cookie file')
+  addCommonOptions(program.command('start').description('run the maker until SIGINT/SIGTERM'))
     .option('--ordertype <reloffer|absoffer>', 'relative or absolute fee offer', 'reloffer')
     .option('--cjfee-r <fraction>', 'relative coinjoin fee', DEFAULT_YIELD_CONFIG.cjfeeR)
     .option('--cjfee-a <sats>', 'absolute coinjoin fee', String(DEFAULT_YIELD_CONFIG.cjfeeA))
@@ -141,7 +130,6 @@ export async function main(argv: string[]): Promise<number> {
     .option('--tor-password <password>', 'control port password (default: cookie authentication)')
     .option('--log-level <level>', 'fatal … trace, silent', 'info')
     .action(start);
-  for (const [flag, help] of SYNC_FLAGS) program.commands[0]!.option(flag, help);
   try {
     await program.parseAsync(argv);
     return 0;

@@ -8,7 +8,7 @@
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { OrderbookWatcher } from '../orderbook/watcher.js';
-import { CliError, SYNC_FLAGS, commonSchema, logger, openWallet, parseOptions, poolFactory } from '../maker/runtime.js';
+import { CliError, addCommonOptions, commonSchema, logger, openWallet, parseOptions, poolFactory } from '../maker/runtime.js';
 import { CoreTakerWallet, coreOrderbookBondChain, poolNetwork } from '../taker/adapters.js';
 import { TakerCommitments } from '../taker/commitments.js';
 import { gatherOffers } from '../taker/offer-gather.js';
@@ -60,29 +60,17 @@ async function coinjoin(raw: unknown): Promise<void> {
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('jm-taker').description('JoinMarket taker: send a coinjoin').exitOverride();
-  program.command('coinjoin').description('gather offers, choose makers, run one coinjoin and broadcast it')
+  addCommonOptions(program.command('coinjoin').description('gather offers, choose makers, run one coinjoin and broadcast it'))
     .requiredOption('--amount <sats>', 'coinjoin amount (each equal output)')
     .requiredOption('--mixdepth <n>', 'mixdepth the inputs come from')
     .requiredOption('--destination <addr>', 'where our coinjoin output goes')
     .option('--makers <k>', 'number of makers', '4')
-    .requiredOption('--wallet <file>', 'encrypted wallet file')
-    .requiredOption('--directory <list>', 'directory nodes HOST:PORT[,HOST:PORT...]')
-    .requiredOption('--network <net>', 'mainnet, testnet, signet or regtest')
-    .option('--transport <tcp|tor>', 'reach directories directly (tcp) or through Tor (tor)', 'tcp')
-    .option('--socks <host:port>', "Tor's SOCKS5 port", '127.0.0.1:9050')
-    .option('--hrp <hrp>', 'bech32 prefix override (test chains)')
-    .option('--password-file <file>', 'first line is the wallet password (else JM_WALLET_PASSWORD, else a prompt)')
-    .option('--rpc-url <url>', 'Bitcoin Core RPC URL')
-    .option('--rpc-user <user>', 'RPC user')
-    .option('--rpc-password <password>', 'RPC password (or JM_RPC_PASSWORD)')
-    .option('--rpc-cookie-file <file>', 'RPC cookie file')
     .option('--fee-rate <sat/vB>', 'miner fee rate (default: node estimate with fallback)')
     .option('--wait <seconds>', 'how long to collect offers', '60')
     .option('--attempts <n>', 'rounds to try, replacing makers that fail', '3')
     .option('--commitments <file>', 'PoDLE commitments file (default <wallet>.commitments.json)')
     .option('--log-level <level>', 'fatal … trace, silent', 'warn')
     .action(coinjoin);
-  for (const [flag, help] of SYNC_FLAGS) program.commands[0]!.option(flag, help);
   try {
     await program.parseAsync(argv);
     return 0;

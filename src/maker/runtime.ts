@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
 import { z } from 'zod';
 import { pino, type Logger } from 'pino';
 import { DirectoryPool } from '../client/directory-pool.js';
@@ -37,11 +38,23 @@ export const commonSchema = z.object({
   lookahead: z.string().regex(/^\d+$/, '--lookahead must be an integer').transform(Number).refine((n) => n >= 1 && n <= 1_000_000, '--lookahead must be in [1, 1000000]').default(1000),
 });
 
-/** Wallet-sync flags shared by jm-maker and jm-taker (same meaning as in jm-wallet). */
-export const SYNC_FLAGS: ReadonlyArray<[string, string]> = [
-  ['--gap <n>', 'gap limit for address discovery (default 20)'],
-  ['--lookahead <n>', 'addresses per branch watched in Core (default 1000)'],
-];
+/** Adds the wallet, directory, transport, RPC and sync flags jm-maker and jm-taker share (commonSchema parses them). */
+export function addCommonOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('--wallet <file>', 'encrypted wallet file (jm-wallet generate)')
+    .requiredOption('--directory <list>', 'directory nodes HOST:PORT[,HOST:PORT...]')
+    .requiredOption('--network <net>', 'mainnet, testnet, signet or regtest')
+    .option('--transport <tcp|tor>', 'reach directories directly (tcp) or through Tor (tor)', 'tcp')
+    .option('--socks <host:port>', "Tor's SOCKS5 port", '127.0.0.1:9050')
+    .option('--hrp <hrp>', 'bech32 prefix override (test chains)')
+    .option('--password-file <file>', 'first line is the wallet password (else JM_WALLET_PASSWORD, else a prompt)')
+    .option('--rpc-url <url>', 'Bitcoin Core RPC URL')
+    .option('--rpc-user <user>', 'RPC user')
+    .option('--rpc-password <password>', 'RPC password (or JM_RPC_PASSWORD)')
+    .option('--rpc-cookie-file <file>', 'RPC cookie file')
+    .option('--gap <n>', 'gap limit for address discovery (default 20)')
+    .option('--lookahead <n>', 'addresses per branch watched in Core (default 1000)');
+}
 export type CommonOptions = z.infer<typeof commonSchema>;
 
 /** zod-parses raw commander options into a typed object, or throws one readable CliError. */
