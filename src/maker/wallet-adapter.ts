@@ -44,10 +44,7 @@ export class CoreMakerWallet implements MakerWallet, MakerChain {
   }
 
   coins(mixdepth: number): MakerCoin[] {
-    return this.wallet.utxos(mixdepth)
-      .filter((u) => u.chain !== 2 && !this.wallet.isUnavailable(u))
-      .map((u) => ({ txid: u.txid, vout: u.vout, valueSats: Number(u.valueSat), scriptPubKey: hexToBytes(u.scriptPubKey), mixdepth: u.mixdepth, confirmations: u.confirmations }))
-      .filter((c) => isP2wpkh(c.scriptPubKey));
+    return spendableP2wpkhCoins(this.wallet, mixdepth);
   }
 
   freshAddress(mixdepth: number, internal: boolean): string {
@@ -119,4 +116,12 @@ export async function loadMakerBond(wallet: Wallet, rpc: CoreRpc): Promise<Maker
     proofFor: async (taker, maker) => prover.proofFor(taker, maker, await rpc.getBlockCount()),
     describe: () => info,
   };
+}
+
+/** The wallet's spendable P2WPKH coins of one mixdepth (no bonds, nothing locked or frozen). */
+export function spendableP2wpkhCoins(wallet: Wallet, mixdepth: number): MakerCoin[] {
+  return wallet.utxos(mixdepth)
+    .filter((u) => u.chain !== 2 && !wallet.isUnavailable(u))
+    .map((u) => ({ txid: u.txid, vout: u.vout, valueSats: Number(u.valueSat), scriptPubKey: hexToBytes(u.scriptPubKey), mixdepth: u.mixdepth, confirmations: u.confirmations }))
+    .filter((c) => isP2wpkh(c.scriptPubKey));
 }

@@ -6,8 +6,9 @@ import type { Transaction } from 'bitcoinjs-lib';
 import type { DirectoryPool } from '../client/directory-pool.js';
 import type { BondChain } from '../orderbook/bonds.js';
 import { bytesToHex, hexToBytes } from '../protocol/crypto.js';
-import { isP2wpkh, type MakerUtxo } from '../protocol/coinjoin/tx-check.js';
+import type { MakerUtxo } from '../protocol/coinjoin/tx-check.js';
 import type { Outpoint } from '../protocol/coinjoin/utxo.js';
+import { spendableP2wpkhCoins } from '../maker/wallet-adapter.js';
 import { coreBondChain } from '../wallet/backend/bond-verifier.js';
 import type { CoreRpc } from '../wallet/backend/rpc.js';
 import { EXTERNAL, INTERNAL } from '../wallet/hd.js';
@@ -32,10 +33,7 @@ export class CoreTakerWallet implements TakerWallet, TakerChain {
   }
 
   coins(mixdepth: number): TakerCoin[] {
-    return this.wallet.utxos(mixdepth)
-      .filter((u) => u.chain !== 2 && !this.wallet.isUnavailable(u))
-      .map((u) => ({ txid: u.txid, vout: u.vout, valueSats: Number(u.valueSat), scriptPubKey: hexToBytes(u.scriptPubKey), mixdepth: u.mixdepth, confirmations: u.confirmations }))
-      .filter((c) => isP2wpkh(c.scriptPubKey));
+    return spendableP2wpkhCoins(this.wallet, mixdepth);
   }
 
   freshAddress(mixdepth: number, internal: boolean): string {
