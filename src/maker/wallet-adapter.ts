@@ -62,11 +62,7 @@ export class CoreMakerWallet implements MakerWallet, MakerChain {
   }
 
   privateKey(u: MakerUtxo): Uint8Array {
-    const owner = this.wallet.lookupScript(bytesToHex(u.scriptPubKey));
-    if (owner?.kind !== 'p2wpkh') throw new Error(`${u.txid}:${u.vout} is not one of our P2WPKH coins`);
-    const k = this.wallet.keys.key(owner.addr.mixdepth, owner.addr.chain, owner.addr.index).privateKey;
-    if (!k) throw new Error('wallet has no private key');
-    return Uint8Array.from(k);
+    return p2wpkhPrivateKey(this.wallet, u);
   }
 
   lock(us: readonly Outpoint[]): void {
@@ -124,4 +120,13 @@ export function spendableP2wpkhCoins(wallet: Wallet, mixdepth: number): MakerCoi
     .filter((u) => u.chain !== 2 && !wallet.isUnavailable(u))
     .map((u) => ({ txid: u.txid, vout: u.vout, valueSats: Number(u.valueSat), scriptPubKey: hexToBytes(u.scriptPubKey), mixdepth: u.mixdepth, confirmations: u.confirmations }))
     .filter((c) => isP2wpkh(c.scriptPubKey));
+}
+
+/** The private key of one of our P2WPKH coins; throws for anything else (bonds, foreign scripts). */
+export function p2wpkhPrivateKey(wallet: Wallet, u: MakerUtxo): Uint8Array {
+  const owner = wallet.lookupScript(bytesToHex(u.scriptPubKey));
+  if (owner?.kind !== 'p2wpkh') throw new Error(`${u.txid}:${u.vout} is not one of our P2WPKH coins`);
+  const k = wallet.keys.key(owner.addr.mixdepth, owner.addr.chain, owner.addr.index).privateKey;
+  if (!k) throw new Error('wallet has no private key');
+  return Uint8Array.from(k);
 }

@@ -5,10 +5,10 @@
 import type { Transaction } from 'bitcoinjs-lib';
 import type { DirectoryPool } from '../client/directory-pool.js';
 import type { BondChain } from '../orderbook/bonds.js';
-import { bytesToHex, hexToBytes } from '../protocol/crypto.js';
+import { hexToBytes } from '../protocol/crypto.js';
 import type { MakerUtxo } from '../protocol/coinjoin/tx-check.js';
 import type { Outpoint } from '../protocol/coinjoin/utxo.js';
-import { spendableP2wpkhCoins } from '../maker/wallet-adapter.js';
+import { p2wpkhPrivateKey, spendableP2wpkhCoins } from '../maker/wallet-adapter.js';
 import { coreBondChain } from '../wallet/backend/bond-verifier.js';
 import type { CoreRpc } from '../wallet/backend/rpc.js';
 import { EXTERNAL, INTERNAL } from '../wallet/hd.js';
@@ -43,11 +43,7 @@ export class CoreTakerWallet implements TakerWallet, TakerChain {
   }
 
   privateKey(u: MakerUtxo): Uint8Array {
-    const owner = this.wallet.lookupScript(bytesToHex(u.scriptPubKey));
-    if (owner?.kind !== 'p2wpkh') throw new Error(`${u.txid}:${u.vout} is not one of our P2WPKH coins`);
-    const k = this.wallet.keys.key(owner.addr.mixdepth, owner.addr.chain, owner.addr.index).privateKey;
-    if (!k) throw new Error('wallet has no private key');
-    return Uint8Array.from(k);
+    return p2wpkhPrivateKey(this.wallet, u);
   }
 
   signInputs(tx: Transaction, inputs: ReadonlyArray<{ index: number; coin: TakerCoin }>): void {

@@ -14,7 +14,7 @@ import { DnProcess } from './dn-process.js';
 
 function tor(cli: Record<string, string>, env: Record<string, string> = {}) {
   const base = resolveDirectoryConfig(fromCli({ network: 'testnet', ...cli }));
-  return resolveTorConfig(base, { HOME: '/home/op', ...env }, torFromEnv(env), torFromCli(cli));
+  return resolveTorConfig(base, { HOME: '/srv/op', ...env }, torFromEnv(env), torFromCli(cli));
 }
 function err(f: () => unknown): string {
   try {
@@ -34,8 +34,8 @@ describe('Tor options', () => {
       dataDir: '/var/lib/jm-directory',
       keyFile: '/var/lib/jm-directory/onion-key.json',
     });
-    expect(defaultDataDir({}, '/home/op')).toBe('/home/op/.local/share/jm-directory');
-    expect(defaultDataDir({ XDG_DATA_HOME: '/x' }, '/home/op')).toBe('/x/jm-directory');
+    expect(defaultDataDir({}, '/srv/op')).toBe('/srv/op/.local/share/jm-directory');
+    expect(defaultDataDir({ XDG_DATA_HOME: '/x' }, '/srv/op')).toBe('/x/jm-directory');
   });
 
   it('each mode and its options; env works like flags', () => {
