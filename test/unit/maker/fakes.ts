@@ -86,11 +86,11 @@ export interface Sent {
 
 /** A channel whose inbound messages are injected by the test and whose output is recorded. */
 export class FakeChannel implements MakerChannel {
-  readonly nick = 'J5makerfakeOOOOO';
+  constructor(readonly nick = 'J5makerfakeOOOOO') {}
   readonly sent: Sent[] = [];
   readonly public: string[] = [];
   readonly anonymous: string[] = [];
-  private handlers: Array<(m: InboundMessage) => void> = [];
+  protected handlers: Array<(m: InboundMessage) => void> = [];
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
   onMessage(h: (m: InboundMessage) => void): () => void {

@@ -2,9 +2,9 @@
 import type { Transaction } from 'bitcoinjs-lib';
 import { publicKeyOf, signDigestDer, concatBytes } from '../../../src/protocol/crypto.js';
 import { splitCommands, type Command } from '../../../src/protocol/offers.js';
-import type { InboundMessage, MakerChannel } from '../../../src/maker/ports.js';
+import type { InboundMessage } from '../../../src/maker/ports.js';
 import type { TakerCoin, TakerNetwork, TakerWallet } from '../../../src/taker/ports.js';
-import { FakeChain, FakeWallet } from '../maker/fakes.js';
+import { FakeChain, FakeChannel, FakeWallet } from '../maker/fakes.js';
 
 type Tamper = (cmd: string, args: string) => string | null;
 
@@ -40,24 +40,10 @@ export class Bus {
   }
 }
 
-export class BusMakerChannel implements MakerChannel {
-  readonly public: string[] = [];
-  private handlers: Array<(m: InboundMessage) => void> = [];
-  constructor(readonly nick: string, private readonly bus: Bus, private readonly tamper?: Tamper) {}
-  async start(): Promise<void> {}
-  async stop(): Promise<void> {}
-  onMessage(h: (m: InboundMessage) => void): () => void {
-    this.handlers.push(h);
-    return () => (this.handlers = this.handlers.filter((x) => x !== h));
-  }
-  onRouteUp(): () => void {
-    return () => {};
-  }
-  announce(body: string): void {
-    this.public.push(body);
-  }
-  async announceAnonymously(body: string): Promise<void> {
-    this.public.push(body);
+/** The maker's fake channel, with privmsg replies carried over the bus (optionally tampered). */
+export class BusMakerChannel extends FakeChannel {
+  constructor(nick: string, private readonly bus: Bus, private readonly tamper?: Tamper) {
+    super(nick);
   }
   receive(from: string, body: string): void {
     const m: InboundMessage = {
