@@ -1,18 +1,14 @@
 /**
- * Reads the captured wire fixtures in ../shared/fixtures/reference-wire (beside the clone).
+ * Reads the captured wire fixtures kept in test/fixtures/reference-wire (real bytes from
+ * reference and joinmarket-ng peers; see the README there).
  * Capture lines look like `<seconds> <direction> b'<Python bytes repr>'`.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const FIXTURE_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'fixtures', 'reference-wire');
-
-/** True when the captures are beside the clone; in CI their absence must fail, not skip. */
-export function fixturesAvailable(): boolean {
-  return existsSync(FIXTURE_DIR) || process.env.CI === 'true';
-}
+export const FIXTURE_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'reference-wire');
 
 export function readFixture(name: string): string {
   return readFileSync(path.join(FIXTURE_DIR, name), 'utf8');

@@ -5,18 +5,17 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { DnPeer } from '../../helpers/dn-peer.js';
-import { REPO_ROOT, fixturesAvailable, readHandshakeVariants } from '../../helpers/wire-fixtures.js';
-import { buildClientHandshake } from '../../../src/protocol/handshake.js';
-import { encodeEnvelope } from '../../../src/protocol/framing.js';
+import { REPO_ROOT, readHandshakeVariants } from '../../helpers/wire-fixtures.js';
 
 const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 const CLI = path.join(REPO_ROOT, 'src', 'cli', 'jm-directory.ts');
 const ReadyLine = z.object({ msg: z.literal('ready'), listen: z.string(), port: z.number().int().positive(), nick: z.string() });
 
-/** The reference's client handshake line (captured), or the same built by us. */
+/** The reference's client handshake line, as captured. */
 function referenceHandshake(): Buffer {
-  if (fixturesAvailable()) return readHandshakeVariants('handshake-variants-reference-dn.txt').find((v) => v.name === 'valid')!.sent;
-  return Buffer.from(encodeEnvelope(793, buildClientHandshake({ nick: 'J5Eyj1Ai6o6SLeAO', location: 'NOT-SERVING-ONION', network: 'testnet' })));
+  const valid = readHandshakeVariants('handshake-variants-reference-dn.txt').find((v) => v.name === 'valid');
+  if (!valid) throw new Error('fixture handshake-variants-reference-dn.txt has no "valid" variant');
+  return valid.sent;
 }
 
 describe('jm-directory CLI', () => {

@@ -1,6 +1,6 @@
 /** Every captured handshake variant against our directory, with the reply we chose. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixturesAvailable, readHandshakeVariants } from '../../helpers/wire-fixtures.js';
+import { readHandshakeVariants } from '../../helpers/wire-fixtures.js';
 import { DnPeer, closesWithin, startTestDirectory } from '../../helpers/dn-peer.js';
 import { parseEnvelope } from '../../../src/protocol/framing.js';
 import type { DirectoryServer } from '../../../src/directory/index.js';
@@ -21,9 +21,9 @@ const EXPECTED: Record<string, Expect> = {
   'pubmsg before handshake': { reply: 'none' },
 };
 
-const variants = fixturesAvailable() ? readHandshakeVariants('handshake-variants-reference-dn.txt') : [];
+const variants = readHandshakeVariants('handshake-variants-reference-dn.txt');
 
-describe.skipIf(!fixturesAvailable())('handshake variants (reference capture) against our DN', () => {
+describe('handshake variants (reference capture) against our DN', () => {
   let dn: DirectoryServer;
   let port: number;
   beforeAll(async () => ({ dn, port } = await startTestDirectory({ motd: 'test DN' })));

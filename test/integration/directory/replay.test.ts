@@ -4,7 +4,7 @@
  * PEERLIST entry order aside).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { fixturesAvailable, readCapture, type CaptureRecord } from '../../helpers/wire-fixtures.js';
+import { readCapture, type CaptureRecord } from '../../helpers/wire-fixtures.js';
 import { DnPeer, startTestDirectory } from '../../helpers/dn-peer.js';
 import { parseEnvelope } from '../../../src/protocol/framing.js';
 import type { DirectoryServer } from '../../../src/directory/index.js';
@@ -107,7 +107,7 @@ afterEach(async () => {
   running = null;
 });
 
-describe.skipIf(!fixturesAvailable())('capture replay', () => {
+describe('capture replay', () => {
   it('scenario-wire.txt (reference DN): every relayed line byte-identical', async () => {
     const { checked } = await replay({
       capture: 'scenario-wire.txt',

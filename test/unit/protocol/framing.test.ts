@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LineSplitter, MAX_LINE_BYTES, encodeEnvelope, parseEnvelope } from '../../../src/protocol/framing.js';
 import { pyJsonDumps, pyJsonString } from '../../../src/protocol/json-py.js';
-import { fixturesAvailable, readCapture, readHandshakeVariants } from '../../helpers/wire-fixtures.js';
+import { readCapture, readHandshakeVariants } from '../../helpers/wire-fixtures.js';
 
 const lines = (s: LineSplitter, chunk: string | Buffer) =>
   s.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
@@ -71,7 +71,7 @@ describe('envelope', () => {
     expect(pyJsonDumps({ a: [1, true, null], b: {} })).toBe('{"a": [1, true, null], "b": {}}');
   });
 
-  it.skipIf(!fixturesAvailable())('re-encodes every captured line byte for byte', () => {
+  it('re-encodes every captured line byte for byte', () => {
     let n = 0;
     for (const file of ['scenario-wire.txt', 'ng-interop-wire.txt']) {
       for (const rec of readCapture(file)) {
