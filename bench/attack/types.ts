@@ -33,3 +33,17 @@ export interface AttackRow {
   /** The row's verdict against its target. */
   pass: boolean;
 }
+
+/** What the runner hands every section (`bench/attack/sections/<name>.ts` exports `run(ctx)`). */
+export interface SectionContext {
+  /** The package root (has package.json). */
+  root: string;
+  /** Short smoke mode: smaller counts and durations, same code paths. */
+  quick: boolean;
+  /** A fresh directory for this section's files (wallets, data dirs, logs); removed afterwards. */
+  tmpDir: string;
+  /** Progress line to stderr. */
+  log(msg: string): void;
+}
+
+export type SectionRun = (ctx: SectionContext) => Promise<AttackRow[]>;
