@@ -58,6 +58,8 @@ export class HandshakeHandler {
       return { ok: false, reason: `wrong network ${clip(JSON.stringify(hs.network), 64)} (directory is ${this.opts.network})` };
     }
     if (!isValidNickFormat(hs.nick)) return { ok: false, reason: `invalid nick ${clip(JSON.stringify(hs.nick), 64)}` };
+    // Its pubmsgs would pass as ours and GETPEERLIST would list us twice.
+    if (hs.nick === this.opts.nick) return { ok: false, reason: `nick already in use: ${hs.nick}` };
     const location = parseLocation(hs['location-string'], { allowLoopback: this.opts.allowLoopback });
     if (!location) return { ok: false, reason: `invalid location-string ${clip(JSON.stringify(hs['location-string']), 80)}` };
     return { ok: true, hs, location, features: enabledFeatures(hs.features) };

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger } from '../util/logger.js';
-import { parseEnvelope, type Envelope } from '../protocol/framing.js';
+import { parseEnvelopeStrict, type Envelope } from '../protocol/framing.js';
 import { MsgType } from '../protocol/message-types.js';
 import { NOT_SERVING_ONION, formatLocation } from '../protocol/onion.js';
 import { nickFromPrivateKey } from '../protocol/nick.js';
@@ -206,7 +206,7 @@ export class DirectoryServer {
   }
 
   private onLine(conn: PeerConnection, text: string, now: number): void {
-    const r = parseEnvelope(text);
+    const r = parseEnvelopeStrict(text);
     if (!r.ok) {
       this.logger.debug({ conn: conn.id, line: clip(text) }, 'malformed line');
       if (conn.state === ConnState.Pending) this.stats.handshakes.invalid++;

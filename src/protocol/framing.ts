@@ -4,7 +4,7 @@
  * bytes (terminator not counted); the splitter never buffers more than that.
  */
 import { FORBIDDEN_ON_WIRE } from './message-types.js';
-import { pyJsonString } from './json-py.js';
+import { hasPythonFloat, pyJsonString } from './json-py.js';
 
 export const MAX_LINE_BYTES = 40_000;
 /** Never emit more than this many payload bytes (rs counts the CRLF against 40,000). */
@@ -30,6 +30,16 @@ export function parseEnvelope(text: string): EnvelopeResult {
   if (typeof o.type !== 'number' || !Number.isInteger(o.type)) return { ok: false, reason: 'envelope "type" is not an integer' };
   if (typeof o.line !== 'string') return { ok: false, reason: 'envelope "line" is not a string' };
   return { ok: true, env: { type: o.type, line: o.line } };
+}
+
+/**
+ * parseEnvelope that also refuses floats anywhere in the line: the reference asserts
+ * isinstance(type, int) and drops the connection on `{"type": 793.0, …}`.
+ */
+export function parseEnvelopeStrict(text: string): EnvelopeResult {
+  const r = parseEnvelope(text);
+  if (r.ok && hasPythonFloat(text)) return { ok: false, reason: 'a number is not an integer' };
+  return r;
 }
 
 /** Serialises an envelope as the reference does, with CRLF. Refuses forbidden codes. */

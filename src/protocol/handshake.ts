@@ -3,7 +3,7 @@
  * both serialised in the reference's field order with Python spacing.
  */
 import { z } from 'zod';
-import { pyJsonDumps, type PyJson } from './json-py.js';
+import { hasPythonFloat, pyJsonDumps, type PyJson } from './json-py.js';
 
 export const APP_NAME = 'joinmarket';
 export const PROTO_VER = 5;
@@ -63,6 +63,8 @@ function zodReason(err: z.ZodError): string {
 export function parseClientHandshake(line: string): ParseResult<ClientHandshake> {
   const j = parseJsonObject(line);
   if (!j.ok) return j;
+  // The reference asserts isinstance(proto-ver, int): 5.0 is refused. We refuse every float.
+  if (hasPythonFloat(line)) return { ok: false, reason: 'a number is not an integer' };
   const r = ClientHandshakeSchema.safeParse(j.value);
   return r.success ? { ok: true, value: r.data } : { ok: false, reason: zodReason(r.error) };
 }

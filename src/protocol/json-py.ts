@@ -32,3 +32,19 @@ export function pyJsonDumps(v: PyJson): string {
   for (const [k, val] of Object.entries(v)) parts.push(pyJsonString(k) + ': ' + pyJsonDumps(val));
   return '{' + parts.join(', ') + '}';
 }
+
+/** String literals (skipped) or a digit followed by a fraction or exponent (a float token). */
+const STRING_OR_FLOAT = /"[^"\\]*(?:\\.[^"\\]*)*"|\d[.eE]/g;
+
+/**
+ * True when valid JSON text holds a number that Python's json.loads reads as a float
+ * (`793.0`, `7.93e2`, `5E0`). JSON.parse cannot tell `793.0` from `793`, and the reference
+ * refuses a float wherever it asserts an int (envelope `type`, handshake `proto-ver`).
+ */
+export function hasPythonFloat(json: string): boolean {
+  STRING_OR_FLOAT.lastIndex = 0;
+  for (let m = STRING_OR_FLOAT.exec(json); m !== null; m = STRING_OR_FLOAT.exec(json)) {
+    if (m[0].charCodeAt(0) !== 0x22) return true;
+  }
+  return false;
+}

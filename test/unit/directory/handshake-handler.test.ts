@@ -28,6 +28,7 @@ describe('HandshakeHandler', () => {
     [{ 'location-string': '127.0.0.1:8080' }, 'invalid location-string "127.0.0.1:8080"'],
     [{ 'location-string': 'abc.onion:5222' }, 'invalid location-string "abc.onion:5222"'],
     [{ 'proto-ver': '5' }, /^invalid handshake: proto-ver: /],
+    [{ nick: 'J5dnNickOOOOOOOO' }, 'nick already in use: J5dnNickOOOOOOOO'],
     [{ features: { nested: { a: 1 } } }, /^invalid handshake: features/],
   ])('rejects %j in onion mode', (field, reason) => {
     const r = mk(false).validate(hs(field));

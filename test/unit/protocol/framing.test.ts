@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, MAX_LINE_BYTES, encodeEnvelope, parseEnvelope } from '../../../src/protocol/framing.js';
-import { pyJsonDumps, pyJsonString } from '../../../src/protocol/json-py.js';
+import { LineSplitter, MAX_LINE_BYTES, encodeEnvelope, parseEnvelope, parseEnvelopeStrict } from '../../../src/protocol/framing.js';
+import { hasPythonFloat, pyJsonDumps, pyJsonString } from '../../../src/protocol/json-py.js';
 import { readCapture, readHandshakeVariants } from '../../helpers/wire-fixtures.js';
 
 const lines = (s: LineSplitter, chunk: string | Buffer) =>
@@ -59,6 +59,18 @@ describe('envelope', () => {
     for (const bad of ['hello', '[]', 'null', '{"type": "687", "line": ""}', '{"type": 687.5, "line": ""}', '{"type": 687}', '{"type": 687, "line": 5}']) {
       expect(parseEnvelope(bad).ok, bad).toBe(false);
     }
+  });
+
+  it('strict parsing refuses numbers Python reads as floats, wherever they are', () => {
+    for (const f of ['{"type": 793.0, "line": ""}', '{"type": 7.93e2, "line": ""}', '{"type": 793E0, "line": ""}', '{"type": 1, "line": "", "x": [0.5]}']) {
+      expect(hasPythonFloat(f), f).toBe(true);
+      expect(parseEnvelopeStrict(f)).toEqual({ ok: false, reason: 'a number is not an integer' });
+    }
+    // Digits, dots and e's inside strings (escaped quotes included) are not numbers.
+    for (const ok of ['{"type": 687, "line": "1.5 2e3 \\"3.0\\" 4E5"}', '{"line": "x", "type": -10}', '[true, false, null, 0]']) {
+      expect(hasPythonFloat(ok), ok).toBe(false);
+    }
+    expect(parseEnvelopeStrict('{"type": 687, "line": "a 1.0"}')).toEqual({ ok: true, env: { type: 687, line: 'a 1.0' } });
   });
 
   it('encodes like Python json.dumps, CRLF-terminated, and refuses forbidden codes', () => {
