@@ -3,8 +3,13 @@
  * offers keyed by (nick, oid) across all directories, one bond proof per nick, and presence
  * per nick = the set of directories that carried it. A `;D` from the last of those removes
  * the maker; so does silence longer than `staleAfterMs`.
+ *
+ * Public offers are unsigned and one 40 KB line carries ~880 of them, so the book is bounded
+ * (docs/orderbook.md, "Limits"): offers per maker (a maker's least recently refreshed offer
+ * makes room for a new oid), offers overall and nicks overall (evicting from the makers with
+ * the most offers, unbonded before bonded, least recently seen first). Evictions are counted.
  */
-import { parseOffer, type Offer } from '../protocol/offers.js';
+import { implausibleOffer, parseOffer, type Offer } from '../protocol/offers.js';
 
 export type OfferSource = 'public' | 'private';
 
@@ -38,14 +43,53 @@ export interface MakerRow {
 
 export type OfferUpdate = { ok: true; row: OfferRow } | { ok: false; reason: string };
 
+export interface BookLimits {
+  /** Offers kept per nick. The reference announces 1, joinmarket-ng 1 or 2 (rel + abs). */
+  maxOffersPerMaker: number;
+  /** Offers kept overall. */
+  maxOffers: number;
+  /** Nicks kept overall (with or without offers: every nick heard from gets a presence row). */
+  maxNicks: number;
+}
+
+export const DEFAULT_BOOK_LIMITS: BookLimits = { maxOffersPerMaker: 16, maxOffers: 5_000, maxNicks: 10_000 };
+
+/** What the limits have cost so far (served in /health). */
+export interface BookLimitCounters {
+  /** Offers refused: unparseable, minsize > maxsize after dust, rel fee ≥ 1, abs fee > maxsize. */
+  rejected: number;
+  /** A maker's offers replaced by its newer oids beyond maxOffersPerMaker. */
+  perMakerEvictions: number;
+  /** Offers evicted because the book held maxOffers. */
+  bookFullEvictions: number;
+  /** Nicks evicted because the book held maxNicks. */
+  nickEvictions: number;
+}
+
+/** Evict down to this share of a cap in one pass, so a flood pays one sort per many inserts. */
+const EVICT_TO = 0.9;
+
 export class OrderBook {
   private readonly makers = new Map<string, MakerRow>();
+  private offerTotal = 0;
+  readonly limits: BookLimits;
+  readonly counters: BookLimitCounters = { rejected: 0, perMakerEvictions: 0, bookFullEvictions: 0, nickEvictions: 0 };
 
-  constructor(private readonly staleAfterMs: number) {}
+  /** `onNickEvicted` lets the owner drop what it keeps per nick (bond checks). */
+  constructor(
+    private readonly staleAfterMs: number,
+    limits: Partial<BookLimits> = {},
+    private readonly onNickEvicted: (nick: string) => void = () => {},
+  ) {
+    this.limits = { ...DEFAULT_BOOK_LIMITS, ...limits };
+  }
 
   private maker(nick: string, now: number): MakerRow {
     let m = this.makers.get(nick);
-    if (!m) this.makers.set(nick, (m = { nick, dns: new Set(), everSeen: new Set(), lastSeen: now, offers: new Map(), bond: null }));
+    if (!m) {
+      this.makers.set(nick, (m = { nick, dns: new Set(), everSeen: new Set(), lastSeen: now, offers: new Map(), bond: null }));
+      if (this.makers.size > this.limits.maxNicks) this.evictNicks(m);
+    }
     return m;
   }
 
@@ -60,7 +104,11 @@ export class OrderBook {
   /** An offer command; a newer receipt replaces the row, an invalid one is ignored. */
   offer(nick: string, dn: string, type: string, args: readonly string[], source: OfferSource, now: number): OfferUpdate {
     const parsed = parseOffer(type, args);
-    if (!parsed.ok) return parsed;
+    const why = parsed.ok ? implausibleOffer(parsed.value) : parsed.reason;
+    if (!parsed.ok || why !== null) {
+      this.counters.rejected++;
+      return { ok: false, reason: why! };
+    }
     this.sighting(nick, dn, now);
     const m = this.maker(nick, now);
     const prev = m.offers.get(parsed.value.oid);
@@ -70,7 +118,15 @@ export class OrderBook {
       firstSeen: same ? prev!.firstSeen : now, lastSeen: now, dns: same ? prev!.dns : new Set(),
     };
     row.dns.add(dn);
+    if (prev === undefined) {
+      if (m.offers.size >= this.limits.maxOffersPerMaker) {
+        this.removeOffer(m, stalestOffer(m));
+        this.counters.perMakerEvictions++;
+      }
+      this.offerTotal++;
+    } else m.offers.delete(row.offer.oid); // re-insert: Map order = refresh order
     m.offers.set(row.offer.oid, row);
+    if (this.offerTotal > this.limits.maxOffers) this.evictOffers(m);
     return { ok: true, row };
   }
 
@@ -83,7 +139,11 @@ export class OrderBook {
   }
 
   cancel(nick: string, oid: number): boolean {
-    return this.makers.get(nick)?.offers.delete(oid) ?? false;
+    const m = this.makers.get(nick);
+    const row = m?.offers.get(oid);
+    if (!m || !row) return false;
+    this.removeOffer(m, row);
+    return true;
   }
 
   bond(nick: string, dn: string, proofBase64: string, now: number): void {
@@ -97,7 +157,7 @@ export class OrderBook {
     if (!m) return false;
     m.dns.delete(dn);
     if (m.dns.size > 0) return false;
-    this.makers.delete(nick);
+    this.dropMaker(m);
     return true;
   }
 
@@ -112,10 +172,10 @@ export class OrderBook {
   /** Drops makers not heard from within the staleness window. Returns the dropped nicks. */
   prune(now: number): string[] {
     const dropped: string[] = [];
-    for (const [nick, m] of this.makers) {
+    for (const m of [...this.makers.values()]) {
       if (now - m.lastSeen > this.staleAfterMs) {
-        this.makers.delete(nick);
-        dropped.push(nick);
+        this.dropMaker(m);
+        dropped.push(m.nick);
       }
     }
     return dropped;
@@ -123,6 +183,7 @@ export class OrderBook {
 
   clear(): void {
     this.makers.clear();
+    this.offerTotal = 0;
   }
 
   /** Makers with at least one offer or a bond. */
@@ -135,10 +196,70 @@ export class OrderBook {
   }
 
   offerCount(): number {
-    let n = 0;
-    for (const m of this.makers.values()) n += m.offers.size;
-    return n;
+    return this.offerTotal;
   }
+
+  get nickCount(): number {
+    return this.makers.size;
+  }
+
+  private removeOffer(m: MakerRow, row: OfferRow): void {
+    if (m.offers.delete(row.offer.oid)) this.offerTotal--;
+  }
+
+  private dropMaker(m: MakerRow): void {
+    if (this.makers.get(m.nick) !== m) return;
+    this.makers.delete(m.nick);
+    this.offerTotal -= m.offers.size;
+  }
+
+  /**
+   * The book holds too many offers: level the makers holding the most down until 90 % of the
+   * cap is left; at the last level, unbonded before bonded, least recently seen first. Each
+   * maker loses its stalest offers; `keep` (the maker just served) keeps the offer it sent.
+   */
+  private evictOffers(keep: MakerRow): void {
+    const target = Math.floor(this.limits.maxOffers * EVICT_TO);
+    const excess = this.offerTotal - target;
+    const room = (m: MakerRow): number => m.offers.size - (m === keep ? 1 : 0);
+    const makers = [...this.makers.values()].filter((m) => room(m) > 0);
+    const removable = (level: number): number => makers.reduce((n, m) => n + Math.max(0, room(m) - level), 0);
+    let level = makers.reduce((x, m) => Math.max(x, room(m)), 0);
+    while (level > 0 && removable(level) < excess) level--;
+    const evict = (m: MakerRow): void => {
+      this.removeOffer(m, stalestOffer(m));
+      this.counters.bookFullEvictions++;
+    };
+    for (const m of makers) while (room(m) > level + 1) evict(m);
+    for (const m of makers.filter((x) => room(x) === level + 1).sort(evictionOrderAsc)) {
+      if (this.offerTotal <= target) break;
+      evict(m);
+    }
+  }
+
+  /** Too many nicks: drop the ones without offers or bond first, least recently seen first. */
+  private evictNicks(keep: MakerRow): void {
+    const target = Math.floor(this.limits.maxNicks * EVICT_TO);
+    const victims = [...this.makers.values()].filter((m) => m !== keep).sort(
+      (a, b) => Number(a.offers.size > 0 || a.bond !== null) - Number(b.offers.size > 0 || b.bond !== null) || evictionOrderAsc(a, b),
+    );
+    for (const m of victims) {
+      if (this.makers.size <= target) break;
+      this.dropMaker(m);
+      this.counters.nickEvictions++;
+      this.onNickEvicted(m.nick);
+    }
+  }
+}
+
+/** The offer a maker refreshed least recently (Map order is refresh order). */
+function stalestOffer(m: MakerRow): OfferRow {
+  return m.offers.values().next().value!;
+}
+
+/** Unbonded before bonded, then least recently seen first. */
+function evictionOrderAsc(a: MakerRow, b: MakerRow): number {
+  return Number(a.bond !== null) - Number(b.bond !== null) || a.lastSeen - b.lastSeen;
 }
 
 function sameOffer(a: Offer, b: Offer): boolean {

@@ -9,9 +9,12 @@ import { silentLogger, type Logger } from '../util/logger.js';
 import { APP_JS } from './app-script.js';
 import { renderPage, STYLE_CSS } from './page.js';
 import type { ApiDirectories, ApiHealth, ApiOrderbook } from './schema.js';
+import type { CachedDocument } from './snapshot-cache.js';
 
 export interface OrderbookSource {
   orderbook(): ApiOrderbook;
+  /** A cached orderbook document (the watcher's); without it every request builds one. */
+  snapshot?(): CachedDocument<ApiOrderbook>;
   directories(): ApiDirectories;
   health(): ApiHealth;
 }
@@ -60,6 +63,19 @@ export async function startHttpServer(o: HttpServerOptions): Promise<RunningHttp
   }
   const json = (res: http.ServerResponse, status: number, v: unknown): void => send(res, status, 'application/json', JSON.stringify(v), { 'Cache-Control': 'no-store' });
 
+  // The page is rendered once per orderbook snapshot, so a flood of requests costs lookups.
+  let page: { snap: CachedDocument<ApiOrderbook>; html: string } | null = null;
+  const snapshot = (): CachedDocument<ApiOrderbook> => {
+    if (o.source.snapshot) return o.source.snapshot();
+    const doc = o.source.orderbook();
+    return { doc, builtAt: 0, version: 0, get json() { return JSON.stringify(doc); } };
+  };
+  const pageHtml = (): string => {
+    const snap = snapshot();
+    if (page?.snap !== snap) page = { snap, html: renderPage(snap.doc, o.source.directories(), refresh) };
+    return page.html;
+  };
+
   function route(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       send(res, 405, 'application/json', JSON.stringify({ error: 'method not allowed' }), { Allow: 'GET, HEAD' });
@@ -68,10 +84,11 @@ export async function startHttpServer(o: HttpServerOptions): Promise<RunningHttp
     const path = (req.url ?? '/').split('?')[0];
     switch (path) {
       case '/':
-        send(res, 200, 'text/html', renderPage(o.source.orderbook(), o.source.directories(), refresh), { 'Cache-Control': 'no-store' });
+        send(res, 200, 'text/html', pageHtml(), { 'Cache-Control': 'no-store' });
         return;
       case '/api/v1/orderbook':
-        return json(res, 200, o.source.orderbook());
+        send(res, 200, 'application/json', snapshot().json, { 'Cache-Control': 'no-store' });
+        return;
       case '/api/v1/directories':
         return json(res, 200, o.source.directories());
       case '/health': {

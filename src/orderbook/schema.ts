@@ -99,6 +99,17 @@ export const HealthSchema = z.object({
   totalDirectories: z.number().int(),
   makers: z.number().int(),
   offers: z.number().int(),
+  /** The book's bounds and what they refused or evicted since start (docs/orderbook.md, "Limits"). */
+  book: z.object({
+    nicks: z.number().int().nonnegative(),
+    maxOffersPerMaker: z.number().int().positive(),
+    maxOffers: z.number().int().positive(),
+    maxNicks: z.number().int().positive(),
+    rejectedOffers: z.number().int().nonnegative(),
+    perMakerEvictions: z.number().int().nonnegative(),
+    bookFullEvictions: z.number().int().nonnegative(),
+    nickEvictions: z.number().int().nonnegative(),
+  }),
 });
 export type ApiHealth = z.infer<typeof HealthSchema>;
 

@@ -119,5 +119,10 @@ export function buildHealth(status: DirectoryStatus[], book: OrderBook): ApiHeal
     totalDirectories: status.length,
     makers: book.list().filter((m) => m.offers.size > 0).length,
     offers: book.offerCount(),
+    book: {
+      nicks: book.nickCount, ...book.limits,
+      rejectedOffers: book.counters.rejected, perMakerEvictions: book.counters.perMakerEvictions,
+      bookFullEvictions: book.counters.bookFullEvictions, nickEvictions: book.counters.nickEvictions,
+    },
   }, '/health');
 }

@@ -8,11 +8,12 @@ import { isOfferType } from '../protocol/offers.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { DEFAULT_BOND_VALUE_EXPONENT, DEFAULT_INTEREST_RATE } from '../wallet/bond-value.js';
-import { OrderBook } from './book.js';
+import { OrderBook, type BookLimits } from './book.js';
 import { BondVerifier, type BondChain } from './bonds.js';
 import { DEFAULT_BONDLESS_ALLOWANCE } from './selection.js';
 import { buildDirectories, buildHealth, buildOrderbook } from './snapshot.js';
 import type { ApiDirectories, ApiHealth, ApiOrderbook } from './schema.js';
+import { DocumentCache, type CachedDocument } from './snapshot-cache.js';
 import { TypedEmitter } from '../client/typed-emitter.js';
 
 export interface WatcherOptions {
@@ -28,6 +29,10 @@ export interface WatcherOptions {
   interestRate?: number;
   exponent?: number;
   bondlessAllowance?: number;
+  /** Offers per maker, offers and nicks overall (defaults: DEFAULT_BOOK_LIMITS). */
+  bookLimits?: Partial<BookLimits>;
+  /** The served snapshot is rebuilt at most this often while the book changes. Default 1 s. */
+  snapshotIntervalMs?: number;
 }
 
 export interface WatcherEvents {
@@ -48,6 +53,9 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
   private refreshTimer: Timer | null = null;
   private pruneTimer: Timer | null = null;
   private running = false;
+  /** Bumped on every change of the book or of a bond check (the snapshot cache's key). */
+  private version = 0;
+  private readonly cache: DocumentCache<ApiOrderbook>;
 
   constructor(private readonly o: WatcherOptions) {
     const log = o.logger ?? silentLogger();
@@ -56,10 +64,14 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
     this.clock = o.clock ?? systemClock;
     this.log = log;
     this.refreshMs = o.refreshIntervalMs ?? 15 * 60_000;
-    this.book = new OrderBook(o.staleAfterMs ?? 3 * this.refreshMs);
+    this.book = new OrderBook(o.staleAfterMs ?? 3 * this.refreshMs, o.bookLimits, (nick) => this.bonds.forget(nick));
     this.bonds = new BondVerifier({
       takerNick: o.pool.nick, chain: o.chain ?? null, clock: this.clock, logger: log,
       interestRate: o.interestRate ?? DEFAULT_INTEREST_RATE, exponent: o.exponent ?? DEFAULT_BOND_VALUE_EXPONENT,
+    });
+    this.cache = new DocumentCache({
+      build: () => this.orderbook(), version: () => this.version, now: () => this.clock.now(),
+      ...(o.snapshotIntervalMs !== undefined ? { minIntervalMs: o.snapshotIntervalMs } : {}),
     });
   }
 
@@ -161,6 +173,11 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
     });
   }
 
+  /** The orderbook document as served over HTTP: cached, rebuilt at most once per interval. */
+  snapshot(): CachedDocument<ApiOrderbook> {
+    return this.cache.get();
+  }
+
   directories(): ApiDirectories {
     return buildDirectories(this.pool.status(), this.book, this.clock.now());
   }
@@ -170,6 +187,7 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
   }
 
   private changed(reason: string, nick: string): void {
+    this.version++;
     this.emit('changed', { reason, nick });
   }
 

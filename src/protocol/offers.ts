@@ -138,14 +138,15 @@ export function parseOffer(type: string, args: readonly string[]): Result<Offer>
   if (!maxsize.ok) return maxsize;
   const txfee = parseUint(txfeeT, MAX_OFFER_SATS, 'txfee');
   if (!txfee.ok) return txfee;
-  if (minsize.value > maxsize.value) return fail(`minsize ${minsize.value} > maxsize ${maxsize.value}`);
-  // REF raises a too-small minsize rather than rejecting the offer.
+  // REF raises a too-small minsize rather than rejecting the offer, and compares it with
+  // maxsize after raising it: an offer whose whole range is below dust is refused.
   const common = {
     oid: oid.value,
     minsize: Math.max(minsize.value, DUST_THRESHOLD),
     maxsize: maxsize.value,
     txfee: txfee.value,
   };
+  if (common.minsize > common.maxsize) return fail(`minsize ${common.minsize} > maxsize ${common.maxsize}`);
   if (isRelOfferType(type)) {
     const d = parseDecimal(cjfeeT);
     if (!d.ok) return fail(`cjfee: ${d.reason}`);
@@ -154,6 +155,18 @@ export function parseOffer(type: string, args: readonly string[]): Result<Offer>
   const abs = parseUint(cjfeeT, MAX_OFFER_SATS, 'cjfee');
   if (!abs.ok) return abs;
   return ok({ kind: 'abs', type: type as AbsOfferType, ...common, cjfee: abs.value });
+}
+
+/**
+ * Fees no maker can mean (a flooder's or a broken maker's offer): a relative fee of the whole
+ * amount or more, or an absolute fee above the largest amount the offer takes. REF accepts
+ * any parseable fee; the watcher refuses these so they cannot crowd out real offers.
+ * Returns the reason, or null for a plausible offer.
+ */
+export function implausibleOffer(offer: Offer): string | null {
+  if (offer.kind === 'rel' && offer.cjfeeRatio.num >= offer.cjfeeRatio.den) return `relative cjfee ${offer.cjfee} is 100 % or more`;
+  if (offer.kind === 'abs' && offer.cjfee > offer.maxsize) return `absolute cjfee ${offer.cjfee} exceeds maxsize ${offer.maxsize}`;
+  return null;
 }
 
 /** `type oid minsize maxsize txfee cjfee`, without the leading `!`. */

@@ -51,4 +51,58 @@ describe('OrderBook', () => {
     expect(b.offerCount()).toBe(1);
     expect(b.get(NICK)!.dns.size).toBe(0);
   });
+
+  it('refuses offers no maker can mean: range below dust, rel fee >= 1, abs fee > maxsize', () => {
+    const b = new OrderBook(1_000);
+    expect(b.offer(NICK, 'A', 'sw0reloffer', args('0 100 20000 0 0.0001'), 'public', 1)).toMatchObject({ ok: false, reason: expect.stringMatching(/minsize 27300 > maxsize 20000/) });
+    expect(b.offer(NICK, 'A', 'sw0reloffer', args('0 27300 5000000 0 1'), 'public', 1)).toMatchObject({ ok: false, reason: expect.stringMatching(/100 %/) });
+    expect(b.offer(NICK, 'A', 'sw0reloffer', args('0 27300 5000000 0 1.5'), 'public', 1)).toMatchObject({ ok: false });
+    expect(b.offer(NICK, 'A', 'sw0absoffer', args('0 27300 5000000 0 5000001'), 'public', 1)).toMatchObject({ ok: false, reason: expect.stringMatching(/exceeds maxsize/) });
+    expect(b.offer(NICK, 'A', 'sw0reloffer', args('0 27300 5000000 0 0.999999'), 'public', 1).ok).toBe(true);
+    expect(b.offer(NICK, 'A', 'sw0absoffer', args('1 27300 5000000 0 5000000'), 'public', 1).ok).toBe(true);
+    expect(b.counters.rejected).toBe(4);
+    expect(b.offerCount()).toBe(2);
+  });
+
+  it('keeps at most maxOffersPerMaker offers per nick: a new oid replaces the least recently refreshed', () => {
+    const b = new OrderBook(1_000, { maxOffersPerMaker: 3 });
+    for (let oid = 0; oid < 3; oid++) b.offer(NICK, 'A', 'sw0absoffer', args(`${oid} 27300 5000000 0 250`), 'public', oid);
+    b.offer(NICK, 'A', 'sw0absoffer', args('0 27300 5000000 0 251'), 'public', 10); // refreshes oid 0
+    b.offer(NICK, 'A', 'sw0absoffer', args('7 27300 5000000 0 250'), 'public', 11);
+    expect([...b.get(NICK)!.offers.keys()].sort()).toEqual([0, 2, 7]);
+    for (let oid = 100; oid < 980; oid++) b.offer(NICK, 'A', 'sw0absoffer', args(`${oid} 27300 5000000 0 250`), 'public', 12);
+    expect(b.get(NICK)!.offers.size).toBe(3);
+    expect(b.offerCount()).toBe(3);
+    expect(b.counters.perMakerEvictions).toBe(881);
+  });
+
+  it('bounds offers overall: the makers holding the most lose offers first, honest small makers stay', () => {
+    const b = new OrderBook(1_000, { maxOffersPerMaker: 16, maxOffers: 100 });
+    const honest = ['J5honest1', 'J5honest2', 'J5honest3'];
+    honest.forEach((n, i) => b.offer(n, 'A', 'sw0reloffer', args(`0 27300 5000000 0 0.0002`), 'private', i));
+    b.bond(honest[0]!, 'A', 'proof', 0);
+    for (let s = 0; s < 50; s++) {
+      for (let oid = 0; oid < 16; oid++) b.offer(`J5sybil${s}`, 'A', 'sw0absoffer', args(`${oid} 27300 5000000 0 1`), 'public', 100 + s);
+    }
+    expect(b.offerCount()).toBeLessThanOrEqual(100);
+    for (const n of honest) expect(b.get(n)?.offers.size).toBe(1);
+    expect(b.counters.bookFullEvictions).toBe(803 - b.offerCount());
+    // The count kept incrementally agrees with the rows.
+    expect(b.list().reduce((n, m) => n + m.offers.size, 0)).toBe(b.offerCount());
+    // Every sybil keeps something (levelled, not wiped), the latest one its own offers.
+    const sizes = Array.from({ length: 50 }, (_, s) => b.get(`J5sybil${s}`)?.offers.size ?? 0);
+    expect(Math.min(...sizes)).toBeGreaterThan(0);
+  });
+
+  it('bounds nicks overall: nicks without offers or bond go first, and the owner hears of each', () => {
+    const evicted: string[] = [];
+    const b = new OrderBook(1_000_000, { maxNicks: 20 }, (n) => evicted.push(n));
+    b.offer(NICK, 'A', 'sw0absoffer', args('1 27300 5000000 0 250'), 'public', 0);
+    for (let i = 0; i < 100; i++) b.sighting(`J5quiet${i}`, 'A', 1 + i);
+    expect(b.nickCount).toBeLessThanOrEqual(20);
+    expect(b.get(NICK)?.offers.size).toBe(1);
+    expect(evicted.length).toBe(b.counters.nickEvictions);
+    expect(evicted).not.toContain(NICK);
+    expect(b.get('J5quiet99')).toBeDefined();
+  });
 });
