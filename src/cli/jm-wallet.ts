@@ -22,6 +22,7 @@ import { toBitcoinjs, type NetworkParams } from '../wallet/network.js';
 import { formatYearMonth, parseYearMonth, timenumberToLocktime } from '../wallet/timenumber.js';
 import { parseOutpoint } from '../wallet/utxo.js';
 import { Wallet } from '../wallet/wallet.js';
+import { DEFAULT_KDF, type KdfParams } from '../wallet/wallet-file.js';
 import { satsToBtc } from '../wallet/amount.js';
 import { bytesToHex } from '../protocol/crypto.js';
 import { address as bjsAddress, payments } from 'bitcoinjs-lib';
@@ -83,8 +84,9 @@ async function password(g: Globals, confirm = false): Promise<string> {
   return p;
 }
 
-function kdf(g: Globals): { N: number; r: number; p: number } | undefined {
-  return g.kdfLogN === undefined ? undefined : { N: 2 ** int('--kdf-log-n', g.kdfLogN, 10, 20), r: 8, p: 1 };
+/** scrypt settings for a new wallet file (an existing file keeps its own). */
+function kdf(g: Globals): KdfParams {
+  return g.kdfLogN === undefined ? DEFAULT_KDF : { N: 2 ** int('--kdf-log-n', g.kdfLogN, 10, 20), r: 8, p: 1 };
 }
 
 /** First line: words; optional second line: the mnemonic extension (used verbatim). */
@@ -104,7 +106,8 @@ function rpcFor(g: Globals, c: ReturnType<typeof ctx>): CoreRpc {
   return new CoreRpc({ url: r.url, auth: r.auth, timeoutMs: r.timeoutMs });
 }
 
-async function openAndSync(g: Globals): Promise<{ wallet: Wallet; rpc: CoreRpc; c: ReturnType<typeof ctx>; pw: string; tip: number; mtp: number }> {
+/** Loads and syncs; `persist` saves indices the sync moved (read-only commands never write). */
+async function openAndSync(g: Globals, o: { persist: boolean }): Promise<{ wallet: Wallet; rpc: CoreRpc; c: ReturnType<typeof ctx>; tip: number; mtp: number }> {
   const c = ctx(g);
   const pw = await password(g);
   const wallet = await Wallet.load(c.walletFile, pw, c.network);
@@ -122,8 +125,8 @@ async function openAndSync(g: Globals): Promise<{ wallet: Wallet; rpc: CoreRpc; 
     rescanFrom: g.rescanFrom ? int('--rescan-from', g.rescanFrom) : 0,
     onProgress: bar,
   }).sync();
-  await wallet.save(c.walletFile, pw, { ...(kdf(g) ? { kdf: kdf(g)! } : {}), overwrite: true });
-  return { wallet, rpc, c, pw, tip: r.tipHeight, mtp: r.medianTimePast };
+  if (o.persist) await wallet.save(c.walletFile);
+  return { wallet, rpc, c, tip: r.tipHeight, mtp: r.medianTimePast };
 }
 
 // ---------------------------------------------------------------- commands
@@ -141,8 +144,8 @@ async function cmdGenerate(g: Globals, o: { words: string; mixdepths: string; ex
     extension = m.extension || extension;
   }
   const wallet = Wallet.create({ network: c.network, words, extension, mixdepths: int('--mixdepths', o.mixdepths, 1, 100), ...(mnemonic ? { mnemonic } : {}) });
-  const pw = await password(g, true);
-  await wallet.save(c.walletFile, pw, { ...(kdf(g) ? { kdf: kdf(g)! } : {}), overwrite: o.force ?? false });
+  await wallet.setPassword(await password(g, true), kdf(g));
+  await wallet.save(c.walletFile, { overwrite: o.force ?? false });
   const info = { walletFile: c.walletFile, network: c.network.name, mixdepths: wallet.mixdepthCount, firstAddress: wallet.getAddress(0, EXTERNAL, 0).address, extension: extension !== '' };
   if (g.json) return json(recover === undefined ? { ...info, mnemonic: wallet.mnemonic } : info);
   if (recover === undefined) out(`Write down these ${words} words; they are the only backup of this wallet:\n\n  ${wallet.mnemonic}\n`);
@@ -151,7 +154,7 @@ async function cmdGenerate(g: Globals, o: { words: string; mixdepths: string; ex
 }
 
 async function cmdDisplay(g: Globals): Promise<void> {
-  const { wallet, tip } = await openAndSync(g);
+  const { wallet, tip } = await openAndSync(g, { persist: false });
   const mds = Array.from({ length: wallet.mixdepthCount }, (_, md) => {
     const utxos = wallet.utxos(md);
     const branch = (chain: Chain) => {
@@ -182,11 +185,10 @@ async function cmdDisplay(g: Globals): Promise<void> {
 
 async function cmdNewAddress(g: Globals, o: { mixdepth: string; internal?: boolean }): Promise<void> {
   const c = ctx(g);
-  const pw = await password(g);
-  const wallet = await Wallet.load(c.walletFile, pw, c.network);
+  const wallet = await Wallet.load(c.walletFile, await password(g), c.network);
   const md = int('--mixdepth', o.mixdepth, 0, wallet.mixdepthCount - 1);
   const a = wallet.nextAddress(md, o.internal ? INTERNAL : EXTERNAL);
-  await wallet.save(c.walletFile, pw, { ...(kdf(g) ? { kdf: kdf(g)! } : {}), overwrite: true });
+  await wallet.save(c.walletFile);
   if (g.json) return json({ address: a.address, path: a.path, mixdepth: md, index: a.index });
   out(a.address);
 }
@@ -207,7 +209,7 @@ async function cmdBondAddress(g: Globals, ym: string, o: { force?: boolean }): P
 }
 
 async function cmdListBonds(g: Globals): Promise<void> {
-  const { wallet, rpc, c } = await openAndSync(g);
+  const { wallet, rpc, c } = await openAndSync(g, { persist: false });
   const r = await describeBonds(wallet.bondUtxos(), coreBondChain(rpc), { ...(c.cfg.interestRate ? { interestRate: c.cfg.interestRate } : {}), ...(c.cfg.exponent ? { exponent: c.cfg.exponent } : {}) });
   const rows = r.bonds.map((b) => ({
     outpoint: `${b.utxo.txid}:${b.utxo.vout}`, address: b.utxo.address, amountSat: b.utxo.valueSat, locktime: b.locktime,
@@ -222,7 +224,7 @@ async function cmdListBonds(g: Globals): Promise<void> {
 }
 
 async function cmdSpendBond(g: Globals, o: { outpoint: string; destination: string; feeRate?: string; dryRun?: boolean }): Promise<void> {
-  const { wallet, rpc, mtp } = await openAndSync(g);
+  const { wallet, rpc, mtp } = await openAndSync(g, { persist: true });
   const op = parseOutpoint(o.outpoint);
   const u = wallet.bondUtxos().find((b) => b.txid === op.txid && b.vout === op.vout);
   if (!u?.bond) throw new UsageError(`${o.outpoint} is not an unspent fidelity bond of this wallet`);
@@ -291,7 +293,7 @@ function build(): Command {
     .option('--lookahead <n>', 'addresses per branch watched in Core (default 1000)')
     .option('--rescan', 'force a Core rescan during sync')
     .option('--rescan-from <height>', 'height a rescan starts at (default 0)')
-    .addOption(new Option('--kdf-log-n <n>', 'scrypt cost log2(N) when saving (default 17)').hideHelp())
+    .addOption(new Option('--kdf-log-n <n>', 'scrypt cost log2(N) of a new wallet file (default 17)').hideHelp())
     .option('--json', 'machine-readable output')
     .showHelpAfterError()
     .exitOverride();

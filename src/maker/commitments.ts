@@ -5,7 +5,7 @@
  * sessions in progress are reserved in memory so two takers cannot use one concurrently.
  */
 import { promises as fs } from 'node:fs';
-import { writeFileAtomic } from '../wallet/wallet-file.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;

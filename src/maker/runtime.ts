@@ -138,7 +138,7 @@ export async function openWallet(o: CommonOptions, log: Logger): Promise<OpenedW
   const sync = new WalletSync(wallet, rpc, { logger: log, gap: o.gap, lookahead: o.lookahead });
   const res = await sync.sync();
   log.info({ balances: res.balances.map(String), tip: res.tipHeight }, 'wallet synced');
-  return { network, wallet, rpc, sync, save: () => wallet.save(o.wallet, pw, { overwrite: true }) };
+  return { network, wallet, rpc, sync, save: () => wallet.save(o.wallet) };
 }
 
 export function dialerFor(o: CommonOptions): Dialer | undefined {

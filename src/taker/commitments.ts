@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { z } from 'zod';
-import { writeFileAtomic } from '../wallet/wallet-file.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
 
 const fileSchema = z.object({
   used: z.array(z.string().regex(/^[0-9a-fA-F]{64}$/)),

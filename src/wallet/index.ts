@@ -14,5 +14,5 @@ export * from './fees.js';
 export * from './amount.js';
 export * from './utxo.js';
 export { descriptorChecksum, withChecksum } from './descriptor.js';
-export { encryptWallet, decryptWallet, writeFileAtomic, WalletFileError, WrongPasswordError, DEFAULT_KDF, type KdfParams } from './wallet-file.js';
+export { encryptWallet, decryptWallet, WalletFileError, WrongPasswordError, DEFAULT_KDF, type KdfParams } from './wallet-file.js';
 export * from './backend/index.js';

@@ -1,13 +1,12 @@
 /**
  * Encrypted wallet file (docs/wallet.md "File format"): JSON envelope, scrypt
  * (N=2^17, r=8, p=1, 128 MiB) -> 32-byte key, XChaCha20-Poly1305 with the header as AAD.
- * Written atomically (temp file 0600 + fsync + rename + directory fsync).
+ * A loaded wallet keeps its derived key, so saving never re-runs scrypt and never changes the
+ * file's KDF parameters; written with src/util/atomic-file.ts (0600, atomic).
  */
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { randomBytes } from 'node:crypto';
-import { constants, promises as fs } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
 
 export const WALLET_FORMAT = 'joinmarket-ts-wallet';
@@ -56,24 +55,48 @@ function aad(h: Header): Uint8Array {
   return new TextEncoder().encode(JSON.stringify([h.format, h.version, h.kdf, h.cipher]));
 }
 
-async function deriveKey(password: string, kdf: Header['kdf']): Promise<Uint8Array> {
+/** The file key: scrypt output plus the header fields it came from (salt included). */
+export interface WalletKey {
+  readonly kdf: Header['kdf'];
+  readonly key: Uint8Array;
+}
+
+async function scrypt(password: string, kdf: Header['kdf']): Promise<Uint8Array> {
   return scryptAsync(password.normalize('NFKC'), Buffer.from(kdf.salt, 'base64'), { N: kdf.N, r: kdf.r, p: kdf.p, dkLen: 32, asyncTick: 20 });
 }
 
-export async function encryptWallet(plaintext: Uint8Array, password: string, kdf: KdfParams = DEFAULT_KDF): Promise<string> {
+/** Runs scrypt once with a fresh salt; refuses parameters outside the limits a file may carry. */
+export async function deriveWalletKey(password: string, params: KdfParams = DEFAULT_KDF): Promise<WalletKey> {
+  const kdf: Header['kdf'] = { name: 'scrypt', N: params.N, r: params.r, p: params.p, dkLen: 32, salt: randomBytes(16).toString('base64') };
+  headerSchema.shape.kdf.parse(kdf);
+  return { kdf, key: await scrypt(password, kdf) };
+}
+
+/**
+ * Encrypts with an already derived key: same KDF parameters and salt, fresh nonce. Saving a
+ * loaded wallet this way keeps the file's KDF settings and costs no scrypt run (REF's storage
+ * also keeps the derived key and salt and re-encrypts with a fresh IV).
+ */
+export function sealWallet(plaintext: Uint8Array, k: WalletKey): string {
   const header: Header = {
-    format: WALLET_FORMAT, version: WALLET_FILE_VERSION,
-    kdf: { name: 'scrypt', N: kdf.N, r: kdf.r, p: kdf.p, dkLen: 32, salt: randomBytes(16).toString('base64') },
+    format: WALLET_FORMAT, version: WALLET_FILE_VERSION, kdf: k.kdf,
     cipher: { name: 'xchacha20poly1305', nonce: randomBytes(24).toString('base64') },
   };
-  headerSchema.parse(header); // refuses out-of-range KDF parameters
-  const key = await deriveKey(password, header.kdf);
-  const ct = xchacha20poly1305(key, Buffer.from(header.cipher.nonce, 'base64'), aad(header)).encrypt(plaintext);
-  key.fill(0);
+  const ct = xchacha20poly1305(k.key, Buffer.from(header.cipher.nonce, 'base64'), aad(header)).encrypt(plaintext);
   return `${JSON.stringify({ ...header, ciphertext: Buffer.from(ct).toString('base64') }, null, 2)}\n`;
 }
 
-export async function decryptWallet(text: string, password: string): Promise<Uint8Array> {
+export async function encryptWallet(plaintext: Uint8Array, password: string, kdf: KdfParams = DEFAULT_KDF): Promise<string> {
+  const k = await deriveWalletKey(password, kdf);
+  try {
+    return sealWallet(plaintext, k);
+  } finally {
+    k.key.fill(0);
+  }
+}
+
+/** Decrypts a wallet file's text; also returns the key so the wallet can be saved again. */
+export async function openWalletText(text: string, password: string): Promise<{ plaintext: Uint8Array; key: WalletKey }> {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -83,44 +106,18 @@ export async function decryptWallet(text: string, password: string): Promise<Uin
   const r = fileSchema.safeParse(json);
   if (!r.success) throw new WalletFileError(`not a valid wallet file: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const { ciphertext, ...header } = r.data;
-  const key = await deriveKey(password, header.kdf);
+  const key = await scrypt(password, header.kdf);
   try {
-    return xchacha20poly1305(key, Buffer.from(header.cipher.nonce, 'base64'), aad(header)).decrypt(Buffer.from(ciphertext, 'base64'));
+    const plaintext = xchacha20poly1305(key, Buffer.from(header.cipher.nonce, 'base64'), aad(header)).decrypt(Buffer.from(ciphertext, 'base64'));
+    return { plaintext, key: { kdf: header.kdf, key } };
   } catch {
-    throw new WrongPasswordError();
-  } finally {
     key.fill(0);
+    throw new WrongPasswordError();
   }
 }
 
-/** Replace-or-create `path` so that readers see either the old or the new file, never a mix. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, opts: { overwrite?: boolean } = {}): Promise<void> {
-  if (!opts.overwrite) {
-    const exists = await fs.access(path, constants.F_OK).then(() => true, () => false);
-    if (exists) throw new WalletFileError(`${path} already exists; refusing to overwrite it`);
-  }
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await fs.open(tmp, 'wx', 0o600);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
-  await fh.close();
-  try {
-    await fs.rename(tmp, path);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
-  await fs.chmod(path, 0o600);
-  const dir = await fs.open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+export async function decryptWallet(text: string, password: string): Promise<Uint8Array> {
+  const { plaintext, key } = await openWalletText(text, password);
+  key.key.fill(0);
+  return plaintext;
 }

@@ -17,9 +17,10 @@ import { getNetwork, networkNameSchema, toBitcoinjs, type NetworkParams } from '
 import { signP2wpkhInput, txidToHash } from './sign.js';
 import { TIMENUMBER_COUNT } from './timenumber.js';
 import { outpointKey, type WalletUtxo } from './utxo.js';
-import { decryptWallet, encryptWallet, writeFileAtomic, WalletFileError, type KdfParams } from './wallet-file.js';
+import { deriveWalletKey, openWalletText, sealWallet, DEFAULT_KDF, WalletFileError, type KdfParams, type WalletKey } from './wallet-file.js';
 import { outputWeight } from './vsize.js';
 import { promises as fs } from 'node:fs';
+import { assertPrivateFile, FileExistsError, InsecureFileError, writeFileAtomic } from '../util/atomic-file.js';
 
 const idx = z.number().int().min(0).max(0x7fffffff);
 export const walletDataSchema = z.object({
@@ -59,6 +60,8 @@ export class Wallet {
   private bondCache: DerivedBond[] | null = null;
   private utxoSet: WalletUtxo[] = [];
   private readonly locked = new Set<string>();
+  /** Derived file key (from load or setPassword); kept so a save never re-runs scrypt. */
+  private fileKey: WalletKey | null = null;
 
   private constructor(data: WalletData, readonly network: NetworkParams) {
     if (data.network !== network.name) throw new WalletFileError(`wallet is for ${data.network}, not ${network.name}`);
@@ -82,23 +85,45 @@ export class Wallet {
     return new Wallet(r.data, network ?? getNetwork(r.data.network));
   }
 
+  /** Reads and decrypts a wallet file; refuses one that others can read. */
   static async load(path: string, password: string, network?: NetworkParams): Promise<Wallet> {
-    const text = await fs.readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
-      throw new WalletFileError(e.code === 'ENOENT' ? `no wallet file at ${path}` : `cannot read ${path}: ${e.message}`);
-    });
-    const plain = await decryptWallet(text, password);
+    const text = await readWalletFile(path);
+    const { plaintext, key } = await openWalletText(text, password);
     let json: unknown;
     try {
-      json = JSON.parse(new TextDecoder().decode(plain));
+      json = JSON.parse(new TextDecoder().decode(plaintext));
     } catch {
       throw new WalletFileError('wallet contents are not JSON');
     }
-    return Wallet.fromData(json, network);
+    const w = Wallet.fromData(json, network);
+    w.fileKey = key;
+    return w;
   }
 
-  async save(path: string, password: string, o: { kdf?: KdfParams; overwrite?: boolean } = {}): Promise<void> {
-    const text = await encryptWallet(new TextEncoder().encode(JSON.stringify(this.data)), password, o.kdf);
-    await writeFileAtomic(path, text, { overwrite: o.overwrite ?? true });
+  /** Derives the file key (scrypt, fresh salt) for a new wallet or a new password. */
+  async setPassword(password: string, kdf: KdfParams = DEFAULT_KDF): Promise<void> {
+    this.fileKey = await deriveWalletKey(password, kdf);
+  }
+
+  /** The KDF settings the file is (or will be) encrypted with; null before a password is set. */
+  get kdf(): KdfParams | null {
+    return this.fileKey && { N: this.fileKey.kdf.N, r: this.fileKey.kdf.r, p: this.fileKey.kdf.p };
+  }
+
+  /**
+   * Writes the encrypted file atomically with mode 0600, using the key from load() or
+   * setPassword(): the file's KDF settings are kept and no scrypt runs. Refuses to replace an
+   * existing file unless `overwrite` (default true).
+   */
+  async save(path: string, o: { overwrite?: boolean } = {}): Promise<void> {
+    if (!this.fileKey) throw new WalletFileError('no wallet password set (setPassword) before saving');
+    const text = sealWallet(new TextEncoder().encode(JSON.stringify(this.data)), this.fileKey);
+    try {
+      await writeFileAtomic(path, text, { overwrite: o.overwrite ?? true });
+    } catch (e) {
+      if (e instanceof FileExistsError) throw new WalletFileError(e.message);
+      throw e;
+    }
   }
 
   toData(): WalletData {
@@ -263,5 +288,16 @@ export class Wallet {
       txid: u.txid, vout: u.vout, valueSat: u.valueSat, witnessScript: Buffer.from(u.bond.witnessScript, 'hex'),
       key: this.keys.bondKey(u.bond.timenumber), destinationScript: destination, satPerVb,
     });
+  }
+}
+
+async function readWalletFile(path: string): Promise<string> {
+  try {
+    await assertPrivateFile(path, 'wallet file');
+    return await fs.readFile(path, 'utf8');
+  } catch (e) {
+    if (e instanceof InsecureFileError) throw new WalletFileError(e.message);
+    const err = e as NodeJS.ErrnoException;
+    throw new WalletFileError(err.code === 'ENOENT' ? `no wallet file at ${path}` : `cannot read ${path}: ${err.message}`);
   }
 }

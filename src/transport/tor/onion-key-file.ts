@@ -2,13 +2,12 @@
  * Persisted onion service key: a 0600 JSON file holding tor's "ED25519-V3:<base64>" blob and the
  * address it yields, so the service keeps its address across restarts.
  */
-import { randomBytes } from 'node:crypto';
-import { chmod, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToNumberLE } from '@noble/curves/utils.js';
 import { z } from 'zod';
 import { onionHostFromPubkey } from '../../protocol/onion.js';
+import { assertPrivateFile, InsecureFileError, writeFileAtomic } from '../../util/atomic-file.js';
 import { TorSetupError } from './errors.js';
 
 export interface OnionKey {
@@ -38,13 +37,10 @@ export function onionFromPrivateKey(privateKey: string): string {
 export async function loadOnionKey(file: string): Promise<OnionKey | undefined> {
   let text: string;
   try {
-    const st = await stat(file);
-    if ((st.mode & 0o077) !== 0) {
-      throw new TorSetupError(`onion key file ${file} is readable by others (mode ${(st.mode & 0o777).toString(8)}); run: chmod 600 ${file}`);
-    }
+    await assertPrivateFile(file, 'onion key file');
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if (err instanceof TorSetupError) throw err;
+    if (err instanceof InsecureFileError) throw new TorSetupError(err.message);
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new TorSetupError(`cannot read onion key file ${file}: ${(err as Error).message}`, { cause: err });
   }
@@ -63,22 +59,12 @@ export async function loadOnionKey(file: string): Promise<OnionKey | undefined> 
   return { privateKey: parsed.data.privateKey, onion: parsed.data.onion };
 }
 
-/** Writes the key atomically with mode 0600 (temp file in the same directory, fsync, rename). */
+/** Writes the key atomically with mode 0600 (src/util/atomic-file.ts). */
 export async function saveOnionKey(file: string, key: OnionKey): Promise<void> {
   const body = JSON.stringify({ version: 1, type: 'ED25519-V3', privateKey: key.privateKey, onion: key.onion }) + '\n';
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const fh = await open(tmp, 'wx', 0o600);
-    try {
-      await fh.writeFile(body);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await chmod(tmp, 0o600);
-    await rename(tmp, file);
+    await writeFileAtomic(file, body, { overwrite: true });
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
     throw new TorSetupError(`cannot write onion key file ${file}: ${(err as Error).message}`, { cause: err });
   }
 }

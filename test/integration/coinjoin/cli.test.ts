@@ -88,7 +88,8 @@ describe.skipIf(!available)('jm-maker and jm-taker CLIs', () => {
   async function walletFile(name: string): Promise<{ path: string; address: string }> {
     const w = Wallet.create({ network: node.network, words: 12 });
     const path = join(dir, name);
-    await w.save(path, PASSWORD, { kdf: KDF });
+    await w.setPassword(PASSWORD, KDF);
+    await w.save(path);
     return { path, address: w.getAddress(0, 0, 0).address };
   }
 

@@ -1,10 +1,10 @@
 // Wallet file at rest (docs/wallet.md "File format"): encryption, wrong password, tampering,
-// KDF limits, 0600, atomic replace.
-import { mkdtempSync, promises as fs, rmSync, statSync } from 'node:fs';
+// KDF limits, KDF kept across saves, 0600, refusing a file others can read.
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decryptWallet, encryptWallet, WalletFileError, writeFileAtomic, WrongPasswordError } from '../../../src/wallet/wallet-file.js';
+import { decryptWallet, encryptWallet, WalletFileError, WrongPasswordError } from '../../../src/wallet/wallet-file.js';
 import { Wallet } from '../../../src/wallet/wallet.js';
 import { getNetwork } from '../../../src/wallet/network.js';
 
@@ -39,33 +39,15 @@ describe('encryption', () => {
   });
 });
 
-describe('atomic file writes', () => {
-  it('creates 0600, refuses to overwrite unless asked, leaves no temp files', async () => {
-    const p = join(dir, 'a.json');
-    await writeFileAtomic(p, 'one');
-    expect(statSync(p).mode & 0o777).toBe(0o600);
-    await expect(writeFileAtomic(p, 'two')).rejects.toThrow(/already exists/);
-    await writeFileAtomic(p, 'three', { overwrite: true });
-    expect(await fs.readFile(p, 'utf8')).toBe('three');
-    expect((await fs.readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-  });
-  it('a failed write leaves the old file intact', async () => {
-    const p = join(dir, 'b.json');
-    await writeFileAtomic(p, 'old');
-    const bad = { [Symbol.iterator]: () => { throw new Error('boom'); } } as unknown as Uint8Array;
-    await expect(writeFileAtomic(p, bad, { overwrite: true })).rejects.toThrow();
-    expect(await fs.readFile(p, 'utf8')).toBe('old');
-    expect((await fs.readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-  });
-});
-
 describe('Wallet save/load', () => {
   it('keeps mnemonic, extension, indices and freezes', async () => {
     const w = Wallet.create({ network: getNetwork('regtest'), words: 12, extension: 'ext pass', mixdepths: 3 });
     const first = w.nextAddress(1, 0);
     w.freezeUtxo({ txid: 'ab'.repeat(32), vout: 3 });
     const p = join(dir, 'w.jmw');
-    await w.save(p, 'pw', { kdf: FAST, overwrite: false });
+    await w.setPassword('pw', FAST);
+    await w.save(p, { overwrite: false });
+    await expect(w.save(p, { overwrite: false })).rejects.toThrow(/already exists/);
     expect(statSync(p).mode & 0o777).toBe(0o600);
     const l = await Wallet.load(p, 'pw');
     expect([l.mnemonic, l.extension, l.mixdepthCount]).toEqual([w.mnemonic, 'ext pass', 3]);
@@ -75,5 +57,49 @@ describe('Wallet save/load', () => {
     await expect(Wallet.load(p, 'nope')).rejects.toThrow(/wrong password/);
     await expect(Wallet.load(p, 'pw', getNetwork('mainnet'))).rejects.toThrow(/regtest, not mainnet/);
     await expect(Wallet.load(join(dir, 'missing'), 'pw')).rejects.toThrow(/no wallet file/);
+  });
+});
+
+describe('KDF settings and file permissions', () => {
+  const CUSTOM = { N: 2 ** 11, r: 4, p: 2 };
+  const header = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as { kdf: { N: number; r: number; p: number; salt: string }; cipher: { nonce: string } };
+
+  it('a wallet made with custom scrypt settings keeps them (and its salt) through load, new addresses and saves', async () => {
+    const w = Wallet.create({ network: getNetwork('regtest'), words: 12 });
+    await w.setPassword('pw', CUSTOM);
+    const p = join(dir, 'custom.jmw');
+    await w.save(p, { overwrite: false });
+    const first = header(p);
+    expect(first.kdf).toMatchObject(CUSTOM);
+    const l = await Wallet.load(p, 'pw');
+    expect(l.kdf).toEqual(CUSTOM);
+    l.nextAddress(0, 0);
+    await l.save(p);
+    l.nextAddress(0, 1);
+    await l.save(p);
+    const after = header(p);
+    // same salt: the key derived at load was reused, scrypt did not run again
+    expect(after.kdf).toEqual(first.kdf);
+    expect(after.cipher.nonce).not.toBe(first.cipher.nonce);
+    const again = await Wallet.load(p, 'pw');
+    expect([again.nextIndex(0, 0), again.nextIndex(0, 1)]).toEqual([1, 1]);
+  });
+
+  it('refuses to save before a password is set', async () => {
+    const w = Wallet.create({ network: getNetwork('regtest'), words: 12 });
+    await expect(w.save(join(dir, 'nopw.jmw'))).rejects.toThrow(/no wallet password set/);
+  });
+
+  it('refuses to load a wallet file the group or others can read', async () => {
+    const w = Wallet.create({ network: getNetwork('regtest'), words: 12 });
+    await w.setPassword('pw', FAST);
+    const p = join(dir, 'open.jmw');
+    await w.save(p);
+    chmodSync(p, 0o644);
+    await expect(Wallet.load(p, 'pw')).rejects.toThrow(/wallet file .* is readable by others \(mode 644\); run: chmod 600/);
+    chmodSync(p, 0o640);
+    await expect(Wallet.load(p, 'pw')).rejects.toThrow(WalletFileError);
+    chmodSync(p, 0o600);
+    expect((await Wallet.load(p, 'pw')).mnemonic).toBe(w.mnemonic);
   });
 });
