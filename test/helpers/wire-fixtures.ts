@@ -83,3 +83,25 @@ export function readHandshakeVariants(name: string): HandshakeVariant[] {
   }
   return out;
 }
+
+/** Every captured line (both directions, CRLF stripped) and every handshake variant sent: fuzz seeds. */
+export function fixtureLines(): Buffer[] {
+  const out: Buffer[] = [];
+  const add = (b: Buffer): void => {
+    let start = 0;
+    for (let nl = b.indexOf(0x0a); nl !== -1; nl = b.indexOf(0x0a, start)) {
+      const end = nl > start && b[nl - 1] === 0x0d ? nl - 1 : nl;
+      if (end > start) out.push(b.subarray(start, end));
+      start = nl + 1;
+    }
+    if (start < b.length) out.push(b.subarray(start));
+  };
+  for (const f of ['scenario-wire.txt', 'ng-interop-wire.txt', 'peer-wrong-network.txt']) for (const r of readCapture(f)) add(r.bytes);
+  for (const f of ['handshake-variants-reference-dn.txt', 'handshake-variants-ng-dn.txt']) {
+    for (const v of readHandshakeVariants(f)) {
+      if (v.sent) add(v.sent);
+      if (v.received) add(v.received);
+    }
+  }
+  return out;
+}
