@@ -3,8 +3,9 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/util/clock.js';
 import { LogThrottle } from '../../../src/util/log-throttle.js';
+import type { Logger } from '../../../src/util/logger.js';
 
-function capture(): { lines: Array<Record<string, unknown>>; logger: ReturnType<typeof pino> } {
+function capture(): { lines: Array<Record<string, unknown>>; logger: Logger } {
   const lines: Array<Record<string, unknown>> = [];
   const out = new Writable({ write: (c: Buffer, _e, cb) => { for (const l of c.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l)); cb(); } });
   return { lines, logger: pino({ level: 'debug' }, out) };
