@@ -6,6 +6,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { defaultDataDir as dataDirFor } from '../../util/data-dir.js';
 import { parseControlTarget, type ControlTarget } from '../../transport/tor/control-target.js';
 import type { ControlAuth } from '../../transport/tor/auth.js';
 import type { DirectoryConfig, RawValue } from './directory-config.js';
@@ -91,10 +92,7 @@ export interface TorConfig {
 
 /** systemd's $STATE_DIRECTORY (first entry), else $XDG_DATA_HOME or ~/.local/share, + /jm-directory. */
 export function defaultDataDir(env: Readonly<Record<string, string | undefined>>, home = os.homedir()): string {
-  const state = env.STATE_DIRECTORY?.split(':')[0];
-  if (state) return state;
-  const xdg = env.XDG_DATA_HOME;
-  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(home, '.local', 'share'), 'jm-directory');
+  return dataDirFor(env, 'jm-directory', home);
 }
 
 /** Resolves the Tor options for a --transport tor directory (later layers win). */
