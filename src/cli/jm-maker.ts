@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * jm-maker: runs a yield-generating maker (docs/maker.md).
- *   jm-maker start --wallet FILE --directory HOST:PORT[,...] --network NET [--transport tcp|tor] …
+ *   jm-maker start --wallet FILE --network NET [--directory HOST:PORT[,...]] [--transport tor|tcp] …
+ * Without --directory it dials the network's directory list (docs/orderbook.md, "Directory lists").
  * Serves direct connections on its own ephemeral onion (tor) or loopback (tcp) unless --no-serve.
  * Password: --password-file, JM_WALLET_PASSWORD (systemd EnvironmentFile), or a prompt.
  * stdout: one status line per coinjoin; logs: JSON on stderr. Exit: 0 ok, 1 failure, 2 bad usage.
@@ -14,7 +15,7 @@ import { DirectChannel } from '../maker/direct-channel.js';
 import { Maker } from '../maker/maker.js';
 import { makerOnion } from '../maker/onion.js';
 import { PoolChannel } from '../maker/pool-channel.js';
-import { CliError, addCommonOptions, commonSchema, dialerFor, logger, openWallet, parseOptions, poolFactory } from '../maker/runtime.js';
+import { CliError, addCommonOptions, clientNetwork, commonSchema, dialerFor, logger, openWallet, parseOptions, poolFactory } from '../maker/runtime.js';
 import { parseControlTarget, type ControlTarget } from '../transport/tor/control-target.js';
 import { CoreMakerWallet, loadMakerBond } from '../maker/wallet-adapter.js';
 import { DEFAULT_YIELD_CONFIG } from '../protocol/coinjoin/yield.js';
@@ -64,6 +65,7 @@ async function start(raw: unknown): Promise<void> {
     process.once('SIGTERM', () => resolve());
   });
   const log = logger('jm-maker', o.logLevel);
+  const net = clientNetwork(o, log);
   const w = await openWallet(o, log);
   const core = new CoreMakerWallet(w.wallet, w.sync, w.rpc, { persist: w.save, logger: log });
   const commitments = await CommitmentBlacklist.load(o.commitments ?? `${o.wallet}.commitmentlist`, log);
@@ -72,8 +74,8 @@ async function start(raw: unknown): Promise<void> {
   else log.info('no confirmed fidelity bond in the wallet: running without one');
   const identity = NickIdentity.random();
   const direct = o.serve ? new DirectChannel({
-    identity, network: w.network.name, listen: o.serveListen, logger: log,
-    ...(o.transport === 'tor' ? {
+    identity, network: net.wireNetwork, listen: o.serveListen, logger: log,
+    ...(net.transport === 'tor' ? {
       publisher: makerOnion({ logger: log, source: { kind: 'control', target: o.torControl, auth: {
         ...(o.torCookieFile !== undefined ? { cookieFile: o.torCookieFile } : {}),
         ...(o.torPassword !== undefined ? { password: o.torPassword } : {}),
@@ -81,9 +83,9 @@ async function start(raw: unknown): Promise<void> {
     } : {}),
   }) : null;
   const location = direct ? await direct.listen() : undefined;
-  const pools = poolFactory(o, log, w.network.name);
+  const pools = poolFactory(o, net, log);
   const pool = pools(identity, location !== undefined ? { location } : {});
-  const dialer = dialerFor(o);
+  const dialer = dialerFor(o, net);
   const channel = new PoolChannel(pool, { anonymousPool: (id, d) => pools(id, { dialer: d }), ...(dialer ? { dialer } : {}), logger: log });
   const maker = new Maker({
     channels: direct ? [channel, direct] : [channel],

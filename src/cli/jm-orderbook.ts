@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
  * jm-orderbook: watches JoinMarket directories and shows the order book.
- *   jm-orderbook --once --directory HOST:PORT[,...] --network NET [--json] [--wait SECONDS]
- *   jm-orderbook serve  --directory HOST:PORT[,...] --network NET [--http 127.0.0.1:PORT]
+ *   jm-orderbook --once --network NET [--directory HOST:PORT[,...]] [--json] [--wait SECONDS]
+ *   jm-orderbook serve  --network NET [--directory HOST:PORT[,...]] [--http 127.0.0.1:PORT]
+ *   jm-orderbook directories list|check|update (the directory lists; see --help)
+ * Without --directory the watcher dials the network's list (docs/orderbook.md, "Directory lists").
  * Logs go to stderr (JSON); stdout carries only the table or JSON. Exit codes: 0 ok,
  * 1 no directory reachable or runtime failure, 2 bad options.
  */
@@ -18,15 +20,19 @@ import { OrderbookWatcher } from '../orderbook/watcher.js';
 import { startHttpServer } from '../orderbook/http-server.js';
 import { renderText } from '../orderbook/terminal.js';
 import { ConfigError, resolveConfig, type OrderbookConfig } from '../orderbook/config.js';
+import { DIRECTORIES_ENV, LIST_FILE_NAME } from '../client/directory-list.js';
+import { CLIENT_DATA_DIR_ENV } from '../util/data-dir.js';
 
 const CONFIG_EXIT = 2;
 
 function addCommon(cmd: Command): Command {
   return cmd
-    .option('--directory <list>', 'directory nodes, HOST:PORT[,HOST:PORT...] (onion hosts with --transport tor)')
-    .option('--transport <tcp|tor>', 'tcp (loopback/test directories) or tor (through the SOCKS5 port)', 'tcp')
+    .option('--directory <list>', `directory nodes, HOST:PORT[,HOST:PORT...] (default: ${DIRECTORIES_ENV}, else <data-dir>/${LIST_FILE_NAME}, else the built-in list)`)
+    .option('--transport <tcp|tor>', 'tor (through the SOCKS5 port; default) or tcp (default on regtest)')
     .option('--socks <host:port>', "Tor's SOCKS5 port", '127.0.0.1:9050')
     .option('--network <net>', 'mainnet, testnet, signet or regtest (must match the directories)')
+    .option('--wire-network <net>', 'network name in the directory handshake, if not --network (testnet meets reference peers on a regtest chain)')
+    .option('--data-dir <dir>', `holds ${LIST_FILE_NAME} (default ${CLIENT_DATA_DIR_ENV}, $STATE_DIRECTORY, or ~/.local/share/joinmarket-ts)`)
     .option('--rpc-url <url>', 'Bitcoin Core RPC URL, to verify fidelity bonds on chain')
     .option('--rpc-user <user>', 'RPC user name')
     .option('--rpc-password <password>', 'RPC password')
@@ -52,7 +58,9 @@ function build(cfg: OrderbookConfig, log: Logger): { pool: DirectoryPool; watche
   const dialer: Dialer | undefined = cfg.transport === 'tor'
     ? (host, port) => dialSocks({ socksHost: cfg.socks.host, socksPort: cfg.socks.port, host, port, timeoutMs: 90_000, retries: 1 })
     : undefined;
-  const pool = new DirectoryPool({ directories: cfg.directories, identity: NickIdentity.random(), network: cfg.network, dialer, logger: log, connectTimeoutMs: cfg.transport === 'tor' ? 120_000 : 15_000 });
+  log.info({ directories: cfg.directories.map((d) => `${d.host}:${d.port}`), from: cfg.directorySource, transport: cfg.transport, wireNetwork: cfg.wireNetwork }, 'directories');
+  for (const s of cfg.skippedDirectories) log.warn({ directory: s }, 'not dialling a retired directory');
+  const pool = new DirectoryPool({ directories: cfg.directories, identity: NickIdentity.random(), network: cfg.wireNetwork, dialer, logger: log, connectTimeoutMs: cfg.transport === 'tor' ? 120_000 : 15_000 });
   const chain = cfg.rpc ? coreBondChain(new CoreRpc({ url: cfg.rpc.url, auth: cfg.rpc.auth, timeoutMs: 20_000 })) : null;
   const watcher = new OrderbookWatcher({ pool, network: cfg.network, chain, logger: log, refreshIntervalMs: cfg.refreshMs });
   return { pool, watcher };

@@ -2,13 +2,13 @@
 /**
  * jm-taker: one coinjoin as taker (docs/maker.md, "Taker").
  *   jm-taker coinjoin --amount SATS --mixdepth N --makers K --destination ADDR --wallet FILE
- *                     --directory HOST:PORT[,...] --network NET [--rpc-…] [--fee-rate SAT/VB]
+ *                     --network NET [--directory HOST:PORT[,...]] [--rpc-…] [--fee-rate SAT/VB]
  * stdout: the txid and a summary; logs: JSON on stderr. Exit: 0 ok, 1 failure, 2 bad usage.
  */
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { OrderbookWatcher } from '../orderbook/watcher.js';
-import { CliError, addCommonOptions, commonSchema, logger, openWallet, parseOptions, poolFactory } from '../maker/runtime.js';
+import { CliError, addCommonOptions, clientNetwork, commonSchema, logger, openWallet, parseOptions, poolFactory } from '../maker/runtime.js';
 import { CoreTakerWallet, coreOrderbookBondChain, poolNetwork } from '../taker/adapters.js';
 import { TakerCommitments } from '../taker/commitments.js';
 import { gatherOffers } from '../taker/offer-gather.js';
@@ -34,16 +34,17 @@ const takerSchema = commonSchema.extend({
 async function coinjoin(raw: unknown): Promise<void> {
   const o = parseOptions(takerSchema, raw);
   const log = logger('jm-taker', o.logLevel);
+  const net = clientNetwork(o, log);
   const w = await openWallet(o, log);
   const core = new CoreTakerWallet(w.wallet, w.rpc, w.save);
   const commitments = await TakerCommitments.load(o.commitments ?? `${o.wallet}.commitments.json`);
   const satPerVb = o.feeRate ?? (await estimateFeeRate(w.rpc)).satPerVb;
-  const pool = poolFactory(o, log, w.network.name)();
+  const pool = poolFactory(o, net, log)();
   const watcher = new OrderbookWatcher({ pool, network: w.network.name, chain: coreOrderbookBondChain(w.rpc), logger: log });
   watcher.start();
   pool.start();
   try {
-    await pool.whenConnected(o.transport === 'tor' ? 180_000 : 20_000);
+    await pool.whenConnected(net.transport === 'tor' ? 180_000 : 20_000);
     const taker = new Taker({
       net: poolNetwork(pool), wallet: core, chain: core, commitments, network: toBitcoinjs(w.network), logger: log,
       offers: (amount, need) => gatherOffers(watcher, { amount, need: need + 2, waitMs: o.wait * 1000, quietMs: 5_000, clock: systemClock }),

@@ -236,3 +236,28 @@ export function diffDirectoryLists(before: DirectoryList | null, after: Director
   for (const h of rn) if (!rw.has(h)) lines.push(`+ retired  ${h}`);
   return lines;
 }
+
+export interface ClientNetworkOptions {
+  /** The chain network (--network). */
+  network: string;
+  /** The network string of the handshake (--wire-network); default the chain network. */
+  wireNetwork?: string | undefined;
+  transport?: string | undefined;
+  directory?: string | undefined;
+  dataDir: string;
+}
+
+export interface ClientNetworkSettings extends ResolvedDirectories {
+  wireNetwork: Network;
+  transport: 'tcp' | 'tor';
+}
+
+/** Wire network, transport and directories of a client, from its flags and JM_DIRECTORIES. */
+export function resolveClientNetwork(o: ClientNetworkOptions, env: Readonly<Record<string, string | undefined>>): ClientNetworkSettings {
+  const wire = o.wireNetwork ?? o.network;
+  if (!(NETWORKS as readonly string[]).includes(wire)) throw new DirectoryListError(`--wire-network must be one of ${NETWORKS.join(', ')}`);
+  if (o.transport !== undefined && o.transport !== 'tcp' && o.transport !== 'tor') throw new DirectoryListError('--transport must be tcp or tor');
+  const transport = (o.transport as 'tcp' | 'tor' | undefined) ?? defaultTransport(o.network);
+  const wireNetwork = wire as Network;
+  return { wireNetwork, transport, ...resolveDirectories({ network: wireNetwork, flag: o.directory, env: env[DIRECTORIES_ENV], dataDir: o.dataDir, transport }) };
+}

@@ -12,6 +12,8 @@ import { pino, type Logger } from 'pino';
 import { DirectoryPool } from '../client/directory-pool.js';
 import { NickIdentity } from '../client/identity.js';
 import { parseHostPort, type Dialer, type HostPort } from '../client/dialer.js';
+import { DIRECTORIES_ENV, LIST_FILE_NAME, resolveClientNetwork, type ClientNetworkSettings } from '../client/directory-list.js';
+import { CLIENT_DATA_DIR_ENV, clientDataDir } from '../util/data-dir.js';
 import { dialSocks } from '../transport/socks.js';
 import { CoreRpc } from '../wallet/backend/rpc.js';
 import { WalletSync } from '../wallet/backend/sync.js';
@@ -23,8 +25,10 @@ export class CliError extends Error {}
 
 export const commonSchema = z.object({
   wallet: z.string().min(1, '--wallet is required'),
-  directory: z.string().min(1, '--directory is required'),
-  transport: z.enum(['tcp', 'tor']).default('tcp'),
+  directory: z.string().optional(),
+  transport: z.enum(['tcp', 'tor']).optional(),
+  wireNetwork: z.string().optional(),
+  dataDir: z.string().min(1).optional(),
   socks: z.string().default('127.0.0.1:9050'),
   network: z.string().min(1, '--network is required'),
   hrp: z.string().optional(),
@@ -42,9 +46,11 @@ export const commonSchema = z.object({
 export function addCommonOptions(cmd: Command): Command {
   return cmd
     .requiredOption('--wallet <file>', 'encrypted wallet file (jm-wallet generate)')
-    .requiredOption('--directory <list>', 'directory nodes HOST:PORT[,HOST:PORT...]')
+    .option('--directory <list>', `directory nodes HOST:PORT[,HOST:PORT...] (default: ${DIRECTORIES_ENV}, else <data-dir>/${LIST_FILE_NAME}, else the built-in list)`)
     .requiredOption('--network <net>', 'mainnet, testnet, signet or regtest')
-    .option('--transport <tcp|tor>', 'reach directories directly (tcp) or through Tor (tor)', 'tcp')
+    .option('--wire-network <net>', 'network name in the directory handshake, if not --network (testnet meets reference peers on a regtest chain)')
+    .option('--data-dir <dir>', `holds ${LIST_FILE_NAME} (default ${CLIENT_DATA_DIR_ENV}, $STATE_DIRECTORY, or ~/.local/share/joinmarket-ts)`)
+    .option('--transport <tcp|tor>', 'reach directories through Tor (tor; default) or directly (tcp; default on regtest)')
     .option('--socks <host:port>', "Tor's SOCKS5 port", '127.0.0.1:9050')
     .option('--hrp <hrp>', 'bech32 prefix override (test chains)')
     .option('--password-file <file>', 'first line is the wallet password (else JM_WALLET_PASSWORD, else a prompt)')
@@ -67,12 +73,17 @@ export function parseOptions<T extends z.ZodType>(schema: T, raw: unknown): z.in
   return r.data;
 }
 
-export function directories(list: string): HostPort[] {
+/** Wire network, transport and directories; offline, so usage errors come before any wallet or network work. */
+export function clientNetwork(o: CommonOptions, log?: Logger): ClientNetworkSettings {
+  let net: ClientNetworkSettings;
   try {
-    return list.split(',').map((s) => s.trim()).filter((s) => s !== '').map((s) => parseHostPort(s, 5222));
+    net = resolveClientNetwork({ ...o, dataDir: clientDataDir(o.dataDir, process.env) }, process.env);
   } catch (e) {
-    throw new CliError(`--directory: ${(e as Error).message}`);
+    throw new CliError((e as Error).message);
   }
+  log?.info({ directories: net.directories.map((d) => `${d.host}:${d.port}`), from: net.source, transport: net.transport, wireNetwork: net.wireNetwork }, 'directories');
+  for (const d of net.skipped) log?.warn({ directory: `${d.host}:${d.port}`, reason: d.reason }, 'not dialling a retired directory');
+  return net;
 }
 
 export function logger(name: string, level: CommonOptions['logLevel']): Logger {
@@ -141,8 +152,8 @@ export async function openWallet(o: CommonOptions, log: Logger): Promise<OpenedW
   return { network, wallet, rpc, sync, save: () => wallet.save(o.wallet) };
 }
 
-export function dialerFor(o: CommonOptions): Dialer | undefined {
-  if (o.transport !== 'tor') return undefined;
+export function dialerFor(o: CommonOptions, net: ClientNetworkSettings): Dialer | undefined {
+  if (net.transport !== 'tor') return undefined;
   let socks: HostPort;
   try {
     socks = parseHostPort(o.socks);
@@ -160,13 +171,13 @@ export interface PoolExtras {
   dialer?: Dialer;
 }
 
-/** Pools on the configured directories; `networkName` is the wallet network's name (mainnet, …). */
-export function poolFactory(o: CommonOptions, log: Logger, networkName: string): (identity?: NickIdentity, extras?: PoolExtras) => DirectoryPool {
-  const dns = directories(o.directory);
+/** Pools on the resolved directories, speaking the wire network. */
+export function poolFactory(o: CommonOptions, net: ClientNetworkSettings, log: Logger): (identity?: NickIdentity, extras?: PoolExtras) => DirectoryPool {
+  const dns = net.directories.map(({ host, port }) => ({ host, port }));
   return (identity = NickIdentity.random(), extras = {}) => {
-    const dialer = extras.dialer ?? dialerFor(o);
+    const dialer = extras.dialer ?? dialerFor(o, net);
     return new DirectoryPool({
-      directories: dns, identity, network: networkName, logger: log, connectTimeoutMs: o.transport === 'tor' ? 120_000 : 15_000,
+      directories: dns, identity, network: net.wireNetwork, logger: log, connectTimeoutMs: net.transport === 'tor' ? 120_000 : 15_000,
       ...(dialer ? { dialer } : {}),
       ...(extras.location !== undefined ? { location: extras.location } : {}),
     });

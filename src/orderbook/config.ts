@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { parseHostPort, type HostPort } from '../client/dialer.js';
 import { NETWORKS } from '../protocol/handshake.js';
+import { DirectoryListError, resolveClientNetwork, type ClientNetworkSettings } from '../client/directory-list.js';
+import { clientDataDir } from '../util/data-dir.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -20,8 +22,10 @@ const hostPort = (flag: string, defaultPort?: number) =>
 const loopbackHttp = hostPort('--http').refine((a) => a.port > 0, '--http: port required');
 
 export const RawOptionsSchema = z.object({
-  directory: z.string({ error: '--directory is required (HOST:PORT[,HOST:PORT...])' }).min(1, '--directory is required'),
-  transport: z.enum(['tcp', 'tor'], { error: '--transport must be tcp or tor' }).default('tcp'),
+  directory: z.string().optional(),
+  transport: z.enum(['tcp', 'tor'], { error: '--transport must be tcp or tor' }).optional(),
+  wireNetwork: z.enum(NETWORKS, { error: `--wire-network must be one of ${NETWORKS.join(', ')}` }).optional(),
+  dataDir: z.string().min(1).optional(),
   socks: z.string().default('127.0.0.1:9050'),
   network: z.enum(NETWORKS, { error: `--network must be one of ${NETWORKS.join(', ')}` }),
   http: z.string().default('127.0.0.1:62601'),
@@ -37,6 +41,13 @@ export const RawOptionsSchema = z.object({
 
 export interface OrderbookConfig {
   directories: HostPort[];
+  /** Where the directories came from ("--directory", "JM_DIRECTORIES", a list file, "built-in list"). */
+  directorySource: string;
+  /** Listed directories left out because they are retired. */
+  skippedDirectories: string[];
+  /** The network string of the handshake (--wire-network, default --network). */
+  wireNetwork: (typeof NETWORKS)[number];
+  dataDir: string;
   transport: 'tcp' | 'tor';
   socks: HostPort;
   network: (typeof NETWORKS)[number];
@@ -49,12 +60,18 @@ export interface OrderbookConfig {
 }
 
 /** Validates commander's option object; throws ConfigError with one readable line. */
-export function resolveConfig(raw: Record<string, unknown>): OrderbookConfig {
+export function resolveConfig(raw: Record<string, unknown>, env: Readonly<Record<string, string | undefined>> = process.env): OrderbookConfig {
   const r = RawOptionsSchema.safeParse(raw);
   if (!r.success) throw new ConfigError(r.error.issues[0]?.message ?? 'invalid options');
   const o = r.data;
-  const dirs = z.array(hostPort('--directory', 5222)).safeParse(o.directory.split(',').map((s) => s.trim()).filter((s) => s !== ''));
-  if (!dirs.success || dirs.data.length === 0) throw new ConfigError(dirs.success ? '--directory is empty' : dirs.error.issues[0]!.message);
+  const dataDir = clientDataDir(o.dataDir, env);
+  let net: ClientNetworkSettings;
+  try {
+    net = resolveClientNetwork({ network: o.network, wireNetwork: o.wireNetwork, transport: o.transport, directory: o.directory, dataDir }, env);
+  } catch (e) {
+    if (e instanceof DirectoryListError) throw new ConfigError(e.message);
+    throw e;
+  }
   const socks = hostPort('--socks').safeParse(o.socks);
   if (!socks.success) throw new ConfigError(socks.error.issues[0]!.message);
   const http = loopbackHttp.safeParse(o.http);
@@ -68,7 +85,9 @@ export function resolveConfig(raw: Record<string, unknown>): OrderbookConfig {
     throw new ConfigError('RPC credentials given without --rpc-url');
   }
   return {
-    directories: dirs.data, transport: o.transport, socks: socks.data, network: o.network, http: http.data, rpc,
+    directories: net.directories.map(({ host, port }) => ({ host, port })), directorySource: net.source,
+    skippedDirectories: net.skipped.map((d) => `${d.host}:${d.port} (${d.reason})`), wireNetwork: net.wireNetwork, dataDir,
+    transport: net.transport, socks: socks.data, network: o.network, http: http.data, rpc,
     waitMs: Math.round(o.wait * 1000), refreshMs: Math.round(o.refresh * 60_000), json: o.json, logLevel: o.logLevel,
   };
 }
