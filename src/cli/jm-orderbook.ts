@@ -22,6 +22,7 @@ import { renderText } from '../orderbook/terminal.js';
 import { ConfigError, resolveConfig, type OrderbookConfig } from '../orderbook/config.js';
 import { DIRECTORIES_ENV, LIST_FILE_NAME } from '../client/directory-list.js';
 import { CLIENT_DATA_DIR_ENV } from '../util/data-dir.js';
+import { directoriesCommand } from './directories-command.js';
 
 const CONFIG_EXIT = 2;
 
@@ -138,6 +139,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--refresh <minutes>', 'how often to re-request the book from every directory', '15')
     .exitOverride()
     .action(async (opts: Record<string, unknown>) => runServe(config(opts)));
+  program.addCommand(directoriesCommand());
   try {
     await program.parseAsync(argv);
   } catch (e) {
