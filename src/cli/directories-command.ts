@@ -202,7 +202,7 @@ async function update(raw: unknown): Promise<number> {
     }
   }
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  await writeFileAtomic(file, serializeDirectoryList(fetched), 0o644);
+  await writeFileAtomic(file, serializeDirectoryList(fetched), { overwrite: true, mode: 0o644 });
   process.stdout.write(`written ${file}\n`);
   return 0;
 }
