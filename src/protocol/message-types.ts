@@ -13,6 +13,10 @@ export const MsgType = {
   PING: 798,
   PONG: 799,
   DISCONNECT: 801,
+  /** Nick authentication (JMP-0005, §2.8): challenge, proof, result. */
+  NICK_AUTH_CHALLENGE: 803,
+  NICK_AUTH_PROOF: 805,
+  NICK_AUTH_RESULT: 807,
 } as const;
 
 export type MsgTypeCode = (typeof MsgType)[keyof typeof MsgType];
@@ -31,7 +35,14 @@ export const SENDERS: Readonly<Record<MsgTypeCode, ReadonlyArray<'client' | 'dir
   [MsgType.PING]: ['directory', 'client'],
   [MsgType.PONG]: ['client', 'directory'],
   [MsgType.DISCONNECT]: [],
+  [MsgType.NICK_AUTH_CHALLENGE]: ['directory'],
+  [MsgType.NICK_AUTH_PROOF]: ['client'],
+  [MsgType.NICK_AUTH_RESULT]: ['directory'],
 };
+
+export function isNickAuthType(t: number): boolean {
+  return t === MsgType.NICK_AUTH_CHALLENGE || t === MsgType.NICK_AUTH_PROOF || t === MsgType.NICK_AUTH_RESULT;
+}
 
 export function isKnownType(t: number): t is MsgTypeCode {
   return Object.prototype.hasOwnProperty.call(SENDERS, t);
