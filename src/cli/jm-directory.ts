@@ -106,6 +106,7 @@ async function main(): Promise<void> {
     network: cfg.network,
     motd: cfg.motd,
     limits: cfg.limits,
+    nickAuth: cfg.nickAuth,
     logger,
     ...(cfg.http !== null ? { http: cfg.http } : {}),
   };

@@ -21,10 +21,15 @@ import type { NickIdentity } from './identity.js';
 import { PendingRequests } from './pending.js';
 import { OutboundLimiter } from './rate-limit.js';
 import { TypedEmitter } from './typed-emitter.js';
+import { ClientNickAuth, type ClientNickAuthOptions, type NickAuthStatus } from './nick-auth.js';
+import { isNickAuthType } from '../protocol/message-types.js';
 
 export type PrivmsgVerifier = (m: SignedPrivmsg) => { ok: true } | { ok: false; reason: string };
 
 export type ClientState = 'idle' | 'connecting' | 'handshaking' | 'connected' | 'waiting' | 'stopped';
+
+/** A directory that offered nick authentication and then failed it is not dialled again. */
+export const HOSTILE_PREFIX = 'hostile directory: ';
 
 export interface DirectoryInfo {
   /** The directory's own (per-run) nick. */
@@ -32,8 +37,10 @@ export interface DirectoryInfo {
   motd: string;
   features: string[];
   network: string;
-  /** Socket connected → DN_HANDSHAKE received, ms. */
+  /** Socket connected → DN_HANDSHAKE received (→ nick-auth result when authenticating), ms. */
   handshakeLatencyMs: number;
+  /** Our nick-auth proof was accepted on this connection. */
+  nickVerified: boolean;
   connectedAt: number;
 }
 
@@ -91,6 +98,8 @@ export interface DirectoryClientOptions {
   handshakeTimeoutMs?: number;
   /** If the DN advertises `ping`, PING it after this much silence and drop it if no PONG. */
   keepaliveMs?: number;
+  /** Nick authentication (§2.8); default: authenticate with every directory that offers it. */
+  nickAuth?: ClientNickAuthOptions;
 }
 
 export const DEFAULT_CLIENT_FEATURES: Features = { peerlist_features: true, ping: true };
@@ -115,6 +124,9 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
   private readonly keepaliveMs: number;
   private readonly pending: PendingRequests;
   private readonly limiter: OutboundLimiter;
+  private readonly auth: ClientNickAuth;
+  private readonly authStatus: NickAuthStatus = { offered: null, verified: false, error: null };
+  private sentHandshake = '';
 
   private _state: ClientState = 'idle';
   private socket: net.Socket | null = null;
@@ -140,7 +152,6 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
     this.identity = o.identity;
     this.network = o.network;
     this.location = o.location ?? NOT_SERVING_ONION;
-    this.features = o.features ?? DEFAULT_CLIENT_FEATURES;
     this.dialer = o.dialer ?? tcpDialer;
     this.clock = o.clock ?? systemClock;
     this.log = log;
@@ -153,6 +164,14 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
     this.keepaliveMs = o.keepaliveMs ?? 300_000;
     this.pending = new PendingRequests(this.clock);
     this.limiter = new OutboundLimiter(this.clock);
+    this.auth = new ClientNickAuth(o.host, o.port, o.nickAuth);
+    const wanted = o.features ?? DEFAULT_CLIENT_FEATURES;
+    this.features = this.auth.advertised ? { ...wanted, nick_auth: true } : wanted;
+  }
+
+  /** Whether the directory offers nick-auth and whether it accepted our proof. */
+  get nickAuth(): NickAuthStatus {
+    return { ...this.authStatus };
   }
 
   get state(): ClientState {
@@ -318,7 +337,10 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
     sock.on('close', () => this.fail(gen, 'connection closed by directory'));
     this._state = 'handshaking';
     this.stepTimer = this.clock.setTimeout(() => this.fail(gen, `no handshake reply within ${this.handshakeTimeoutMs} ms`), this.handshakeTimeoutMs);
-    this.write(MsgType.HANDSHAKE, buildClientHandshake({ nick: this.identity.nick, location: this.location, network: this.network, features: this.features }));
+    this.auth.reset();
+    this.authStatus.verified = false;
+    this.sentHandshake = buildClientHandshake({ nick: this.identity.nick, location: this.location, network: this.network, features: this.features });
+    this.write(MsgType.HANDSHAKE, this.sentHandshake);
   }
 
   private clearStep(): void {
@@ -339,7 +361,7 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
     this.info = null;
     this.pingSentAt = null;
     let retryInMs: number | null = null;
-    if (this.reconnect) {
+    if (this.reconnect && !reason.startsWith(HOSTILE_PREFIX)) {
       retryInMs = backoffDelay(this.attempt++, this.backoff, this.random);
       this._state = 'waiting';
       this.retryTimer = this.clock.setTimeout(() => {
@@ -362,10 +384,12 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
     }
     const { type, line } = env.env;
     if (this._state === 'handshaking') {
+      if (this.auth.active) return this.onAuthMessage(gen, type, line, dialledAt);
       if (type === MsgType.DN_HANDSHAKE || type === MsgType.HANDSHAKE) this.onDirectoryHandshake(gen, line, dialledAt);
       return;
     }
     if (this._state !== 'connected') return;
+    if (isNickAuthType(type)) return this.fail(gen, `nick-auth message ${type} out of order`);
     switch (type) {
       case MsgType.PING:
         this.write(MsgType.PONG, '');
@@ -406,20 +430,54 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
       this.fail(gen, `rejected: ${problem}`);
       return;
     }
+    const features = enabledFeatures(h.features);
+    this.authStatus.offered = features.includes('nick_auth');
+    this.authStatus.error = null;
+    const next = this.auth.afterHandshake(this.sentHandshake, features);
+    if (next === 'refuse') {
+      this.authStatus.error = 'directory does not offer nick authentication';
+      this.fail(gen, `${HOSTILE_PREFIX}does not offer the nick authentication we require`);
+      return;
+    }
+    this.pendingInfo = { nick: h.nick, motd, features, network: h.network };
+    if (next === 'auth') return; // the 803 challenge follows
+    this.becomeConnected(gen, dialledAt);
+  }
+
+  private pendingInfo: Pick<DirectoryInfo, 'nick' | 'motd' | 'features' | 'network'> | null = null;
+
+  /** 803 → our 805, then 807: verified, or the directory is hostile for this session. */
+  private onAuthMessage(gen: number, type: number, line: string, dialledAt: number): void {
+    const step = this.auth.onMessage(type, line, this.identity);
+    if (step.kind === 'send') {
+      this.write(step.type, step.line);
+      return;
+    }
+    if (step.kind === 'fail') {
+      this.authStatus.error = step.reason;
+      this.log.warn({ reason: step.reason }, 'nick authentication with this directory failed; not using it again this session');
+      this.fail(gen, `${HOSTILE_PREFIX}${step.reason}`);
+      return;
+    }
+    this.authStatus.verified = true;
+    this.becomeConnected(gen, dialledAt);
+  }
+
+  private becomeConnected(gen: number, dialledAt: number): void {
+    const p = this.pendingInfo!;
+    this.pendingInfo = null;
     this.clearStep();
     this.attempt = 0;
     this._lastRejection = null;
     this._state = 'connected';
     this.info = {
-      nick: h.nick,
-      motd,
-      features: enabledFeatures(h.features),
-      network: h.network,
+      ...p,
+      nickVerified: this.authStatus.verified,
       handshakeLatencyMs: this.clock.now() - dialledAt,
       connectedAt: this.clock.now(),
     };
     this.scheduleKeepalive(gen);
-    this.log.info({ dnNick: h.nick, latencyMs: this.info.handshakeLatencyMs }, 'directory handshake accepted');
+    this.log.info({ dnNick: p.nick, latencyMs: this.info.handshakeLatencyMs, nickVerified: this.authStatus.verified }, 'directory handshake accepted');
     this.emit('connected', this.info);
   }
 

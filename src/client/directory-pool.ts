@@ -21,6 +21,7 @@ import {
 import type { NickIdentity } from './identity.js';
 import { ClosedError, PendingRequests } from './pending.js';
 import { TypedEmitter } from './typed-emitter.js';
+import type { NickAuthStatus } from './nick-auth.js';
 
 export interface PoolPubmsgEvent extends PubmsgEvent {
   dn: string;
@@ -59,6 +60,8 @@ export interface DirectoryStatus {
   reconnectAttempts: number;
   lastError: string | null;
   lastRejection: string | null;
+  /** Whether it offers nick authentication and whether it accepted our proof. */
+  nickAuth: NickAuthStatus;
 }
 
 /** The client's options (shared by every connection of the pool) plus the DN list. */
@@ -96,6 +99,7 @@ export class DirectoryPool extends TypedEmitter<DirectoryPoolEvents> {
         host: d.host, port: d.port, identity: o.identity, network: o.network, location: o.location, features: o.features,
         dialer: o.dialer, clock: this.clock, logger: log, verifier, random: o.random, backoff: o.backoff,
         connectTimeoutMs: o.connectTimeoutMs, handshakeTimeoutMs: o.handshakeTimeoutMs, keepaliveMs: o.keepaliveMs,
+        ...(o.nickAuth ? { nickAuth: o.nickAuth } : {}),
       });
       if (this.clients.has(c.id)) throw new Error(`directory ${c.id} listed twice`);
       this.clients.set(c.id, c);
@@ -192,6 +196,7 @@ export class DirectoryPool extends TypedEmitter<DirectoryPoolEvents> {
         handshakeLatencyMs: info?.handshakeLatencyMs ?? null, pingRttMs: c.lastPingRttMs,
         connectedSince: info?.connectedAt ?? null, peersSeen: this.nicksSeenOn(c.id, c),
         reconnectAttempts: c.reconnectAttempts, lastError: c.lastError, lastRejection: c.lastRejection,
+        nickAuth: c.nickAuth,
       };
     });
   }

@@ -6,3 +6,4 @@ export * from './rate-limit.js';
 export * from './typed-emitter.js';
 export * from './directory-client.js';
 export * from './directory-pool.js';
+export * from './nick-auth.js';

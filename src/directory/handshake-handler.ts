@@ -8,8 +8,9 @@ import { MsgType } from '../protocol/message-types.js';
 import { isValidNickFormat } from '../protocol/nick.js';
 import { parseLocation, type Location } from '../protocol/onion.js';
 import { clip } from './log-util.js';
+import { NICK_AUTH_FEATURE } from '../protocol/nick-auth.js';
 
-/** Features this directory advertises. No nick_auth (spec §2.8: optional, not implemented). */
+/** Features this directory always advertises; `nick_auth` is added while nick-auth is on (§2.8). */
 export const DIRECTORY_FEATURES = { peerlist_features: true, ping: true } as const;
 
 export type HandshakeVerdict =
@@ -23,6 +24,8 @@ export interface HandshakeHandlerOptions {
   nick: string;
   version: string;
   operatorMotd: string;
+  /** Whether nick_auth is advertised (it has a directory id and is not off). */
+  nickAuth?: () => boolean;
 }
 
 /** Operator text as rs does it: printable ASCII and newlines, at most 512 bytes. */
@@ -71,6 +74,13 @@ export class HandshakeHandler {
     return this.acceptedReply;
   }
 
+  /** Advertised feature names, sorted. */
+  features(): string[] {
+    const f: string[] = Object.keys(DIRECTORY_FEATURES);
+    if (this.opts.nickAuth?.()) f.push(NICK_AUTH_FEATURE);
+    return f.sort();
+  }
+
   rejected(reason: string): Buffer {
     return this.reply(false, `Rejected: ${reason}`);
   }
@@ -81,7 +91,7 @@ export class HandshakeHandler {
       network: this.opts.network,
       accepted,
       motd,
-      features: { ...DIRECTORY_FEATURES },
+      features: Object.fromEntries(this.features().map((k) => [k, true])),
     });
     return encodeEnvelopeBuffer(MsgType.DN_HANDSHAKE, line);
   }

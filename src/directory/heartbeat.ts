@@ -14,6 +14,7 @@ import type { PeerConnection } from './peer-connection.js';
 import type { PeerRegistry } from './peer-registry.js';
 import type { DirectoryStats } from './stats.js';
 import { canProbe } from './admission.js';
+import type { NickAuthGate } from './nick-auth.js';
 
 const PING = encodeEnvelopeBuffer(MsgType.PING, '');
 
@@ -31,6 +32,8 @@ export interface HeartbeatOptions {
   logger: Logger;
   /** The directory's nick, for the !orderbook probe. */
   nick: string;
+  /** Ends nick-auth exchanges past their deadline (807 expired). */
+  nickAuth?: Pick<NickAuthGate, 'expired'> & { expire(c: PeerConnection): void };
 }
 
 export class Heartbeat {
@@ -68,9 +71,11 @@ export class Heartbeat {
     const m = this.o.manager;
     if (l.handshakeTimeoutMs > 0) {
       for (const c of m.pending) {
-        if (now - c.connectedAt >= l.handshakeTimeoutMs) m.close(c, 'handshake timeout', 'handshake-timeout');
+        if (c.auth === null && now - c.connectedAt >= l.handshakeTimeoutMs) m.close(c, 'handshake timeout', 'handshake-timeout');
       }
     }
+    const na = this.o.nickAuth;
+    if (na) for (const c of m.pending) if (c.auth !== null && na.expired(c.auth, now)) na.expire(c);
     m.reapClosing(now);
     const peers = this.o.registry.peers;
     // Backwards: an eviction swaps the last (already visited) peer into slot i.

@@ -3,7 +3,7 @@
  * registry at scrape time (collect callbacks), so the hot path only bumps plain integers.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import { HANDSHAKE_RESULTS, ROUTED_TYPES, type DirectoryStats } from './stats.js';
+import { HANDSHAKE_RESULTS, NICK_AUTH_COUNTERS, ROUTED_TYPES, type DirectoryStats } from './stats.js';
 import { RATE_KIND_NAMES } from './rate-limiter.js';
 
 export interface MetricsSource {
@@ -62,6 +62,9 @@ export function createMetricsRegistry(src: MetricsSource): Registry {
   });
   labelledCounter(reg, 'jm_directory_handshakes_total', 'Client handshakes by result', 'result', () =>
     HANDSHAKE_RESULTS.map((r) => [r, s.handshakes[r]]),
+  );
+  labelledCounter(reg, 'jm_directory_nick_auth_total', 'Nick authentication: challenges sent, results by code, unverified holders displaced, legacy peers refused in require mode', 'event', () =>
+    NICK_AUTH_COUNTERS.map((r) => [r, s.nickAuth[r]]),
   );
   labelledCounter(reg, 'jm_directory_messages_routed_total', 'Messages routed or sent by the directory, by type (once per message)', 'type', () =>
     ROUTED_TYPES.map((t) => [t, s.routed[t]]),

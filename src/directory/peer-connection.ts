@@ -4,6 +4,15 @@
  */
 import { LineSplitter } from '../protocol/framing.js';
 import type { InboundSocket } from '../transport/types.js';
+import type { Location } from '../protocol/onion.js';
+import type { AuthPending } from './nick-auth.js';
+
+/** A validated handshake waiting to be admitted. */
+export interface AdmittedHandshake {
+  nick: string;
+  location: Location;
+  features: string[];
+}
 
 export const ConnState = { Pending: 0, Ready: 1, Closing: 2, Closed: 3 } as const;
 export type ConnStateCode = (typeof ConnState)[keyof typeof ConnState];
@@ -30,6 +39,10 @@ export class PeerConnection {
   features: string[] = NO_FEATURES;
   wantsPing = false;
   wantsPeerlistFeatures = false;
+  /** The key a nick-auth proof verified for this nick (lowercase hex), else null. */
+  verifiedPubkey: string | null = null;
+  /** Set while a nick-auth proof is awaited (the connection is still pending). */
+  auth: AuthPending<AdmittedHandshake> | null = null;
   /** Has published an offer: listed in GETPEERLIST replies even when not serving. */
   announcedOffer = false;
   /**

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger } from '../util/logger.js';
 import { parseEnvelopeStrict, type Envelope } from '../protocol/framing.js';
-import { MsgType } from '../protocol/message-types.js';
+import { MsgType, isNickAuthType } from '../protocol/message-types.js';
 import { NOT_SERVING_ONION, formatLocation } from '../protocol/onion.js';
 import { nickFromPrivateKey } from '../protocol/nick.js';
 import { randomPrivateKey } from '../protocol/crypto.js';
@@ -16,12 +16,14 @@ import type { ListenAddress, Listener, LocationPublisher } from '../transport/ty
 import { admit } from './admission.js';
 import { ConnectionManager } from './connection-manager.js';
 import { DepartureNotifier } from './departures.js';
-import { DIRECTORY_FEATURES, HandshakeHandler } from './handshake-handler.js';
+import { HandshakeHandler } from './handshake-handler.js';
+import { NickAuthGate, REQUIRE_REASON, resultBuffer, type NickAuthMode } from './nick-auth.js';
+import type { NickAuthCode } from '../protocol/nick-auth.js';
 import { Heartbeat } from './heartbeat.js';
 import { resolveLimits, type DirectoryLimits, type DirectoryLimitsInput } from './limits.js';
 import { clip } from './log-util.js';
 import { MessageRouter } from './message-router.js';
-import { ConnState, type PeerConnection } from './peer-connection.js';
+import { ConnState, type AdmittedHandshake, type PeerConnection } from './peer-connection.js';
 import { PeerRegistry, locationKey } from './peer-registry.js';
 import { RateLimiter } from './rate-limiter.js';
 import { DirectoryStats } from './stats.js';
@@ -49,6 +51,12 @@ export interface DirectoryServerOptions {
   nick?: string;
   /** Serve /health and /metrics here. */
   http?: { host: string; port: number };
+  /**
+   * Nick authentication (§2.8). Default mode 'prefer'. The directory id defaults to our public
+   * location (`<onion>:5222`, or 127.0.0.1:<port> in loopback mode); start() fails if nick-auth
+   * is on and there is no id we can stand behind.
+   */
+  nickAuth?: { mode?: NickAuthMode; directoryId?: string; timeoutMs?: number };
 }
 
 export class DirectoryServer {
@@ -66,6 +74,7 @@ export class DirectoryServer {
   private readonly heartbeat: Heartbeat;
   private readonly departures: DepartureNotifier;
   private readonly limiter: RateLimiter;
+  readonly nickAuth: NickAuthGate;
   private location: string;
   private selfPlain = '';
   private selfWithF = '';
@@ -82,6 +91,7 @@ export class DirectoryServer {
     this.logger = opts.logger ?? silentLogger();
     this.nick = opts.nick ?? nickFromPrivateKey(randomPrivateKey());
     this.limiter = new RateLimiter(this.limits);
+    this.nickAuth = new NickAuthGate(opts.nickAuth?.mode ?? 'prefer', this.stats, opts.nickAuth?.timeoutMs);
     const listener = opts.listener ?? new TcpListener({
       host: opts.listen?.host ?? '127.0.0.1',
       port: opts.listen?.port ?? 0,
@@ -102,6 +112,7 @@ export class DirectoryServer {
       nick: this.nick,
       version: packageVersion(),
       operatorMotd: opts.motd ?? '',
+      nickAuth: () => this.nickAuth.enabled,
     });
     const send = (c: PeerConnection, b: Buffer): void => this.manager.send(c, b);
     this.router = new MessageRouter({
@@ -123,6 +134,7 @@ export class DirectoryServer {
       stats: this.stats,
       logger: this.logger,
       nick: this.nick,
+      nickAuth: { expired: (p, now) => this.nickAuth.expired(p, now), expire: (c) => this.endAuth(c, 'expired', `no proof within ${this.nickAuth.timeoutMs} ms`) },
     });
     this.departures = new DepartureNotifier(
       {
@@ -142,7 +154,7 @@ export class DirectoryServer {
     this.location = location;
     this.handshake.setLocation(location);
     this.selfPlain = `${this.nick};${location}`;
-    this.selfWithF = `${this.selfPlain};F:${Object.keys(DIRECTORY_FEATURES).sort().join('+')}`;
+    this.selfWithF = `${this.selfPlain};F:${this.handshake.features().join('+')}`;
   }
 
   get publicLocation(): string {
@@ -175,12 +187,33 @@ export class DirectoryServer {
       if (this.opts.locationPublisher) this.setPublicLocation(await this.opts.locationPublisher.publish(addr));
       else if (this.mode === 'loopback') this.setPublicLocation(formatLocation({ kind: 'loopback', host: '127.0.0.1', port: addr.port }));
     }
+    try {
+      this.setupNickAuth();
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
     this.heartbeat.start();
     if (this.opts.http) {
       const { startHttpEndpoint } = await import('./http.js');
       this.httpEndpoint = await startHttpEndpoint(this.opts.http, this, this.logger);
     }
     return addr;
+  }
+
+  /** The id we sign for: explicit, else our onion or loopback location; none → refuse to start. */
+  private setupNickAuth(): void {
+    if (this.nickAuth.mode === 'off') return;
+    const explicit = this.opts.nickAuth?.directoryId;
+    const loc = this.location.toLowerCase();
+    const id = explicit ?? (/^([a-z2-7]{56}\.onion|127\.0\.0\.1|localhost):[0-9]{1,5}$/.test(loc) ? loc : null);
+    if (id === null) {
+      throw new Error(`nick-auth is ${this.nickAuth.mode} but the directory has no id to stand behind (public location ${JSON.stringify(this.location)}); set a directory id or turn nick-auth off`);
+    }
+    this.nickAuth.setDirectoryId(id);
+    this.handshake.setLocation(this.location); // the features of the accepted reply changed
+    this.setPublicLocation(this.location);
+    this.logger.info({ mode: this.nickAuth.mode, directoryId: id }, 'nick authentication on');
   }
 
   get httpAddress(): ListenAddress | null {
@@ -214,7 +247,9 @@ export class DirectoryServer {
     }
     conn.lastSeen = now;
     conn.probeSentAt = 0;
+    if (conn.auth !== null) return this.onAuthProof(conn, r.env, now);
     if (conn.state === ConnState.Pending) return this.onHandshake(conn, r.env, now);
+    if (isNickAuthType(r.env.type)) return this.manager.close(conn, `nick-auth message ${r.env.type} out of order`, 'nick-auth-order');
     this.router.handle(conn, r.env, now);
   }
 
@@ -225,24 +260,65 @@ export class DirectoryServer {
     }
     const v = this.handshake.validate(env.line);
     if (!v.ok) return this.reject(conn, v.reason);
-    const { hs, location, features } = v;
+    const hs: AdmittedHandshake = { nick: v.hs.nick, location: v.location, features: v.features };
+    if (this.nickAuth.negotiates(hs.features)) {
+      if (this.registry.size >= this.limits.maxPeers) return this.reject(conn, 'Maximum peers reached', hs.nick);
+      const { pending, challenge } = this.nickAuth.begin(env.line, hs.nick, hs, now);
+      conn.auth = pending;
+      this.manager.send(conn, this.handshake.accepted());
+      this.manager.send(conn, challenge);
+      this.logger.debug({ conn: conn.id, nick: hs.nick }, 'nick-auth challenge sent');
+      return;
+    }
+    if (this.nickAuth.mode === 'require' && this.nickAuth.enabled) {
+      this.stats.nickAuth.required++;
+      return this.reject(conn, REQUIRE_REASON, hs.nick);
+    }
+    this.admit(conn, hs, null, now);
+  }
+
+  /** The peer's answer to our 803: verified → admitted (807 ok), else 807 <code> and close. */
+  private onAuthProof(conn: PeerConnection, env: Envelope, now: number): void {
+    const p = conn.auth!;
+    const v = this.nickAuth.check(p, env);
+    if (!v.ok) return this.endAuth(conn, v.code, v.reason);
+    this.admit(conn, p.handshake, v.pubkey, now);
+  }
+
+  /** Ends a failed exchange: the 807 code, a log line, a graceful close. */
+  endAuth(conn: PeerConnection, code: Exclude<NickAuthCode, 'ok'>, reason: string): void {
+    this.nickAuth.count(code);
+    this.logger.info({ conn: conn.id, remote: conn.remote, nick: conn.auth?.nick, code, reason }, 'nick authentication failed');
+    conn.auth = null;
+    this.manager.send(conn, resultBuffer(code));
+    this.manager.close(conn, `nick-auth ${code}: ${reason}`, 'nick-auth', true);
+  }
+
+  /** Stage 3 (nick and location rules, capacity), then registration. */
+  private admit(conn: PeerConnection, hs: AdmittedHandshake, verified: string | null, now: number): void {
+    const { nick, location, features } = hs;
     const key = locationKey(location);
-    const a = admit(this.registry, hs.nick, key, now, this.limits);
+    const a = admit(this.registry, nick, key, now, this.limits, verified);
     if (a.kind === 'reject') {
       for (const holder of a.probe) this.heartbeat.probe(holder, now);
-      return this.reject(conn, a.reason, hs.nick);
+      if (conn.auth !== null) return this.endAuth(conn, 'policy', a.reason);
+      return this.reject(conn, a.reason, nick);
     }
     // Peers that knew the nick through an earlier connection still do.
-    let known = this.departures.has(hs.nick);
+    let known = this.departures.has(nick);
     for (const old of a.replace) {
-      if (old.nick === hs.nick && old.known) known = true;
-      this.manager.close(old, `replaced by a new connection for ${old.nick}`, 'replaced');
+      if (old.nick === nick && old.known) known = true;
+      const why = verified !== null && old.verifiedPubkey === null ? `displaced by a verified claim for ${nick}` : `replaced by a new connection for ${old.nick}`;
+      if (verified !== null && old.verifiedPubkey === null) this.logger.info({ conn: old.id, nick: old.nick, by: conn.id }, 'unverified holder displaced by a verified claim');
+      this.manager.close(old, why, verified !== null && old.verifiedPubkey === null ? 'displaced' : 'replaced');
     }
-    conn.nick = hs.nick;
+    this.stats.nickAuth.displaced += a.displaced;
+    conn.nick = nick;
     conn.location = formatLocation(location);
     conn.locationKey = key;
     conn.serving = location.kind !== 'not-serving';
     conn.known = known || conn.serving;
+    conn.verifiedPubkey = verified;
     if (features.length > 0) conn.features = features;
     conn.wantsPing = features.includes('ping');
     conn.wantsPeerlistFeatures = features.includes('peerlist_features');
@@ -250,8 +326,12 @@ export class DirectoryServer {
     this.manager.markReady(conn);
     this.limiter.init(conn, now);
     this.stats.handshakes.accepted++;
-    this.manager.send(conn, this.handshake.accepted());
-    this.logger.info({ conn: conn.id, nick: conn.nick, location: conn.location, role: conn.role, features }, 'handshake accepted');
+    if (conn.auth !== null) {
+      conn.auth = null;
+      this.nickAuth.count('ok');
+      this.manager.send(conn, resultBuffer('ok'));
+    } else this.manager.send(conn, this.handshake.accepted());
+    this.logger.info({ conn: conn.id, nick, location: conn.location, role: conn.role, features, verified: verified !== null }, 'handshake accepted');
   }
 
   private reject(conn: PeerConnection, reason: string, nick?: string): void {

@@ -7,6 +7,10 @@ import { RATE_KIND_NAMES, type RateKindName } from './rate-limiter.js';
 export const HANDSHAKE_RESULTS = ['accepted', 'rejected', 'invalid'] as const;
 export type HandshakeResult = (typeof HANDSHAKE_RESULTS)[number];
 
+/** Nick-auth outcomes: challenges sent, each 807 code, and unverified holders displaced. */
+export const NICK_AUTH_COUNTERS = ['challenged', 'ok', 'malformed', 'expired', 'invalid', 'policy', 'displaced', 'required'] as const;
+export type NickAuthCounter = (typeof NICK_AUTH_COUNTERS)[number];
+
 export const ROUTED_TYPES = ['pubmsg', 'privmsg', 'peerlist', 'ping', 'pong', 'probe'] as const;
 export type RoutedType = (typeof ROUTED_TYPES)[number];
 
@@ -28,6 +32,7 @@ export class DirectoryStats {
   deliveries = 0;
   rateLimitDrops = zeroes<RateKindName>(RATE_KIND_NAMES);
   rateLimitDisconnects = zeroes<RateKindName>(RATE_KIND_NAMES);
+  nickAuth = zeroes(NICK_AUTH_COUNTERS);
   dropped = 0;
   evictions = 0;
   slowReaderDisconnects = 0;

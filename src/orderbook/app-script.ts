@@ -64,9 +64,10 @@ export const APP_JS = `'use strict';
       var st = cell(tr, s.connected ? 'connected' : s.state, '', 'state ' + (s.connected ? 'up' : 'down'));
       if (s.lastRejection) { var r = document.createElement('div'); r.className = 'muted'; r.textContent = s.lastRejection; st.appendChild(r); }
       cell(tr, s.handshakeLatencyMs === null ? '\\u2014' : s.handshakeLatencyMs + ' ms', 'num'); cell(tr, s.motd || '\\u2014', 'motd');
-      cell(tr, s.features.join(', ') || '\\u2014'); cell(tr, String(s.peersSeen), 'num'); cell(tr, String(s.makersSeen), 'num');
+      cell(tr, s.features.join(', ') || '\\u2014'); cell(tr, s.nickAuth.label, 'nick-auth' + (s.nickAuth.verified ? ' up' : ''));
+      cell(tr, String(s.peersSeen), 'num'); cell(tr, String(s.makersSeen), 'num');
       return tr;
-    }), 7, 'No directories.');
+    }), 8, 'No directories.');
     fill('sybil', ob.sybil.rows.map(function (r) {
       var tr = document.createElement('tr'); cell(tr, String(r.makers), 'num');
       ['1y', '2y', '5y', '10y'].forEach(function (k) { cell(tr, amount(r.lockedSats[k] || 0), 'num'); });

@@ -32,7 +32,7 @@ export function directoriesRows(d: ApiDirectories): string {
   return d.directories.map((s) => `<tr>${txt(s.id)}<td><span class="state ${s.connected ? 'up' : 'down'}">${h(s.connected ? 'connected' : s.state)}</span>`
     + `${s.lastRejection ? `<div class="muted">${h(s.lastRejection)}</div>` : ''}</td>`
     + `${num(s.handshakeLatencyMs === null ? '—' : `${s.handshakeLatencyMs} ms`)}<td class="motd">${h(s.motd ?? '—')}</td>`
-    + `${txt(s.features.join(', ') || '—')}${num(String(s.peersSeen))}${num(String(s.makersSeen))}</tr>`).join('');
+    + `${txt(s.features.join(', ') || '—')}<td class="nick-auth ${s.nickAuth.verified ? 'up' : ''}">${h(s.nickAuth.label)}</td>${num(String(s.peersSeen))}${num(String(s.makersSeen))}</tr>`).join('');
 }
 
 export function sybilRows(ob: ApiOrderbook): string {
@@ -61,7 +61,7 @@ export function renderPage(ob: ApiOrderbook, d: ApiDirectories, refreshSeconds: 
 <tbody>${offersRows(ob)}</tbody></table></div></section>
 <section><h2>Fidelity bonds</h2><div class="scroll"><table id="bonds"><thead><tr><th>Maker</th><th>Status</th><th class="num">Value</th><th class="num">Amount</th><th class="num">Locked until</th><th class="num">Cert valid to height</th><th>Outpoint</th></tr></thead>
 <tbody>${bondsRows(ob)}</tbody></table></div></section>
-<section><h2>Directories</h2><div class="scroll"><table id="directories"><thead><tr><th>Directory</th><th>State</th><th class="num">Handshake</th><th>MOTD</th><th>Features</th><th class="num">Peers</th><th class="num">Makers</th></tr></thead>
+<section><h2>Directories</h2><div class="scroll"><table id="directories"><thead><tr><th>Directory</th><th>State</th><th class="num">Handshake</th><th>MOTD</th><th>Features</th><th>Nick auth</th><th class="num">Peers</th><th class="num">Makers</th></tr></thead>
 <tbody>${directoriesRows(d)}</tbody></table></div></section>
 <section><h2>Sybil attack cost</h2><p class="muted">${h(ob.sybil.note)}</p><div class="scroll"><table id="sybil"><thead><tr><th class="num">Sybil makers</th><th class="num">Locked 1 y</th><th class="num">Locked 2 y</th><th class="num">Locked 5 y</th><th class="num">Locked 10 y</th><th class="num">Burned</th></tr></thead>
 <tbody>${sybilRows(ob)}</tbody></table></div></section>
@@ -79,5 +79,5 @@ h1{margin:0;font-size:1.6rem}h2{font-size:1.15rem;margin:1.8rem 0 .6rem}a{color:
 th,td{padding:.45rem .7rem;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap;vertical-align:top}th{font-size:.8rem;color:var(--muted);font-weight:600;text-transform:uppercase;letter-spacing:.03em;position:sticky;top:0;background:var(--card)}
 tr:last-child td{border-bottom:0}tbody tr:hover{background:color-mix(in srgb,var(--accent) 7%,transparent)}.num{text-align:right}td.motd{white-space:pre-line;max-width:28rem;font-size:.85em}
 .tag{display:inline-block;padding:0 .45rem;border-radius:999px;font-size:.8em;border:1px solid var(--line)}.tag.rel{color:var(--accent)}.tag.abs{color:var(--warn)}
-.bond.verified,.state.up{color:var(--ok);font-weight:600}.bond.unverified{color:var(--warn)}.bond.invalid,.state.down{color:var(--bad)}tr.empty td{color:var(--muted);text-align:center;padding:1rem}
+.bond.verified,.state.up,.nick-auth.up{color:var(--ok);font-weight:600}.bond.unverified{color:var(--warn)}.bond.invalid,.state.down{color:var(--bad)}tr.empty td{color:var(--muted);text-align:center;padding:1rem}
 footer{margin-top:2rem;font-size:.85rem}@media (max-width:640px){body{padding:1rem .5rem}th,td{padding:.35rem .45rem}}`;

@@ -89,6 +89,8 @@ export const DirectorySchema = z.object({
   reconnectAttempts: z.number().int().nonnegative(),
   lastError: z.string().nullable(),
   lastRejection: z.string().nullable(),
+  /** Whether the directory offers nick authentication and whether it accepted our proof. */
+  nickAuth: z.object({ offered: z.boolean().nullable(), verified: z.boolean(), error: z.string().nullable(), label: z.string() }),
 });
 export const DirectoriesSchema = z.object({ apiVersion: z.literal(API_VERSION), generatedAt: z.string(), directories: z.array(DirectorySchema) });
 export type ApiDirectories = z.infer<typeof DirectoriesSchema>;

@@ -1,5 +1,6 @@
 /** Builds the v1 API documents from the book, the bond checks and the pool status. */
 import type { DirectoryStatus } from '../client/directory-pool.js';
+import type { NickAuthStatus } from '../client/nick-auth.js';
 import type { OrderBook } from './book.js';
 import type { BondEvaluation, BondVerifier } from './bonds.js';
 import {
@@ -98,6 +99,14 @@ export function buildOrderbook(i: OrderbookInput): ApiOrderbook {
   }, '/api/v1/orderbook');
 }
 
+/** One word or phrase for the nick-auth column: the page, the script and the terminal show it as is. */
+export function nickAuthLabel(a: NickAuthStatus): string {
+  if (a.verified) return 'verified';
+  if (a.error !== null) return `failed: ${a.error}`;
+  if (a.offered === null) return '—';
+  return a.offered ? 'offered, not verified' : 'not offered';
+}
+
 export function buildDirectories(status: DirectoryStatus[], book: OrderBook, now: number): ApiDirectories {
   const makers = book.list();
   return checkOwnOutput(DirectoriesSchema, {
@@ -107,6 +116,7 @@ export function buildDirectories(status: DirectoryStatus[], book: OrderBook, now
       ...s,
       connectedSince: s.connectedSince === null ? null : iso(s.connectedSince),
       makersSeen: makers.filter((m) => m.everSeen.has(s.id)).length,
+      nickAuth: { ...s.nickAuth, label: nickAuthLabel(s.nickAuth) },
     })),
   }, '/api/v1/directories');
 }

@@ -28,9 +28,9 @@ export function renderText(ob: ApiOrderbook, d: ApiDirectories): string {
       b.locktime === null ? '-' : new Date(b.locktime * 1000).toISOString().slice(0, 10), b.txid ? `${b.txid}:${b.vout}` : '-']),
   );
   const dirs = textTable(
-    ['directory', 'state', 'latency', 'features', 'makers'],
-    ['l', 'l', 'r', 'l', 'r'],
-    d.directories.map((s) => [s.id, s.connected ? 'connected' : (s.lastRejection ?? s.lastError ?? s.state), s.handshakeLatencyMs === null ? '-' : `${s.handshakeLatencyMs} ms`, s.features.join(',') || '-', String(s.makersSeen)]),
+    ['directory', 'state', 'latency', 'features', 'nick auth', 'makers'],
+    ['l', 'l', 'r', 'l', 'l', 'r'],
+    d.directories.map((s) => [s.id, s.connected ? 'connected' : (s.lastRejection ?? s.lastError ?? s.state), s.handshakeLatencyMs === null ? '-' : `${s.handshakeLatencyMs} ms`, s.features.join(',') || '-', s.nickAuth.label, String(s.makersSeen)]),
   );
   return `Offers (${ob.offers.length} from ${ob.makers} makers, ${ob.network})\n${offers}\n\nFidelity bonds\n${bonds}\n\nDirectories\n${dirs}\n`;
 }

@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { NETWORKS, type Network } from '../../protocol/handshake.js';
 import type { DirectoryLimitsInput } from '../../directory/limits.js';
+import { NICK_AUTH_MODES, type NickAuthMode } from '../../directory/nick-auth.js';
+import { isValidDirectoryId } from '../../protocol/nick-auth.js';
 import { ConfigError } from './errors.js';
 import { parseIni, type IniSections } from './ini.js';
 import { bool, hostPort, intIn, logLevel, port, pythonLogLevel, seconds, LOG_LEVELS } from './values.js';
@@ -33,6 +35,9 @@ const PARSERS = {
   ratePrivmsg: intIn(0),
   writeHighWater: intIn(1024),
   departureCoalesce: intIn(0, 10_000),
+  nickAuth: z.string().trim().pipe(z.enum(NICK_AUTH_MODES, `expected ${NICK_AUTH_MODES.join(', ')}`)),
+  nickAuthId: z.string().trim().refine(isValidDirectoryId, 'expected [a-z0-9][a-z0-9.:_-]* (e.g. <onion>.onion:5222)'),
+  nickAuthTimeout: seconds.pipe(z.number().min(100, 'must be at least 0.1 s').max(30_000, 'at most 30 s (ng caps it there)')),
 } as const;
 
 export type OptionKey = keyof typeof PARSERS;
@@ -67,6 +72,9 @@ export const DIRECTORY_OPTIONS: readonly OptionSpec[] = [
   { key: 'ratePrivmsg', flag: '--rate-privmsg <n>', help: 'privmsgs (and PINGs) per minute per peer; default 6000' },
   { key: 'writeHighWater', flag: '--write-high-water <bytes>', help: 'unsent bytes before a slow reader is cut off; default 1048576' },
   { key: 'departureCoalesce', flag: '--departure-coalesce <ms>', help: 'window for batching ;D notices; default 50' },
+  { key: 'nickAuth', flag: '--nick-auth <mode>', help: 'nick authentication: prefer (authenticate who asks) | require (refuse who does not) | off; default prefer' },
+  { key: 'nickAuthId', flag: '--nick-auth-id <id>', help: 'directory id signed by clients; default our public location (<onion>:5222, or the tcp listen address)' },
+  { key: 'nickAuthTimeout', flag: '--nick-auth-timeout <s>', help: 'seconds a client has to send its proof; default 30 (the maximum)' },
 ];
 
 /** JM_DIRECTORY_MAX_PEERS for maxPeers, and so on. */
@@ -165,6 +173,7 @@ export interface DirectoryConfig {
   publicLocation: string | null;
   hiddenServiceDir: string | null;
   limits: DirectoryLimitsInput;
+  nickAuth: { mode: NickAuthMode; directoryId?: string; timeoutMs?: number };
 }
 
 /** Later layers win: resolveDirectoryConfig(cfg, env, cli). */
@@ -205,5 +214,10 @@ export function resolveDirectoryConfig(...layers: RawValues[]): DirectoryConfig 
     publicLocation: get('publicLocation') ?? null,
     hiddenServiceDir: get('hiddenServiceDir') ?? null,
     limits,
+    nickAuth: {
+      mode: get('nickAuth') ?? 'prefer',
+      ...(get('nickAuthId') !== undefined ? { directoryId: get('nickAuthId')! } : {}),
+      ...(get('nickAuthTimeout') !== undefined ? { timeoutMs: get('nickAuthTimeout')! } : {}),
+    },
   };
 }

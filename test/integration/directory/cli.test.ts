@@ -43,7 +43,7 @@ describe('jm-directory CLI', () => {
     await peer.closed; // the DN closed our connection while shutting down
     expect(await exited).toBe(0);
     // Logs are buffered: the lines written just before exit must still arrive.
-    expect(msgs).toEqual(['ready', 'connect', 'handshake accepted', 'shutting down', 'disconnect', 'stopped']);
+    expect(msgs).toEqual(['nick authentication on', 'ready', 'connect', 'handshake accepted', 'shutting down', 'disconnect', 'stopped']);
   });
 
   it('a bad value gives one line naming the key and exit code 2', () => {

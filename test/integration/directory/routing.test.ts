@@ -60,7 +60,7 @@ describe('routing', () => {
     const line2 = `${maker.nick}!${ngTaker.nick}!pubkey abc 02aa sig==`;
     maker.p.send(685, line2);
     expect(await ngTaker.p.nextLine()).toBe(encodeEnvelope(685, line2));
-    expect(lineOf(await ngTaker.p.nextLine())).toBe(`${self};F:peerlist_features+ping,${maker.nick};127.0.0.1:9001;F:ping`);
+    expect(lineOf(await ngTaker.p.nextLine())).toBe(`${self};F:nick_auth+peerlist_features+ping,${maker.nick};127.0.0.1:9001;F:ping`);
 
     // A non-serving sender: only the DN entry.
     const line3 = `${taker.nick}!${maker.nick}!fill 0 100000 02bb P0011 02aa sig==`;
@@ -139,7 +139,7 @@ describe('routing', () => {
     expect(plain.some((e) => e.startsWith(testNick('silent-taker')))).toBe(false);
 
     const withF = await fetch(ng.p);
-    expect(withF[0]).toBe(`${dn.nick};${dn.publicLocation};F:peerlist_features+ping`);
+    expect(withF[0]).toBe(`${dn.nick};${dn.publicLocation};F:nick_auth+peerlist_features+ping`);
     expect(withF).toContain(`${testNick('maker-0')};127.0.0.1:20000;F:ping`);
   });
 });

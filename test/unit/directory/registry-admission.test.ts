@@ -39,7 +39,7 @@ describe('PeerRegistry', () => {
 describe('admission', () => {
   it('accepts a fresh nick and refuses beyond maxPeers', () => {
     const r = new PeerRegistry();
-    expect(admit(r, 'A', '', 0, LIMITS)).toEqual({ kind: 'accept', replace: [] });
+    expect(admit(r, 'A', '', 0, LIMITS)).toEqual({ kind: 'accept', replace: [], displaced: 0 });
     for (const n of ['A', 'B', 'C']) r.add(fakePeer(n));
     expect(admit(r, 'D', '', 0, LIMITS)).toEqual({ kind: 'reject', reason: 'Maximum peers reached', probe: [] });
   });
@@ -65,7 +65,7 @@ describe('admission', () => {
     const a = fakePeer('A');
     r.add(a);
     expect(admit(r, 'A', '', 599_999, LIMITS).kind).toBe('reject');
-    expect(admit(r, 'A', '', 600_000, LIMITS)).toEqual({ kind: 'accept', replace: [a] });
+    expect(admit(r, 'A', '', 600_000, LIMITS)).toEqual({ kind: 'accept', replace: [a], displaced: 0 });
   });
 
   it('one nick per serving location', () => {

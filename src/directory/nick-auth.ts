@@ -1,0 +1,108 @@
+/**
+ * The directory's side of nick authentication (wire-protocol.md §2.8, JMP-0005). After the
+ * accepted 795 the peer gets a 803 challenge from a CSPRNG and must answer with a 805 proof
+ * before the deadline; only then is it admitted (with its key recorded) and told 807 ok.
+ * Anything else during the exchange ends it with a 807 code and a close. Modes: `prefer`
+ * (authenticate who asks; verified claims win nick conflicts), `require` (refuse who does not
+ * ask), `off` (do not advertise).
+ */
+import { randomBytes } from 'node:crypto';
+import { encodeEnvelopeBuffer, type Envelope } from '../protocol/framing.js';
+import { MsgType } from '../protocol/message-types.js';
+import {
+  NICK_AUTH_FEATURE, NICK_AUTH_MAX_TIMEOUT_MS, buildChallenge, buildResult, isValidDirectoryId, parseProof, verifyNickAuthProof,
+  type NickAuthCode,
+} from '../protocol/nick-auth.js';
+import type { DirectoryStats } from './stats.js';
+
+export const NICK_AUTH_MODES = ['prefer', 'require', 'off'] as const;
+export type NickAuthMode = (typeof NICK_AUTH_MODES)[number];
+
+export const REQUIRE_REASON = 'verified nick authentication required';
+
+/** What the handshake established, kept while the proof is awaited. */
+export interface AuthPending<T> {
+  /** The exact received handshake `line` (its hash is signed). */
+  line: string;
+  nick: string;
+  challenge: string;
+  startedAt: number;
+  /** The validated handshake, used to admit the peer once verified. */
+  handshake: T;
+}
+
+export type ProofVerdict = { ok: true; pubkey: string } | { ok: false; code: Exclude<NickAuthCode, 'ok'>; reason: string };
+
+const RESULTS = new Map<NickAuthCode, Buffer>();
+/** The 807 line for a code (shared buffers: the payload never varies). */
+export function resultBuffer(code: NickAuthCode): Buffer {
+  let b = RESULTS.get(code);
+  if (!b) RESULTS.set(code, (b = encodeEnvelopeBuffer(MsgType.NICK_AUTH_RESULT, buildResult(code))));
+  return b;
+}
+
+export class NickAuthGate {
+  private id = '';
+
+  constructor(
+    readonly mode: NickAuthMode,
+    private readonly stats: DirectoryStats,
+    readonly timeoutMs: number = NICK_AUTH_MAX_TIMEOUT_MS,
+  ) {
+    this.timeoutMs = Math.min(Math.max(timeoutMs, 100), NICK_AUTH_MAX_TIMEOUT_MS);
+  }
+
+  /** Sets the id we stand behind (`<onion>:5222`, or the loopback listen address). */
+  setDirectoryId(id: string): void {
+    if (!isValidDirectoryId(id)) throw new Error(`nick-auth directory id ${JSON.stringify(id)} is not [a-z0-9][a-z0-9.:_-]*`);
+    this.id = id;
+  }
+
+  get directoryId(): string {
+    return this.id;
+  }
+
+  /** Advertised and run only with an id. */
+  get enabled(): boolean {
+    return this.mode !== 'off' && this.id !== '';
+  }
+
+  /** The peer asked for the exchange (features.nick_auth === true) and we run it. */
+  negotiates(features: readonly string[]): boolean {
+    return this.enabled && features.includes(NICK_AUTH_FEATURE);
+  }
+
+  /** Starts the exchange: the 803 line to send after the accepted 795. */
+  begin<T>(line: string, nick: string, handshake: T, now: number): { pending: AuthPending<T>; challenge: Buffer } {
+    const challenge = randomBytes(32).toString('hex');
+    this.stats.nickAuth.challenged++;
+    return {
+      pending: { line, nick, challenge, startedAt: now, handshake },
+      challenge: encodeEnvelopeBuffer(MsgType.NICK_AUTH_CHALLENGE, buildChallenge({ challenge, directoryId: this.id })),
+    };
+  }
+
+  /** Checks the one message a peer may send while its proof is awaited. */
+  check<T>(p: AuthPending<T>, env: Envelope): ProofVerdict {
+    if (env.type !== MsgType.NICK_AUTH_PROOF) return this.fail('malformed', `expected a nick-auth proof (805), got type ${env.type}`);
+    const proof = parseProof(env.line);
+    if (!proof.ok) return this.fail('malformed', `malformed proof: ${proof.reason}`);
+    if (verifyNickAuthProof(proof.value, { challenge: p.challenge, directoryId: this.id }, p.line, p.nick) !== 'ok') {
+      return this.fail('invalid', 'proof does not verify for this nick, challenge and handshake');
+    }
+    return { ok: true, pubkey: proof.value.pubkey };
+  }
+
+  expired<T>(p: AuthPending<T>, now: number): boolean {
+    return now - p.startedAt >= this.timeoutMs;
+  }
+
+  /** Counts a final outcome ('ok' once the peer is admitted). */
+  count(code: NickAuthCode): void {
+    this.stats.nickAuth[code]++;
+  }
+
+  private fail(code: Exclude<NickAuthCode, 'ok'>, reason: string): ProofVerdict {
+    return { ok: false, code, reason };
+  }
+}
