@@ -111,6 +111,9 @@ describe('env and flags', () => {
     ratePrivmsg: ['x', 'expected a whole number'],
     writeHighWater: ['100', 'must be at least 1024'],
     departureCoalesce: ['20000', 'must be at most 10000'],
+    nickAuth: ['maybe', 'expected prefer, require, off'],
+    nickAuthId: ['Not-An-Id', 'expected [a-z0-9]'],
+    nickAuthTimeout: ['31', 'at most 30 s'],
   };
 
   it('has a bad-value case for every option', () => {
