@@ -112,8 +112,8 @@ describe('env and flags', () => {
     writeHighWater: ['100', 'must be at least 1024'],
     departureCoalesce: ['20000', 'must be at most 10000'],
     nickAuth: ['maybe', 'expected prefer, require, off'],
-    nickAuthId: ['Not-An-Id', 'expected [a-z0-9]'],
-    nickAuthTimeout: ['31', 'at most 30 s'],
+    nickAuthId: ['Not-An-Id', 'expected [a-z0-9][a-z0-9.:_-]* (e.g. <onion>.onion:5222)'],
+    nickAuthTimeout: ['31', 'at most 30 s (ng caps it there)'],
   };
 
   it('has a bad-value case for every option', () => {
