@@ -18,8 +18,8 @@ import type { DirectoryStats } from './stats.js';
 import { errorMessage } from './log-util.js';
 
 export interface ConnectionHandler {
-  /** One complete line from a connection that is not closing. */
-  onLine(conn: PeerConnection, text: string, now: number): void;
+  /** One complete line (bytes without terminator) from a connection that is not closing. */
+  onLine(conn: PeerConnection, data: Buffer, now: number): void;
   /** Called once when a connection starts closing (or is gone): unregister it. */
   onRetire(conn: PeerConnection): void;
 }
@@ -106,14 +106,14 @@ export class ConnectionManager {
     this.o.stats.bytesIn += chunk.length;
     if (conn.state >= ConnState.Closing) return;
     const now = this.o.clock.now();
-    for (const ev of conn.splitter.push(chunk)) {
+    for (const ev of conn.splitter.pushBytes(chunk)) {
       if (conn.state >= ConnState.Closing) return;
       if (ev.kind === 'oversize') {
         this.close(conn, `oversize line (${ev.bytes} bytes)`, 'oversize');
         return;
       }
       try {
-        this.o.handler.onLine(conn, ev.text, now);
+        this.o.handler.onLine(conn, ev.data, now);
       } catch (e) {
         // A bug triggered by one peer's input must not take the directory down.
         this.o.logger.error({ conn: conn.id, err: errorMessage(e) }, 'internal error handling a line');

@@ -1,11 +1,11 @@
 /**
  * Routing of handshaked peers' messages (wire-protocol.md §4.6): pubmsg fan-out, privmsg relay
- * to the one target, GETPEERLIST, PING/PONG. Relayed lines are re-encoded from the received
- * `line` string, which reproduces the reference bytes exactly.
+ * to the one target, GETPEERLIST, PING/PONG. A relayed line is the reference encoding of the
+ * received one (the received bytes themselves when they are already in that form), and is
+ * dropped when that encoding would be longer than the line received or than 39,998 bytes.
  */
 import type { Logger } from 'pino';
-import type { Envelope } from '../protocol/framing.js';
-import { encodeEnvelopeBuffer } from '../protocol/framing.js';
+import { encodeEnvelopeBuffer, relayEncoding, type WireLine } from '../protocol/framing.js';
 import { PUBLIC, splitRouted } from '../protocol/jm-message.js';
 import { MsgType } from '../protocol/message-types.js';
 import { chunkPeerlist, encodePeerEntry } from '../protocol/peerlist.js';
@@ -48,12 +48,13 @@ export function commandNames(body: string): string[] {
 export class MessageRouter {
   constructor(private readonly ctx: RouterContext) {}
 
-  handle(conn: PeerConnection, env: Envelope, now: number): void {
+  handle(conn: PeerConnection, w: WireLine, now: number): void {
+    const env = w.env;
     switch (env.type) {
       case MsgType.PUBMSG:
-        return this.pubmsg(conn, env.line, now);
+        return this.pubmsg(conn, w, now);
       case MsgType.PRIVMSG:
-        return this.privmsg(conn, env.line, now);
+        return this.privmsg(conn, w, now);
       case MsgType.GETPEERLIST:
         return this.getPeerlist(conn, now);
       case MsgType.PING:
@@ -95,7 +96,17 @@ export class MessageRouter {
     return true;
   }
 
-  private pubmsg(conn: PeerConnection, line: string, now: number): void {
+  /** The bytes to relay, or null (counted) when the line cannot be relayed without growing. */
+  private relayBytes(conn: PeerConnection, w: WireLine): Buffer | null {
+    const r = relayEncoding(w);
+    if (r.ok) return r.bytes;
+    this.ctx.stats.relayRefused[r.reason]++;
+    this.ctx.logger.debug({ conn: conn.id, nick: conn.nick, why: r.reason, bytes: w.size }, 'line not relayed');
+    return null;
+  }
+
+  private pubmsg(conn: PeerConnection, w: WireLine, now: number): void {
+    const line = w.env.line;
     const r = splitRouted(line);
     if (!r || r.to !== PUBLIC) return this.drop(conn, 'pubmsg is not from!PUBLIC!body', line);
     if (this.spoofed(conn, r.from)) return;
@@ -108,13 +119,16 @@ export class MessageRouter {
       if (v === 'drop') verdict = v;
     }
     if (verdict !== 'ok') return;
+    const out = this.relayBytes(conn, w);
+    if (out === null) return;
     if (!conn.announcedOffer && names.some((n) => OFFER_COMMANDS.has(n))) conn.announcedOffer = true;
     this.ctx.stats.routed.pubmsg++;
     conn.known = true;
-    this.ctx.broadcast(encodeEnvelopeBuffer(MsgType.PUBMSG, line), conn);
+    this.ctx.broadcast(out, conn);
   }
 
-  private privmsg(conn: PeerConnection, line: string, now: number): void {
+  private privmsg(conn: PeerConnection, w: WireLine, now: number): void {
+    const line = w.env.line;
     const r = splitRouted(line);
     if (!r) return this.drop(conn, 'privmsg is not from!to!body', line);
     if (this.spoofed(conn, r.from)) return;
@@ -122,9 +136,11 @@ export class MessageRouter {
     if (r.to === this.ctx.nick()) return; // e.g. a maker answering our !orderbook probe
     const target = this.ctx.registry.byNick(r.to);
     if (!target) return this.drop(conn, 'privmsg target not connected', line);
+    const out = this.relayBytes(conn, w);
+    if (out === null) return;
     this.ctx.stats.routed.privmsg++;
     conn.known = true;
-    this.ctx.send(target, encodeEnvelopeBuffer(MsgType.PRIVMSG, line));
+    this.ctx.send(target, out);
     // Tell the recipient where the sender can be reached directly (reference order: DN first).
     const withF = target.wantsPeerlistFeatures;
     let pl = this.ctx.selfEntry(withF);

@@ -3,7 +3,7 @@
  * registry at scrape time (collect callbacks), so the hot path only bumps plain integers.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import { HANDSHAKE_RESULTS, NICK_AUTH_COUNTERS, ROUTED_TYPES, type DirectoryStats } from './stats.js';
+import { HANDSHAKE_RESULTS, NICK_AUTH_COUNTERS, RELAY_REFUSALS, ROUTED_TYPES, type DirectoryStats } from './stats.js';
 import { RATE_KIND_NAMES } from './rate-limiter.js';
 
 export interface MetricsSource {
@@ -83,6 +83,9 @@ export function createMetricsRegistry(src: MetricsSource): Registry {
   counter(reg, 'jm_directory_connections_refused_total', 'Inbound connections refused at accept (pending cap)', () => s.connectionsRefused);
   counter(reg, 'jm_directory_evictions_total', 'Peers evicted by the heartbeat', () => s.evictions);
   counter(reg, 'jm_directory_slow_reader_disconnects_total', 'Peers cut off for not reading their output', () => s.slowReaderDisconnects);
+  labelledCounter(reg, 'jm_directory_relay_refused_total', 'Routed lines not relayed: their reference encoding would be longer than received (would-grow) or than 39,998 bytes (over-limit)', 'reason', () =>
+    RELAY_REFUSALS.map((r) => [r, s.relayRefused[r]]),
+  );
   counter(reg, 'jm_directory_messages_dropped_total', 'Malformed or unroutable messages dropped', () => s.dropped);
   return reg;
 }

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger } from '../util/logger.js';
-import { parseEnvelopeStrict, type Envelope } from '../protocol/framing.js';
+import { parseWireLine, type Envelope } from '../protocol/framing.js';
 import { MsgType, isNickAuthType } from '../protocol/message-types.js';
 import { NOT_SERVING_ONION, formatLocation } from '../protocol/onion.js';
 import { nickFromPrivateKey } from '../protocol/nick.js';
@@ -21,7 +21,7 @@ import { NickAuthGate, REQUIRE_REASON, resultBuffer, type NickAuthMode } from '.
 import type { NickAuthCode } from '../protocol/nick-auth.js';
 import { Heartbeat } from './heartbeat.js';
 import { resolveLimits, type DirectoryLimits, type DirectoryLimitsInput } from './limits.js';
-import { clip } from './log-util.js';
+import { LOG_INPUT_MAX, clip } from './log-util.js';
 import { MessageRouter } from './message-router.js';
 import { ConnState, type AdmittedHandshake, type PeerConnection } from './peer-connection.js';
 import { PeerRegistry, locationKey } from './peer-registry.js';
@@ -238,19 +238,19 @@ export class DirectoryServer {
     this.heartbeat.sweep();
   }
 
-  private onLine(conn: PeerConnection, text: string, now: number): void {
-    const r = parseEnvelopeStrict(text);
+  private onLine(conn: PeerConnection, data: Buffer, now: number): void {
+    const r = parseWireLine(data);
     if (!r.ok) {
-      this.logger.debug({ conn: conn.id, line: clip(text) }, 'malformed line');
+      this.logger.debug({ conn: conn.id, line: clip(data.subarray(0, 2 * LOG_INPUT_MAX).toString('utf8')) }, 'malformed line');
       if (conn.state === ConnState.Pending) this.stats.handshakes.invalid++;
-      return this.manager.close(conn, `malformed line: ${r.reason}`, 'malformed');
+      return this.manager.close(conn, `malformed line: ${r.reason}`, r.invalidUtf8 ? 'invalid-utf8' : 'malformed');
     }
     conn.lastSeen = now;
     conn.probeSentAt = 0;
-    if (conn.auth !== null) return this.onAuthProof(conn, r.env, now);
-    if (conn.state === ConnState.Pending) return this.onHandshake(conn, r.env, now);
-    if (isNickAuthType(r.env.type)) return this.manager.close(conn, `nick-auth message ${r.env.type} out of order`, 'nick-auth-order');
-    this.router.handle(conn, r.env, now);
+    if (conn.auth !== null) return this.onAuthProof(conn, r.line.env, now);
+    if (conn.state === ConnState.Pending) return this.onHandshake(conn, r.line.env, now);
+    if (isNickAuthType(r.line.env.type)) return this.manager.close(conn, `nick-auth message ${r.line.env.type} out of order`, 'nick-auth-order');
+    this.router.handle(conn, r.line, now);
   }
 
   private onHandshake(conn: PeerConnection, env: Envelope, now: number): void {

@@ -11,6 +11,9 @@ export type HandshakeResult = (typeof HANDSHAKE_RESULTS)[number];
 export const NICK_AUTH_COUNTERS = ['challenged', 'ok', 'malformed', 'expired', 'invalid', 'policy', 'displaced', 'required'] as const;
 export type NickAuthCounter = (typeof NICK_AUTH_COUNTERS)[number];
 
+/** Why a routed line was not relayed (see relayEncoding). */
+export const RELAY_REFUSALS = ['over-limit', 'would-grow'] as const;
+
 export const ROUTED_TYPES = ['pubmsg', 'privmsg', 'peerlist', 'ping', 'pong', 'probe'] as const;
 export type RoutedType = (typeof ROUTED_TYPES)[number];
 
@@ -34,6 +37,8 @@ export class DirectoryStats {
   rateLimitDisconnects = zeroes<RateKindName>(RATE_KIND_NAMES);
   nickAuth = zeroes(NICK_AUTH_COUNTERS);
   dropped = 0;
+  /** Routed lines not relayed because their reference encoding would be too long. */
+  relayRefused = zeroes(RELAY_REFUSALS);
   evictions = 0;
   slowReaderDisconnects = 0;
   /** Disconnects by reason class (see ConnectionManager.close callers). */

@@ -4,11 +4,15 @@
  * bytes (terminator not counted); the splitter never buffers more than that.
  */
 import { FORBIDDEN_ON_WIRE } from './message-types.js';
-import { hasPythonFloat, pyJsonString } from './json-py.js';
+import { isAscii, isUtf8 } from 'node:buffer';
+import { hasPythonFloat, pyJsonString, pyJsonStringLength } from './json-py.js';
 
 export const MAX_LINE_BYTES = 40_000;
 /** Never emit more than this many payload bytes (rs counts the CRLF against 40,000). */
 export const MAX_EMIT_BYTES = 39_998;
+
+const LF = 0x0a;
+const CR = 0x0d;
 
 export interface Envelope {
   type: number;
@@ -32,14 +36,72 @@ export function parseEnvelope(text: string): EnvelopeResult {
   return { ok: true, env: { type: o.type, line: o.line } };
 }
 
+/** A received line as the directory sees it. */
+export interface WireLine {
+  env: Envelope;
+  /** The received bytes when they are exactly encodeEnvelope(env) without CRLF, else null. */
+  canonical: Buffer | null;
+  /** Received payload bytes (terminator not counted). */
+  size: number;
+}
+
+export type WireLineResult = { ok: true; line: WireLine } | { ok: false; reason: string; invalidUtf8: boolean };
+
 /**
- * parseEnvelope that also refuses floats anywhere in the line: the reference asserts
- * isinstance(type, int) and drops the connection on `{"type": 793.0, …}`.
+ * Parses one received line (bytes without terminator). Refuses what the reference refuses:
+ * invalid UTF-8 (its json.loads raises) and floats anywhere (it asserts isinstance(type, int)
+ * and drops the connection on `{"type": 793.0, …}`). Never throws.
  */
-export function parseEnvelopeStrict(text: string): EnvelopeResult {
+export function parseWireLine(bytes: Buffer): WireLineResult {
+  const ascii = isAscii(bytes);
+  if (!ascii && !isUtf8(bytes)) return { ok: false, reason: 'line is not valid UTF-8', invalidUtf8: true };
+  const text = bytes.toString(ascii ? 'latin1' : 'utf8');
   const r = parseEnvelope(text);
-  if (r.ok && hasPythonFloat(text)) return { ok: false, reason: 'a number is not an integer' };
-  return r;
+  if (!r.ok) return { ok: false, reason: r.reason, invalidUtf8: false };
+  // A canonical line has no number but the integer type, so only others need the float scan.
+  const canonical = ascii && isCanonical(text, r.env, bytes) ? bytes : null;
+  if (canonical === null && hasPythonFloat(text)) return { ok: false, reason: 'a number is not an integer', invalidUtf8: false };
+  return { ok: true, line: { env: r.env, canonical, size: bytes.length } };
+}
+
+/**
+ * `{"type": N, "line": "<line>"}` with nothing in the line that Python escapes. The middle of
+ * an ASCII text can equal the parsed line only if it holds no escape, quote or control.
+ */
+function isCanonical(text: string, env: Envelope, bytes: Buffer): boolean {
+  const head = `{"type": ${env.type}, "line": "`;
+  return (
+    text.length === head.length + env.line.length + 2 &&
+    text.startsWith(head) &&
+    text.endsWith('"}') &&
+    text.slice(head.length, -2) === env.line &&
+    bytes.indexOf(0x7f, head.length) === -1
+  );
+}
+
+export type RelayResult = { ok: true; bytes: Buffer } | { ok: false; reason: 'over-limit' | 'would-grow' };
+
+/**
+ * The bytes (with CRLF) the directory relays for a received line: its canonical (reference)
+ * form, which for a canonical line is the received bytes themselves. Refused when that form
+ * is longer than what was received (raw non-ASCII, compact spacing) or than MAX_EMIT_BYTES,
+ * so a relayed line never grows and never exceeds what every receiver accepts.
+ */
+export function relayEncoding(w: WireLine): RelayResult {
+  const c = w.canonical;
+  if (c !== null) {
+    if (c.length > MAX_EMIT_BYTES) return { ok: false, reason: 'over-limit' };
+    const out = Buffer.allocUnsafe(c.length + 2);
+    c.copy(out, 0);
+    out[c.length] = CR;
+    out[c.length + 1] = LF;
+    return { ok: true, bytes: out };
+  }
+  // `{"type": ` + N + `, "line": ` + string + `}`, measured before anything is built.
+  const len = 20 + String(w.env.type).length + pyJsonStringLength(w.env.line);
+  if (len > w.size) return { ok: false, reason: 'would-grow' };
+  if (len > MAX_EMIT_BYTES) return { ok: false, reason: 'over-limit' };
+  return { ok: true, bytes: encodeEnvelopeBuffer(w.env.type, w.env.line) };
 }
 
 /** Serialises an envelope as the reference does, with CRLF. Refuses forbidden codes. */
@@ -53,63 +115,97 @@ export function encodeEnvelopeBuffer(type: number, line: string): Buffer {
 }
 
 export type SplitEvent = { kind: 'line'; text: string } | { kind: 'oversize'; bytes: number };
+/** A line's bytes without terminator: a view of the chunk or of a buffer the splitter let go of. */
+export type ByteSplitEvent = { kind: 'line'; data: Buffer } | { kind: 'oversize'; bytes: number };
 
-const LF = 0x0a;
-const CR = 0x0d;
+const MIN_HOLD = 256;
 
 /**
- * Streaming line splitter over TCP chunks. push() returns the complete lines of the chunk;
- * when a line (or an unterminated remainder) exceeds the limit it yields one 'oversize' event
- * and stops producing lines (the caller closes the connection).
+ * Streaming line splitter over TCP chunks. An unterminated remainder is copied into one
+ * growable buffer (never one Buffer per read) of at most maxLineBytes + 1 bytes (+1: a CR
+ * whose LF is in the next chunk). When a line or remainder exceeds the limit it reports one
+ * 'oversize' event and produces nothing more (the caller closes the connection).
  */
 export class LineSplitter {
-  private parts: Buffer[] = [];
+  private buf: Buffer | null = null;
   private held = 0;
   private broken = false;
 
   constructor(private readonly maxLineBytes = MAX_LINE_BYTES) {}
 
+  /** Bytes of the unterminated line held. */
   get bufferedBytes(): number {
     return this.held;
   }
 
+  /** Bytes allocated to hold it (released when the line completes). */
+  get capacity(): number {
+    return this.buf === null ? 0 : this.buf.length;
+  }
+
+  /** The complete lines of the chunk, decoded as UTF-8. */
   push(chunk: Buffer): SplitEvent[] {
-    if (this.broken) return [];
     const out: SplitEvent[] = [];
+    const over = this.split(chunk, (line) => out.push({ kind: 'line', text: line.toString('utf8') }));
+    if (over >= 0) out.push({ kind: 'oversize', bytes: over });
+    return out;
+  }
+
+  /** The complete lines of the chunk as bytes; each stays valid (nothing reuses its memory). */
+  pushBytes(chunk: Buffer): ByteSplitEvent[] {
+    const out: ByteSplitEvent[] = [];
+    const over = this.split(chunk, (data) => out.push({ kind: 'line', data }));
+    if (over >= 0) out.push({ kind: 'oversize', bytes: over });
+    return out;
+  }
+
+  /** Emits each complete line; returns the size of an oversize line, or -1. */
+  private split(chunk: Buffer, emit: (line: Buffer) => void): number {
+    if (this.broken) return -1;
+    const cap = this.maxLineBytes + 1;
     let start = 0;
-    for (;;) {
-      const nl = chunk.indexOf(LF, start);
-      if (nl === -1) break;
+    for (let nl = chunk.indexOf(LF); nl !== -1; nl = chunk.indexOf(LF, start)) {
       let line: Buffer;
       if (this.held > 0) {
-        this.parts.push(chunk.subarray(start, nl));
-        line = Buffer.concat(this.parts);
-        this.parts = [];
+        if (this.held + nl - start > cap) return this.fail(this.held + nl - start);
+        this.hold(chunk, start, nl);
+        // The line keeps this buffer; the next remainder gets a fresh one.
+        line = this.buf!.subarray(0, this.held);
+        this.buf = null;
         this.held = 0;
       } else {
         line = chunk.subarray(start, nl);
       }
       start = nl + 1;
-      let len = line.length;
-      if (len > 0 && line[len - 1] === CR) len--;
-      if (len > this.maxLineBytes) return this.fail(out, len);
-      out.push({ kind: 'line', text: line.toString('utf8', 0, len) });
+      const len = line.length > 0 && line[line.length - 1] === CR ? line.length - 1 : line.length;
+      if (len > this.maxLineBytes) return this.fail(len);
+      emit(len === line.length ? line : line.subarray(0, len));
     }
     if (start < chunk.length) {
       const rest = chunk.length - start;
-      // +1 allows a CR that belongs to a CRLF split across chunks.
-      if (this.held + rest > this.maxLineBytes + 1) return this.fail(out, this.held + rest);
-      this.parts.push(chunk.subarray(start));
-      this.held += rest;
+      if (this.held + rest > cap) return this.fail(this.held + rest);
+      this.hold(chunk, start, chunk.length);
     }
-    return out;
+    return -1;
   }
 
-  private fail(out: SplitEvent[], bytes: number): SplitEvent[] {
+  /** Appends chunk[from, to) to the remainder, growing by doubling up to the cap. */
+  private hold(chunk: Buffer, from: number, to: number): void {
+    const need = this.held + to - from;
+    if (this.buf === null || this.buf.length < need) {
+      const size = Math.min(this.maxLineBytes + 1, Math.max(MIN_HOLD, need, 2 * (this.buf?.length ?? 0)));
+      const next = Buffer.allocUnsafe(size);
+      if (this.buf !== null) this.buf.copy(next, 0, 0, this.held);
+      this.buf = next;
+    }
+    chunk.copy(this.buf, this.held, from, to);
+    this.held = need;
+  }
+
+  private fail(bytes: number): number {
     this.broken = true;
-    this.parts = [];
+    this.buf = null;
     this.held = 0;
-    out.push({ kind: 'oversize', bytes });
-    return out;
+    return bytes;
   }
 }

@@ -13,10 +13,20 @@ const NEEDS_ESCAPE = /[^\x20-\x7e]|["\\]/;
 export function pyJsonString(s: string): string {
   if (!NEEDS_ESCAPE.test(s)) return `"${s}"`;
   // JSON.stringify escapes quotes, backslashes and C0 controls as Python does (lowercase hex);
-  // Python additionally escapes every non-ASCII UTF-16 unit as \uXXXX (DEL stays literal).
-  return JSON.stringify(s).replace(NON_ASCII, (c) =>
-    c === '\u007f' ? c : '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'),
-  );
+  // Python additionally escapes DEL and every non-ASCII UTF-16 unit as \uXXXX.
+  return JSON.stringify(s).replace(NON_ASCII, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
+/** Byte length of pyJsonString(s), computed without building it. */
+export function pyJsonStringLength(s: string): number {
+  let n = 2;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f) n += c === 0x22 || c === 0x5c ? 2 : 1;
+    else if (c === 0x0a || c === 0x0d || c === 0x09 || c === 0x08 || c === 0x0c) n += 2;
+    else n += 6;
+  }
+  return n;
 }
 
 export function pyJsonDumps(v: PyJson): string {

@@ -1,7 +1,7 @@
 /** Every limit hit once over real sockets; after each, the DN keeps serving the other peers. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { DnPeer, closesWithin, startTestDirectory, testNick } from '../../helpers/dn-peer.js';
-import { encodeEnvelope, MAX_LINE_BYTES } from '../../../src/protocol/framing.js';
+import { encodeEnvelope, MAX_EMIT_BYTES, MAX_LINE_BYTES } from '../../../src/protocol/framing.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import type { DirectoryServer, DirectoryServerOptions } from '../../../src/directory/index.js';
 
@@ -35,7 +35,7 @@ afterEach(async () => {
 });
 
 describe('limits', () => {
-  it('oversize line: 40,000 payload bytes pass, 40,001 close the connection', async () => {
+  it('oversize line: 40,000 payload bytes pass (relayed only up to 39,998), 40,001 close the connection', async () => {
     await setup();
     const a = await join('a');
     const b = await join('b');
@@ -44,7 +44,9 @@ describe('limits', () => {
     const exact = fill(MAX_LINE_BYTES);
     expect(Buffer.byteLength(exact)).toBe(MAX_LINE_BYTES);
     a.p.sendRaw(exact + '\r\n');
-    expect(await b.p.nextLine()).toBe(exact + '\r\n');
+    a.p.sendRaw(fill(MAX_EMIT_BYTES) + '\r\n');
+    expect(await b.p.nextLine()).toBe(fill(MAX_EMIT_BYTES) + '\r\n');
+    expect(dn.stats.relayRefused['over-limit']).toBe(1);
     a.p.sendRaw(fill(MAX_LINE_BYTES + 1) + '\r\n');
     expect(await closesWithin(a.p)).toBe(true);
     expect(dn.stats.disconnects.get('oversize')).toBe(1);

@@ -6,6 +6,14 @@ import { DirectoryStats } from '../../../src/directory/stats.js';
 import type { PeerConnection } from '../../../src/directory/peer-connection.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { fakePeer } from './fakes.js';
+import { encodeEnvelope, parseWireLine, type Envelope, type WireLine } from '../../../src/protocol/framing.js';
+
+/** The line as the DN receives it from a reference peer. */
+function wire(env: Envelope): WireLine {
+  const r = parseWireLine(Buffer.from(encodeEnvelope(env.type, env.line).slice(0, -2)));
+  if (!r.ok) throw new Error(r.reason);
+  return r.line;
+}
 
 function setup(rates = { ratePubmsgPerMin: 100, rateOrderbookPerMin: 2, rateGetpeerlistPerMin: 1, ratePrivmsgPerMin: 100 }) {
   const registry = new PeerRegistry();
@@ -31,7 +39,8 @@ function setup(rates = { ratePubmsgPerMin: 100, rateOrderbookPerMin: 2, rateGetp
     limiter.init(p, 0);
     return p;
   };
-  return { router, sent, closed, stats, add };
+  const handle = (c: PeerConnection, env: Envelope, now: number): void => router.handle(c, wire(env), now);
+  return { router, handle, sent, closed, stats, add };
 }
 
 describe('MessageRouter decisions', () => {
@@ -45,7 +54,7 @@ describe('MessageRouter decisions', () => {
     const a = t.add(fakePeer('A'));
     t.add(fakePeer('B'));
     t.add(fakePeer('C'));
-    t.router.handle(a, { type: 687, line: 'A!PUBLIC!sw0absoffer 0 1 2 0 3' }, 0);
+    t.handle(a, { type: 687, line: 'A!PUBLIC!sw0absoffer 0 1 2 0 3' }, 0);
     expect(t.sent.map(([n]) => n).sort()).toEqual(['B', 'C']);
     expect(a.announcedOffer).toBe(true);
   });
@@ -54,11 +63,11 @@ describe('MessageRouter decisions', () => {
     const t = setup();
     const a = t.add(fakePeer('A'));
     t.add(fakePeer('B'));
-    t.router.handle(a, { type: 687, line: 'A!B!hello' }, 0);
-    t.router.handle(a, { type: 687, line: 'A!PUBLIC!' }, 0);
+    t.handle(a, { type: 687, line: 'A!B!hello' }, 0);
+    t.handle(a, { type: 687, line: 'A!PUBLIC!' }, 0);
     expect(t.sent).toEqual([]);
     expect(t.stats.dropped).toBe(2);
-    t.router.handle(a, { type: 687, line: 'B!PUBLIC!cancel 0' }, 0);
+    t.handle(a, { type: 687, line: 'B!PUBLIC!cancel 0' }, 0);
     expect(t.closed).toEqual([['A', 'spoofed from-nick B']]);
     expect(t.sent).toEqual([]);
   });
@@ -67,7 +76,7 @@ describe('MessageRouter decisions', () => {
     const t = setup();
     const a = t.add(fakePeer('A'));
     t.add(fakePeer('B'));
-    for (let i = 0; i < 4; i++) t.router.handle(a, { type: 687, line: 'A!PUBLIC!orderbook' }, 0);
+    for (let i = 0; i < 4; i++) t.handle(a, { type: 687, line: 'A!PUBLIC!orderbook' }, 0);
     expect(t.sent).toHaveLength(2);
     expect(t.stats.rateLimitDrops.orderbook).toBe(1);
     expect(t.closed).toEqual([['A', 'rate limit exceeded: orderbook']]);
@@ -76,8 +85,8 @@ describe('MessageRouter decisions', () => {
   it('privmsg to the DN nick is consumed; to an unknown nick dropped', () => {
     const t = setup();
     const a = t.add(fakePeer('A', { location: '127.0.0.1:1' }));
-    t.router.handle(a, { type: 685, line: 'A!J5dn!sw0reloffer 0 1 2 3 4 pub sig' }, 0);
-    t.router.handle(a, { type: 685, line: 'A!Z!fill 1 pub sig' }, 0);
+    t.handle(a, { type: 685, line: 'A!J5dn!sw0reloffer 0 1 2 3 4 pub sig' }, 0);
+    t.handle(a, { type: 685, line: 'A!Z!fill 1 pub sig' }, 0);
     expect(t.sent).toEqual([]);
     expect(t.stats.dropped).toBe(1);
   });
@@ -85,8 +94,8 @@ describe('MessageRouter decisions', () => {
   it('GETPEERLIST is rate limited and answered with the DN entry first', () => {
     const t = setup();
     const a = t.add(fakePeer('A', { location: '127.0.0.1:1', features: ['peerlist_features'] }));
-    t.router.handle(a, { type: 791, line: '' }, 0);
-    t.router.handle(a, { type: 791, line: '' }, 0);
+    t.handle(a, { type: 791, line: '' }, 0);
+    t.handle(a, { type: 791, line: '' }, 0);
     expect(t.sent).toEqual([['A', '{"type": 789, "line": "J5dn;loc;F:peerlist_features+ping,A;127.0.0.1:1;F:peerlist_features"}\r\n']]);
     // a bucket of 1: the second request is already a debt of a whole bucket
     expect(t.stats.rateLimitDisconnects.getpeerlist).toBe(1);
@@ -96,9 +105,9 @@ describe('MessageRouter decisions', () => {
   it('answers PING with PONG and ignores unknown types', () => {
     const t = setup();
     const a = t.add(fakePeer('A'));
-    t.router.handle(a, { type: 798, line: '' }, 0);
-    t.router.handle(a, { type: 12345, line: 'x' }, 0);
-    t.router.handle(a, { type: 793, line: '{}' }, 0);
+    t.handle(a, { type: 798, line: '' }, 0);
+    t.handle(a, { type: 12345, line: 'x' }, 0);
+    t.handle(a, { type: 793, line: '{}' }, 0);
     expect(t.sent).toEqual([['A', '{"type": 799, "line": ""}\r\n']]);
     expect(t.closed).toEqual([]);
   });

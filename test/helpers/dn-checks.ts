@@ -1,0 +1,29 @@
+/** Assertions shared by the directory's hostile-input tests. */
+import { expect } from 'vitest';
+import { DnPeer, testNick } from './dn-peer.js';
+import { MAX_EMIT_BYTES, encodeEnvelope } from '../../src/protocol/framing.js';
+
+/** Every line the peer received ends in CRLF and carries at most 39,998 payload bytes. */
+export function expectLinesWithinLimit(peer: DnPeer): void {
+  const b = peer.received;
+  let start = 0;
+  let longest = 0;
+  for (let nl = b.indexOf(0x0a); nl !== -1; nl = b.indexOf(0x0a, start)) {
+    expect(b[nl - 1], 'line ends in CRLF').toBe(0x0d);
+    longest = Math.max(longest, nl - 1 - start);
+    start = nl + 1;
+  }
+  expect(longest).toBeLessThanOrEqual(MAX_EMIT_BYTES);
+}
+
+/** Two fresh peers handshake and exchange a pubmsg within 2 s: the DN still serves. */
+export async function expectStillServing(port: number, label: string, open: DnPeer[] = []): Promise<void> {
+  const nx = testNick(`honest-x-${label}`);
+  const ny = testNick(`honest-y-${label}`);
+  const x = await DnPeer.joined(port, { nick: nx });
+  const y = await DnPeer.joined(port, { nick: ny });
+  open.push(x, y);
+  const line = `${nx}!PUBLIC!hello from ${label}`;
+  x.send(687, line);
+  expect(await y.waitFor((l) => l === encodeEnvelope(687, line), 2_000)).toBeTruthy();
+}
