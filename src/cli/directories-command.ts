@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { checkDirectories, type DirectoryCheck } from '../client/directory-check.js';
@@ -16,33 +16,19 @@ import {
   builtinDirectoryList, defaultTransport, diffDirectoryLists, DirectoryListError, DIRECTORIES_ENV, LIST_FILE_NAME, MAX_LIST_BYTES,
   parseDirectoryList, readUserList, resolveDirectories, serializeDirectoryList, userListPath,
 } from '../client/directory-list.js';
-import { parseHostPort, tcpDialer, type HostPort } from '../client/dialer.js';
+import { tcpDialer } from '../client/dialer.js';
 import { NETWORKS } from '../protocol/handshake.js';
 import { textTable } from '../orderbook/terminal.js';
 import { dialSocks } from '../transport/socks.js';
-import { torGet, TorHttpError } from '../transport/http-over-tor.js';
+import { parseHttpUrl, torGet, TorHttpError } from '../transport/http-over-tor.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
-import { CLIENT_DATA_DIR_ENV, clientDataDir } from '../util/data-dir.js';
+import { clientDataDir } from '../util/data-dir.js';
+import { CLIENT_NETWORK_OPTIONS, JSON_OUTPUT, LOG_LEVEL, NETWORK, addOptions, parseOptions, type OptionDefs, type ParsedOptions } from './options.js';
+import { UsageError } from './program.js';
 
-class UsageError extends Error {}
-class RunError extends Error {}
-
-const network = z.enum(NETWORKS, { error: `--network must be one of ${NETWORKS.join(', ')}` });
-const seconds = (flag: string, max: number) => z.coerce.number({ error: `${flag} must be seconds` }).positive(`${flag} must be > 0`).max(max, `${flag} must be ≤ ${max}`);
-const socksAddr = z.string().transform((s, ctx): HostPort => {
-  try {
-    return parseHostPort(s);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: `--socks: ${(e as Error).message}` });
-    return z.NEVER;
-  }
-});
-
-function parse<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
-  const r = schema.safeParse(raw);
-  if (!r.success) throw new UsageError(r.error.issues[0]?.message ?? 'invalid options');
-  return r.data;
-}
+const seconds = (max: number) => z.coerce.number('expected seconds').positive('must be > 0').max(max, `must be at most ${max}`);
+const { directory, transport, socks, dataDir } = CLIENT_NETWORK_OPTIONS;
+const JSON_INSTEAD = { ...JSON_OUTPUT, help: 'JSON instead of text' };
 
 /** Peer-controlled text (MOTD, rejection reasons) reaches a terminal: no control sequences, one line. */
 export function printable(s: string, max: number): string {
@@ -68,10 +54,10 @@ export function renderCheckTable(rs: DirectoryCheck[]): string {
   );
 }
 
-const listOptions = z.object({ network: network.optional(), dataDir: z.string().min(1).optional(), json: z.boolean().default(false) });
+const LIST_OWN = { json: JSON_INSTEAD } as const satisfies OptionDefs;
+const LIST = { network: { ...NETWORK, required: false }, dataDir, ...LIST_OWN } as const satisfies OptionDefs;
 
-function list(raw: unknown): void {
-  const o = parse(listOptions, raw);
+function list(o: ParsedOptions<typeof LIST>): void {
   const dataDir = clientDataDir(o.dataDir, process.env);
   const nets = o.network ? [o.network] : [...NETWORKS];
   const out = nets.map((net) => {
@@ -98,19 +84,13 @@ function list(raw: unknown): void {
   process.stdout.write(`\nretired (never dialled)\n${retired.map((r) => `  ${r.host}${r.note ? `  ${r.note}` : ''}`).join('\n')}\n`);
 }
 
-const checkOptions = z.object({
-  network,
-  directory: z.string().optional(),
-  transport: z.enum(['tcp', 'tor'], { error: '--transport must be tcp or tor' }).optional(),
-  socks: socksAddr.default({ host: '127.0.0.1', port: 9050 }),
-  dataDir: z.string().min(1).optional(),
-  timeout: seconds('--timeout', 600).optional(),
-  json: z.boolean().default(false),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
-});
+const CHECK_OWN = {
+  timeout: { flags: '--timeout <seconds>', help: 'per directory: connect and handshake (default 120 over Tor, 15 over TCP)', value: seconds(600) },
+  json: { ...JSON_INSTEAD, help: 'JSON instead of the table' },
+} as const satisfies OptionDefs;
+const CHECK = { network: NETWORK, directory, transport, socks, dataDir, logLevel: { ...LOG_LEVEL, default: 'warn' }, ...CHECK_OWN } as const satisfies OptionDefs;
 
-async function check(raw: unknown): Promise<number> {
-  const o = parse(checkOptions, raw);
+async function check(o: ParsedOptions<typeof CHECK>): Promise<void> {
   const transport = o.transport ?? defaultTransport(o.network);
   let dirs;
   try {
@@ -136,16 +116,23 @@ async function check(raw: unknown): Promise<number> {
   const ok = results.filter((r) => r.ok).length;
   if (o.json) process.stdout.write(JSON.stringify({ apiVersion: 1, network: o.network, checkedAt: new Date().toISOString(), source: dirs.source, directories: results }, null, 2) + '\n');
   else process.stdout.write(`${renderCheckTable(results)}\n\n${ok} of ${n} answered the handshake\n`);
-  return ok > 0 ? 0 : 1;
+  if (ok === 0) throw new Error('no directory answered the handshake');
 }
 
-const updateOptions = z.object({
-  url: z.string({ error: '--url is required' }).min(1),
-  socks: socksAddr.default({ host: '127.0.0.1', port: 9050 }),
-  dataDir: z.string().min(1).optional(),
-  timeout: seconds('--timeout', 600).default(120),
-  yes: z.boolean().default(false),
+const httpUrl = z.string().transform((s, ctx) => {
+  try {
+    return parseHttpUrl(s.trim()).href;
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    return z.NEVER;
+  }
 });
+const UPDATE_OWN = {
+  url: { flags: '--url <url>', help: 'http(s) URL of a list in the same JSON format (an .onion URL keeps it inside Tor)', value: httpUrl, required: true },
+  timeout: { flags: '--timeout <seconds>', help: 'for the whole fetch', value: seconds(600), default: '120' },
+  yes: { flags: '--yes', help: 'write without asking', value: z.boolean() },
+} as const satisfies OptionDefs;
+const UPDATE = { socks, dataDir, ...UPDATE_OWN } as const satisfies OptionDefs;
 
 async function confirm(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -156,8 +143,7 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-async function update(raw: unknown): Promise<number> {
-  const o = parse(updateOptions, raw);
+async function update(o: ParsedOptions<typeof UPDATE>): Promise<void> {
   const file = userListPath(clientDataDir(o.dataDir, process.env));
   let current;
   try {
@@ -172,15 +158,15 @@ async function update(raw: unknown): Promise<number> {
   try {
     got = await torGet(o.url, { socksHost: o.socks.host, socksPort: o.socks.port, timeoutMs: o.timeout * 1000, maxBytes: MAX_LIST_BYTES });
   } catch (e) {
-    if (e instanceof TorHttpError) throw (/^(not a URL|only http|URLs with)/.test(e.message) ? new UsageError(`--url: ${e.message}`) : new RunError(e.message));
+    if (e instanceof TorHttpError) throw new Error(e.message);
     throw e;
   }
-  if (got.status !== 200) throw new RunError(`${o.url} answered HTTP ${got.status}`);
+  if (got.status !== 200) throw new Error(`${o.url} answered HTTP ${got.status}`);
   let fetched;
   try {
     fetched = parseDirectoryList(got.body, o.url);
   } catch (e) {
-    throw new RunError(`not written: ${(e as Error).message}`);
+    throw new Error(`not written: ${(e as Error).message}`);
   }
   const base = current ?? builtinDirectoryList();
   const diff = diffDirectoryLists(base, fetched);
@@ -188,67 +174,39 @@ async function update(raw: unknown): Promise<number> {
   if (fetched.updated && base.updated && fetched.updated < base.updated) process.stdout.write(`note: the fetched list (updated ${fetched.updated}) is older than the one in use (${base.updated})\n`);
   if (diff.length === 0 && current) {
     process.stdout.write('no changes\n');
-    return 0;
+    return;
   }
   process.stdout.write(diff.length === 0 ? 'same as the built-in list\n' : `${diff.join('\n')}\n`);
   if (!o.yes) {
-    if (!process.stdin.isTTY) {
-      process.stderr.write('not written: confirm with --yes (no terminal to ask on)\n');
-      return 1;
-    }
-    if (!(await confirm(`write ${file}? [y/N] `))) {
-      process.stderr.write('not written\n');
-      return 1;
-    }
+    if (!process.stdin.isTTY) throw new Error('not written: confirm with --yes (no terminal to ask on)');
+    if (!(await confirm(`write ${file}? [y/N] `))) throw new Error('not written');
   }
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   await writeFileAtomic(file, serializeDirectoryList(fetched), { overwrite: true, mode: 0o644 });
   process.stdout.write(`written ${file}\n`);
-  return 0;
 }
 
-/** Runs an action; usage errors exit 2, failures 1, each with one line on stderr. */
-function run(action: (raw: unknown) => number | void | Promise<number | void>): (raw: unknown) => Promise<void> {
-  return async (raw) => {
+/** A directory-list problem in what the user gave is a usage error (exit 2). */
+function usage<D extends OptionDefs>(defs: D, run: (o: ParsedOptions<D>) => void | Promise<void>): (...args: unknown[]) => Promise<void> {
+  return async (...args) => {
+    const cmd = args[args.length - 1] as Command;
     try {
-      process.exitCode = (await action(raw)) ?? 0;
+      await run(parseOptions(defs, cmd.optsWithGlobals()));
     } catch (e) {
-      if (!(e instanceof UsageError || e instanceof RunError || e instanceof DirectoryListError)) throw e;
-      process.stderr.write(`jm-orderbook directories: ${e.message}\n`);
-      process.exitCode = e instanceof RunError ? 1 : 2;
+      throw e instanceof DirectoryListError ? new UsageError(e.message) : e;
     }
   };
 }
 
-export function directoriesCommand(): Command {
-  const dataDir = `directory of ${LIST_FILE_NAME} (default ${CLIENT_DATA_DIR_ENV}, $STATE_DIRECTORY, or ~/.local/share/joinmarket-ts)`;
-  const cmd = new Command('directories')
-    .description(`the directory lists clients dial without --directory: ${DIRECTORIES_ENV}, else <data-dir>/${LIST_FILE_NAME} (per network), else the built-in list`)
-    .exitOverride();
-  cmd.command('list').description('show the list in effect for each network and the retired directories')
-    .option('--network <net>', 'only this network')
-    .option('--data-dir <dir>', dataDir)
-    .option('--json', 'JSON instead of text')
-    .exitOverride()
-    .action(run(list));
-  cmd.command('check').description('dial every listed directory, complete a JoinMarket handshake, ask for its peers; print a table')
-    .requiredOption('--network <net>', 'mainnet, testnet, signet or regtest: picks the list and is sent in the handshake')
-    .option('--directory <list>', 'check these HOST:PORT[,...] instead of the list')
-    .option('--transport <tcp|tor>', 'tor (default) or tcp (default on regtest)')
-    .option('--socks <host:port>', "Tor's SOCKS5 port", '127.0.0.1:9050')
-    .option('--data-dir <dir>', dataDir)
-    .option('--timeout <seconds>', 'per directory: connect and handshake (default 120 over Tor, 15 over TCP)')
-    .option('--json', 'JSON instead of the table')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'warn')
-    .exitOverride()
-    .action(run(check));
-  cmd.command('update').description(`fetch a list from --url over Tor, validate it, show the changes and write <data-dir>/${LIST_FILE_NAME} after confirmation`)
-    .requiredOption('--url <url>', 'http(s) URL of a list in the same JSON format (an .onion URL keeps it inside Tor)')
-    .option('--socks <host:port>', "Tor's SOCKS5 port", '127.0.0.1:9050')
-    .option('--data-dir <dir>', dataDir)
-    .option('--timeout <seconds>', 'for the whole fetch', '120')
-    .option('--yes', 'write without asking')
-    .exitOverride()
-    .action(run(update));
-  return cmd;
+/**
+ * `directories list|check|update` under `parent`, which defines the options they share with the
+ * watcher (--network, --directory, --transport, --socks, --data-dir, --log-level: jm-orderbook's
+ * global options); each subcommand adds only its own.
+ */
+export function addDirectoriesCommand(parent: Command): void {
+  const cmd = parent.command('directories')
+    .description(`the directory lists clients dial without --directory: ${DIRECTORIES_ENV}, else <data-dir>/${LIST_FILE_NAME} (per network), else the built-in list`);
+  addOptions(cmd.command('list').description('show the list in effect for each network (or --network) and the retired directories'), LIST_OWN).action(usage(LIST, list));
+  addOptions(cmd.command('check').description('dial every listed directory (or --directory), complete a JoinMarket handshake, ask for its peers; print a table'), CHECK_OWN).action(usage(CHECK, check));
+  addOptions(cmd.command('update').description(`fetch a list from --url over Tor, validate it, show the changes and write <data-dir>/${LIST_FILE_NAME} after confirmation`), UPDATE_OWN).action(usage(UPDATE, update));
 }

@@ -9,13 +9,13 @@
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
 import { createLogger, type Logger } from '../util/logger.js';
 import { systemClock } from '../util/clock.js';
 import { DirectoryServer, type DirectoryServerOptions } from '../directory/server.js';
 import type { OnionLocationPublisher } from '../directory/onion-publisher.js';
-import { packageVersion } from '../directory/version.js';
 import { CONFIG_EXIT_CODE, ConfigError } from './config/errors.js';
+import { cliProgram } from './program.js';
 import { DIRECTORY_OPTIONS, envName, fromCli, fromEnv, fromJoinmarketCfg, resolveDirectoryConfig, type DirectoryConfig } from './config/directory-config.js';
 import { TOR_OPTIONS, resolveTorConfig, torEnvName, torFromCli, torFromEnv, type TorConfig } from './config/tor-config.js';
 
@@ -30,12 +30,8 @@ interface ParsedArgs {
 }
 
 function parseArgs(argv: string[]): ParsedArgs {
-  const program = new Command('jm-directory')
-    .description('JoinMarket directory node (onion message channel relay)')
-    .version(packageVersion())
-    .option('--config <file>', `read [MESSAGING:onion] and [BLOCKCHAIN] from a reference joinmarket.cfg (env ${'JM_DIRECTORY_CONFIG'})`)
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s.split('\n')[0] + '\n') });
+  const program = cliProgram('jm-directory', 'JoinMarket directory node (onion message channel relay)')
+    .option('--config <file>', `read [MESSAGING:onion] and [BLOCKCHAIN] from a reference joinmarket.cfg (env ${'JM_DIRECTORY_CONFIG'})`);
   for (const s of DIRECTORY_OPTIONS) program.option(s.flag, `${s.help} (env ${envName(s.key)})`);
   for (const s of TOR_OPTIONS) program.option(s.flag, `${s.help} (env ${torEnvName(s.key)})`);
   try {

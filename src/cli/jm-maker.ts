@@ -7,7 +7,6 @@
  * Password: --password-file, JM_WALLET_PASSWORD (systemd EnvironmentFile), or a prompt.
  * stdout: one status line per coinjoin; logs: JSON on stderr. Exit: 0 ok, 1 failure, 2 bad usage.
  */
-import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { NickIdentity } from '../client/identity.js';
 import { CommitmentBlacklist } from '../maker/commitments.js';
@@ -15,50 +14,39 @@ import { DirectChannel } from '../maker/direct-channel.js';
 import { Maker } from '../maker/maker.js';
 import { makerOnion } from '../maker/onion.js';
 import { PoolChannel } from '../maker/pool-channel.js';
-import { CliError, addCommonOptions, clientNetwork, commonSchema, dialerFor, logger, openWallet, parseOptions, poolFactory } from '../maker/runtime.js';
-import { parseControlTarget, type ControlTarget } from '../transport/tor/control-target.js';
 import { CoreMakerWallet, loadMakerBond } from '../maker/wallet-adapter.js';
 import { DEFAULT_YIELD_CONFIG } from '../protocol/coinjoin/yield.js';
 import { toBitcoinjs } from '../wallet/network.js';
+import { hostPort, intIn } from './config/values.js';
+import { TOR_CONTROL_OPTIONS, addOptions, parseOptions, type OptionDef } from './options.js';
+import { cliProgram, runCli } from './program.js';
+import { BOT_OPTIONS, clientNetwork, dialerFor, logger, openWallet, poolFactory, walletSetup } from './runtime.js';
 
-const intText = (name: string, min: number) => z.string().regex(/^\d+$/, `${name} must be a non-negative integer`).transform(Number).refine((n) => n >= min, `${name} must be ≥ ${min}`);
-const fraction = (name: string) => z.string().regex(/^\d*\.?\d+$/, `${name} must be a decimal`).transform(Number).refine((n) => n >= 0 && n < 1, `${name} must be in [0, 1)`);
+const fraction = z.string().trim().regex(/^\d*\.?\d+$/, 'expected a decimal').transform(Number).refine((n) => n >= 0 && n < 1, 'must be in [0, 1)');
+const sats = (min: number) => intIn(min);
+const d = DEFAULT_YIELD_CONFIG;
 
-const makerSchema = commonSchema.extend({
-  ordertype: z.enum(['reloffer', 'absoffer']).default('reloffer'),
-  cjfeeR: z.string().regex(/^0?\.\d{1,8}$/, '--cjfee-r must be a decimal below 1, e.g. 0.00002').default(DEFAULT_YIELD_CONFIG.cjfeeR),
-  cjfeeA: intText('--cjfee-a', 0).default(DEFAULT_YIELD_CONFIG.cjfeeA),
-  txfee: intText('--txfee', 0).default(DEFAULT_YIELD_CONFIG.txfee),
-  minsize: intText('--minsize', 27_300).default(DEFAULT_YIELD_CONFIG.minsize),
-  cjfeeFactor: fraction('--cjfee-factor').default(DEFAULT_YIELD_CONFIG.cjfeeFactor),
-  txfeeFactor: fraction('--txfee-factor').default(DEFAULT_YIELD_CONFIG.txfeeFactor),
-  sizeFactor: fraction('--size-factor').default(DEFAULT_YIELD_CONFIG.sizeFactor),
-  algorithm: z.enum(['privacy', 'basic']).default('privacy'),
-  commitments: z.string().optional(),
-  serve: z.boolean().default(true),
+const MAKER_OPTIONS = {
+  ...BOT_OPTIONS,
+  ordertype: { flags: '--ordertype <reloffer|absoffer>', help: 'relative or absolute fee offer', value: z.enum(['reloffer', 'absoffer'], 'expected reloffer or absoffer'), default: 'reloffer' },
+  cjfeeR: { flags: '--cjfee-r <fraction>', help: 'relative coinjoin fee', value: z.string().trim().regex(/^0?\.\d{1,8}$/, 'expected a decimal below 1, e.g. 0.00002'), default: d.cjfeeR },
+  cjfeeA: { flags: '--cjfee-a <sats>', help: 'absolute coinjoin fee', value: sats(0), default: String(d.cjfeeA) },
+  txfee: { flags: '--txfee <sats>', help: 'our contribution to the miner fee', value: sats(0), default: String(d.txfee) },
+  minsize: { flags: '--minsize <sats>', help: 'smallest coinjoin we accept', value: sats(27_300), default: String(d.minsize) },
+  cjfeeFactor: { flags: '--cjfee-factor <f>', help: 'fee randomisation (privacy algorithm)', value: fraction, default: String(d.cjfeeFactor) },
+  txfeeFactor: { flags: '--txfee-factor <f>', help: 'txfee randomisation', value: fraction, default: String(d.txfeeFactor) },
+  sizeFactor: { flags: '--size-factor <f>', help: 'size randomisation', value: fraction, default: String(d.sizeFactor) },
+  algorithm: { flags: '--algorithm <privacy|basic>', help: 'privacy-enhanced (randomised) or basic offers', value: z.enum(['privacy', 'basic'], 'expected privacy or basic'), default: 'privacy' },
+  commitments: { flags: '--commitments <file>', help: 'used-commitment list (default <wallet>.commitmentlist)', value: z.string().min(1) },
+  serve: { flags: '--no-serve', help: 'accept no direct connections (advertise NOT-SERVING-ONION)', value: z.boolean() , default: true },
   // port 0 = any free port (the default: tor or the DN is told which)
-  serveListen: z.string().default('127.0.0.1:0').transform((v, ctx) => {
-    const m = /^(\[[0-9a-fA-F:.]+\]|[^:\s[\]]+):(\d{1,5})$/.exec(v.trim());
-    if (!m || Number(m[2]) > 65535) {
-      ctx.addIssue({ code: 'custom', message: `expected HOST:PORT (port 0 = any), got "${v}"` });
-      return z.NEVER;
-    }
-    return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
-  }),
-  torControl: z.string().default('127.0.0.1:9051').transform((v, ctx): ControlTarget => {
-    try {
-      return parseControlTarget(v);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: (e as Error).message });
-      return z.NEVER;
-    }
-  }),
-  torCookieFile: z.string().min(1).optional(),
-  torPassword: z.string().min(1).optional(),
-});
+  serveListen: { flags: '--serve-listen <host:port>', help: 'local listener for direct connections (tor mode: the onion points here; port 0 = any)', value: hostPort, default: '127.0.0.1:0' },
+  ...TOR_CONTROL_OPTIONS,
+} as const satisfies Record<string, OptionDef>;
 
-async function start(raw: unknown): Promise<void> {
-  const o = parseOptions(makerSchema, raw);
+async function start(raw: Record<string, unknown>): Promise<void> {
+  const o = parseOptions(MAKER_OPTIONS, raw);
+  const setup = walletSetup(o);
   // Registered first so a signal during start-up still ends in a clean stop.
   const stopRequested = new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
@@ -66,7 +54,7 @@ async function start(raw: unknown): Promise<void> {
   });
   const log = logger('jm-maker', o.logLevel);
   const net = clientNetwork(o, log);
-  const w = await openWallet(o, log);
+  const w = await openWallet(o, log, setup);
   const core = new CoreMakerWallet(w.wallet, w.sync, w.rpc, { persist: w.save, logger: log });
   const commitments = await CommitmentBlacklist.load(o.commitments ?? `${o.wallet}.commitmentlist`, log);
   const bond = await loadMakerBond(w.wallet, w.rpc);
@@ -113,33 +101,9 @@ async function start(raw: unknown): Promise<void> {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = new Command('jm-maker').description('JoinMarket maker (yield generator) over directory nodes').exitOverride();
-  addCommonOptions(program.command('start').description('run the maker until SIGINT/SIGTERM'))
-    .option('--ordertype <reloffer|absoffer>', 'relative or absolute fee offer', 'reloffer')
-    .option('--cjfee-r <fraction>', 'relative coinjoin fee', DEFAULT_YIELD_CONFIG.cjfeeR)
-    .option('--cjfee-a <sats>', 'absolute coinjoin fee', String(DEFAULT_YIELD_CONFIG.cjfeeA))
-    .option('--txfee <sats>', 'our contribution to the miner fee', String(DEFAULT_YIELD_CONFIG.txfee))
-    .option('--minsize <sats>', 'smallest coinjoin we accept', String(DEFAULT_YIELD_CONFIG.minsize))
-    .option('--cjfee-factor <f>', 'fee randomisation (privacy algorithm)', String(DEFAULT_YIELD_CONFIG.cjfeeFactor))
-    .option('--txfee-factor <f>', 'txfee randomisation', String(DEFAULT_YIELD_CONFIG.txfeeFactor))
-    .option('--size-factor <f>', 'size randomisation', String(DEFAULT_YIELD_CONFIG.sizeFactor))
-    .option('--algorithm <privacy|basic>', 'privacy-enhanced (randomised) or basic offers', 'privacy')
-    .option('--commitments <file>', 'used-commitment list (default <wallet>.commitmentlist)')
-    .option('--no-serve', 'accept no direct connections (advertise NOT-SERVING-ONION)')
-    .option('--serve-listen <host:port>', 'local listener for direct connections (tor mode: the onion points here)', '127.0.0.1:0')
-    .option('--tor-control <target>', 'tor control port for our onion (HOST:PORT or unix:PATH)', '127.0.0.1:9051')
-    .option('--tor-cookie-file <file>', 'control cookie file (default: the one tor reports)')
-    .option('--tor-password <password>', 'control port password (default: cookie authentication)')
-    .option('--log-level <level>', 'fatal … trace, silent', 'info')
-    .action(start);
-  try {
-    await program.parseAsync(argv);
-    return 0;
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    process.stderr.write(`jm-maker: ${(e as Error).message}\n`);
-    return e instanceof CliError ? 2 : 1;
-  }
+  const program = cliProgram('jm-maker', 'JoinMarket maker (yield generator) over directory nodes');
+  addOptions(program.command('start').description('run the maker until SIGINT/SIGTERM'), MAKER_OPTIONS).action(start);
+  return runCli(program, argv);
 }
 
 process.exitCode = await main(process.argv);

@@ -1,110 +1,114 @@
 #!/usr/bin/env node
 /**
  * jm-orderbook: watches JoinMarket directories and shows the order book.
- *   jm-orderbook --once --network NET [--directory HOST:PORT[,...]] [--json] [--wait SECONDS]
+ *   jm-orderbook [once] --network NET [--directory HOST:PORT[,...]] [--json] [--wait SECONDS]
  *   jm-orderbook serve  --network NET [--directory HOST:PORT[,...]] [--http 127.0.0.1:PORT]
  *   jm-orderbook directories list|check|update (the directory lists; see --help)
  * Without --directory the watcher dials the network's list (docs/orderbook.md, "Directory lists").
  * Logs go to stderr (JSON); stdout carries only the table or JSON. Exit codes: 0 ok,
  * 1 no directory reachable or runtime failure, 2 bad options.
  */
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
+import { z } from 'zod';
 import { pino, type Logger } from 'pino';
 import { DirectoryPool } from '../client/directory-pool.js';
 import { NickIdentity } from '../client/identity.js';
-import type { Dialer } from '../client/dialer.js';
-import { dialSocks } from '../transport/socks.js';
+import type { ClientNetworkSettings } from '../client/directory-list.js';
 import { CoreRpc } from '../wallet/backend/rpc.js';
 import { coreBondChain } from '../wallet/backend/bond-verifier.js';
+import { resolveRpc } from '../wallet/config.js';
+import { getNetwork } from '../wallet/network.js';
 import { OrderbookWatcher } from '../orderbook/watcher.js';
 import { startHttpServer } from '../orderbook/http-server.js';
 import { renderText } from '../orderbook/terminal.js';
-import { ConfigError, resolveConfig, type OrderbookConfig } from '../orderbook/config.js';
-import { DIRECTORIES_ENV, LIST_FILE_NAME } from '../client/directory-list.js';
-import { CLIENT_DATA_DIR_ENV } from '../util/data-dir.js';
-import { directoriesCommand } from './directories-command.js';
+import { CLIENT_NETWORK_OPTIONS, HTTP_LISTEN, JSON_OUTPUT, LOG_LEVEL, NETWORK, RPC_OPTIONS, addOptions, parseOptions, type OptionDefs, type ParsedOptions } from './options.js';
+import { UsageError, cliProgram, runCli } from './program.js';
+import { addDirectoriesCommand } from './directories-command.js';
+import { clientNetwork, dialerFor, rpcFlags } from './runtime.js';
 
-const CONFIG_EXIT = 2;
+/** Options of both modes (given before or after "serve"). */
+const GLOBAL = {
+  network: NETWORK,
+  ...CLIENT_NETWORK_OPTIONS,
+  ...RPC_OPTIONS,
+  logLevel: { flags: LOG_LEVEL.flags, help: `${LOG_LEVEL.help} (default: info for serve, else warn)`, value: LOG_LEVEL.value },
+} as const satisfies OptionDefs;
+const ONCE = {
+  once: { flags: '--once', help: 'accepted for compatibility: printing once is what this command does', value: z.boolean(), hidden: true },
+  json: { ...JSON_OUTPUT, help: 'with --once: print JSON (schema: docs/orderbook.md) instead of a table' },
+  wait: { flags: '--wait <seconds>', help: 'with --once: collection window in seconds', value: z.coerce.number('expected seconds').positive('must be > 0').max(3600, 'must be at most 3600'), default: '15' },
+} as const satisfies OptionDefs;
+const SERVE = {
+  http: { ...HTTP_LISTEN, help: 'listen address of the web page (keep it on loopback)', value: HTTP_LISTEN.value.refine((a) => a.port > 0, 'port required'), default: '127.0.0.1:62601' },
+  refresh: { flags: '--refresh <minutes>', help: 'how often to re-request the book from every directory', value: z.coerce.number('expected minutes').min(1, 'must be at least 1 minute').max(1440, 'must be at most 1440'), default: '15' },
+} as const satisfies OptionDefs;
 
-function addCommon(cmd: Command): Command {
-  return cmd
-    .option('--directory <list>', `directory nodes, HOST:PORT[,HOST:PORT...] (default: ${DIRECTORIES_ENV}, else <data-dir>/${LIST_FILE_NAME}, else the built-in list)`)
-    .option('--transport <tcp|tor>', 'tor (through the SOCKS5 port; default) or tcp (default on regtest)')
-    .option('--socks <host:port>', "Tor's SOCKS5 port", '127.0.0.1:9050')
-    .option('--network <net>', 'mainnet, testnet, signet or regtest (must match the directories)')
-    .option('--wire-network <net>', 'network name in the directory handshake, if not --network (testnet meets reference peers on a regtest chain)')
-    .option('--data-dir <dir>', `holds ${LIST_FILE_NAME} (default ${CLIENT_DATA_DIR_ENV}, $STATE_DIRECTORY, or ~/.local/share/joinmarket-ts)`)
-    .option('--rpc-url <url>', 'Bitcoin Core RPC URL, to verify fidelity bonds on chain')
-    .option('--rpc-user <user>', 'RPC user name')
-    .option('--rpc-password <password>', 'RPC password')
-    .option('--rpc-cookie <file>', 'RPC cookie file (instead of user/password)')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'warn');
-}
+type Globals = ParsedOptions<typeof GLOBAL>;
 
-function fail(message: string, code = CONFIG_EXIT): never {
-  process.stderr.write(`jm-orderbook: ${message}\n`);
-  process.exit(code);
-}
-
-function config(raw: Record<string, unknown>): OrderbookConfig {
+/** Bond verification through Core when any RPC option is given (URL default: the network's RPC port). */
+function rpcFor(o: Globals): CoreRpc | null {
+  if (o.rpcUrl === undefined && o.rpcUser === undefined && o.rpcPassword === undefined && o.rpcCookieFile === undefined) return null;
   try {
-    return resolveConfig(raw);
+    const r = resolveRpc(getNetwork(o.network), rpcFlags(o), {});
+    return new CoreRpc({ url: r.url, auth: r.auth, timeoutMs: r.timeoutMs });
   } catch (e) {
-    if (e instanceof ConfigError) fail(e.message);
-    throw e;
+    throw new UsageError((e as Error).message);
   }
 }
 
-function build(cfg: OrderbookConfig, log: Logger): { pool: DirectoryPool; watcher: OrderbookWatcher } {
-  const dialer: Dialer | undefined = cfg.transport === 'tor'
-    ? (host, port) => dialSocks({ socksHost: cfg.socks.host, socksPort: cfg.socks.port, host, port, timeoutMs: 90_000, retries: 1 })
-    : undefined;
-  log.info({ directories: cfg.directories.map((d) => `${d.host}:${d.port}`), from: cfg.directorySource, transport: cfg.transport, wireNetwork: cfg.wireNetwork }, 'directories');
-  for (const s of cfg.skippedDirectories) log.warn({ directory: s }, 'not dialling a retired directory');
-  const pool = new DirectoryPool({ directories: cfg.directories, identity: NickIdentity.random(), network: cfg.wireNetwork, dialer, logger: log, connectTimeoutMs: cfg.transport === 'tor' ? 120_000 : 15_000 });
-  const chain = cfg.rpc ? coreBondChain(new CoreRpc({ url: cfg.rpc.url, auth: cfg.rpc.auth, timeoutMs: 20_000 })) : null;
-  const watcher = new OrderbookWatcher({ pool, network: cfg.network, chain, logger: log, refreshIntervalMs: cfg.refreshMs });
+function logger(level: Globals['logLevel'] & string): Logger {
+  return pino({ name: 'jm-orderbook', level }, pino.destination(2));
+}
+
+function build(o: Globals, net: ClientNetworkSettings, rpc: CoreRpc | null, log: Logger, refreshMs?: number): { pool: DirectoryPool; watcher: OrderbookWatcher } {
+  const dns = net.directories.map(({ host, port }) => ({ host, port }));
+  const pool = new DirectoryPool({ directories: dns, identity: NickIdentity.random(), network: net.wireNetwork, dialer: dialerFor(o, net), logger: log, connectTimeoutMs: net.transport === 'tor' ? 120_000 : 15_000 });
+  const chain = rpc ? coreBondChain(rpc) : null;
+  const watcher = new OrderbookWatcher({ pool, network: o.network, chain, logger: log, ...(refreshMs !== undefined ? { refreshIntervalMs: refreshMs } : {}) });
   return { pool, watcher };
 }
 
-async function runOnce(cfg: OrderbookConfig): Promise<number> {
-  const log = pino({ name: 'jm-orderbook', level: cfg.logLevel }, pino.destination(2));
-  const { pool, watcher } = build(cfg, log);
+async function runOnce(o: Globals, once: ParsedOptions<typeof ONCE>): Promise<void> {
+  const rpc = rpcFor(o);
+  const log = logger(o.logLevel ?? 'warn');
+  const { pool, watcher } = build(o, clientNetwork(o, log), rpc, log);
   let everConnected = false;
   pool.on('connected', () => (everConnected = true));
   watcher.start();
   pool.start();
   // The collection window: makers answer !orderbook within seconds (minutes over Tor).
-  await new Promise((r) => setTimeout(r, cfg.waitMs));
+  await new Promise((r) => setTimeout(r, once.wait * 1000));
   await watcher.verifyAllBonds();
   const ob = watcher.orderbook();
   const dirs = watcher.directories();
   await watcher.stop();
   await pool.stop();
-  if (cfg.json) process.stdout.write(JSON.stringify({ apiVersion: 1, orderbook: ob, directories: dirs.directories }, null, 2) + '\n');
+  if (once.json) process.stdout.write(JSON.stringify({ apiVersion: 1, orderbook: ob, directories: dirs.directories }, null, 2) + '\n');
   else process.stdout.write(renderText(ob, dirs));
   if (!everConnected) {
     const reasons = dirs.directories.map((d) => `${d.id}: ${d.lastRejection ?? d.lastError ?? d.state}`).join('; ');
-    process.stderr.write(`jm-orderbook: no directory could be reached (${reasons})\n`);
-    return 1;
+    throw new Error(`no directory could be reached (${reasons})`);
   }
-  return 0;
 }
 
-async function runServe(cfg: OrderbookConfig): Promise<void> {
-  const log = pino({ name: 'jm-orderbook', level: cfg.logLevel === 'warn' ? 'info' : cfg.logLevel }, pino.destination(2));
-  const { pool, watcher } = build(cfg, log);
+async function runServe(o: Globals, serve: ParsedOptions<typeof SERVE>): Promise<void> {
+  const rpc = rpcFor(o);
+  const log = logger(o.logLevel ?? 'info');
+  const net = clientNetwork(o, log);
+  const { pool, watcher } = build(o, net, rpc, log, serve.refresh * 60_000);
   watcher.start();
   pool.start();
   let http;
   try {
-    http = await startHttpServer({ host: cfg.http.host, port: cfg.http.port, source: watcher, logger: log });
+    http = await startHttpServer({ host: serve.http.host, port: serve.http.port, source: watcher, logger: log });
   } catch (e) {
     await watcher.stop();
     await pool.stop();
-    fail(`cannot listen on ${cfg.http.host}:${cfg.http.port}: ${(e as Error).message}`, 1);
+    throw new Error(`cannot listen on ${serve.http.host}:${serve.http.port}: ${(e as Error).message}`);
   }
-  log.info({ url: http.url, directories: cfg.directories.length, rpc: cfg.rpc !== null }, 'ready');
+  log.info({ url: http.url, directories: net.directories.length, rpc: rpc !== null }, 'ready');
+  // Whatever the log level: the one line a user (or a script) needs.
+  process.stdout.write(`jm-orderbook: serving ${http.url}\n`);
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
@@ -121,34 +125,14 @@ async function runServe(cfg: OrderbookConfig): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-async function main(argv: string[]): Promise<void> {
-  const program = addCommon(new Command('jm-orderbook'))
-    .description('JoinMarket orderbook watcher: --once prints the book and exits; "serve" runs the web page')
-    .option('--once', 'collect for --wait seconds, print the book, exit')
-    .option('--json', 'with --once: print JSON (schema: docs/orderbook.md) instead of a table')
-    .option('--wait <seconds>', 'with --once: collection window in seconds', '15')
-    .enablePositionalOptions()
-    .exitOverride()
-    .action(async (opts: Record<string, unknown>) => {
-      if (!opts.once) fail('nothing to do: use --once, or the "serve" command (see --help)');
-      process.exitCode = await runOnce(config(opts));
-    });
-  addCommon(program.command('serve'))
-    .description('serve the order book page and JSON API (default http://127.0.0.1:62601/)')
-    .option('--http <host:port>', 'listen address of the web page (keep it on loopback)', '127.0.0.1:62601')
-    .option('--refresh <minutes>', 'how often to re-request the book from every directory', '15')
-    .exitOverride()
-    .action(async (opts: Record<string, unknown>) => runServe(config(opts)));
-  program.addCommand(directoriesCommand());
-  try {
-    await program.parseAsync(argv);
-  } catch (e) {
-    if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : CONFIG_EXIT);
-    throw e;
-  }
+function cli(): Command {
+  const program = addOptions(cliProgram('jm-orderbook', 'JoinMarket orderbook watcher: print the book once, or serve it as a web page'), GLOBAL);
+  addOptions(program.command('once', { isDefault: true }).description('collect offers for --wait seconds, print the book, exit (the default command)'), ONCE)
+    .action(async (_o: unknown, cmd: Command) => runOnce(parseOptions(GLOBAL, cmd.optsWithGlobals()), parseOptions(ONCE, cmd.opts())));
+  addOptions(program.command('serve').description('serve the order book page and JSON API (default http://127.0.0.1:62601/)'), SERVE)
+    .action(async (_o: unknown, cmd: Command) => runServe(parseOptions(GLOBAL, cmd.optsWithGlobals()), parseOptions(SERVE, cmd.opts())));
+  addDirectoriesCommand(program);
+  return program;
 }
 
-main(process.argv).catch((e: unknown) => {
-  process.stderr.write(`jm-orderbook: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exit(1);
-});
+process.exitCode = await runCli(cli(), process.argv);

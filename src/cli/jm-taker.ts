@@ -5,10 +5,8 @@
  *                     --network NET [--directory HOST:PORT[,...]] [--rpc-…] [--fee-rate SAT/VB]
  * stdout: the txid and a summary; logs: JSON on stderr. Exit: 0 ok, 1 failure, 2 bad usage.
  */
-import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { OrderbookWatcher } from '../orderbook/watcher.js';
-import { CliError, addCommonOptions, clientNetwork, commonSchema, logger, openWallet, parseOptions, poolFactory } from '../maker/runtime.js';
 import { CoreTakerWallet, coreOrderbookBondChain, poolNetwork } from '../taker/adapters.js';
 import { TakerCommitments } from '../taker/commitments.js';
 import { gatherOffers } from '../taker/offer-gather.js';
@@ -16,26 +14,31 @@ import { Taker } from '../taker/taker.js';
 import { systemClock } from '../util/clock.js';
 import { estimateFeeRate } from '../wallet/fees.js';
 import { toBitcoinjs } from '../wallet/network.js';
+import { intIn } from './config/values.js';
+import { LOG_LEVEL, addOptions, parseOptions, required, type OptionDef } from './options.js';
+import { cliProgram, runCli } from './program.js';
+import { BOT_OPTIONS, clientNetwork, logger, openWallet, outputScript, poolFactory, walletSetup } from './runtime.js';
 
-const int = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z.string().regex(/^\d+$/, `${name} must be an integer`).transform(Number).refine((n) => n >= min && n <= max, `${name} must be in [${min}, ${max}]`);
+const TAKER_OPTIONS = {
+  ...BOT_OPTIONS,
+  amount: required({ flags: '--amount <sats>', help: 'coinjoin amount (each equal output)', value: intIn(27_300, 21e14) }),
+  mixdepth: required({ flags: '--mixdepth <n>', help: 'mixdepth the inputs come from', value: intIn(0, 99) }),
+  destination: required({ flags: '--destination <address>', help: 'where our coinjoin output goes', value: z.string().trim().min(1) }),
+  makers: { flags: '--makers <k>', help: 'number of makers', value: intIn(1, 20), default: '4' },
+  feeRate: { flags: '--fee-rate <sat/vB>', help: 'miner fee rate (default: node estimate with fallback)', value: z.string().trim().regex(/^\d+(\.\d+)?$/, 'expected sat/vB, e.g. 2 or 1.5').transform(Number) },
+  wait: { flags: '--wait <seconds>', help: 'how long to collect offers', value: intIn(1, 600), default: '60' },
+  attempts: { flags: '--attempts <n>', help: 'rounds to try, replacing makers that fail', value: intIn(1, 10), default: '3' },
+  commitments: { flags: '--commitments <file>', help: 'PoDLE commitments file (default <wallet>.commitments.json)', value: z.string().min(1) },
+  logLevel: { ...LOG_LEVEL, default: 'warn' },
+} as const satisfies Record<string, OptionDef>;
 
-const takerSchema = commonSchema.extend({
-  amount: int('--amount', 27_300),
-  mixdepth: int('--mixdepth', 0, 99),
-  makers: int('--makers', 1, 20).default(4),
-  destination: z.string().min(1),
-  feeRate: z.string().regex(/^\d+(\.\d+)?$/, '--fee-rate must be sat/vB').transform(Number).optional(),
-  wait: int('--wait', 1, 600).default(60),
-  attempts: int('--attempts', 1, 10).default(3),
-  commitments: z.string().optional(),
-});
-
-async function coinjoin(raw: unknown): Promise<void> {
-  const o = parseOptions(takerSchema, raw);
+async function coinjoin(raw: Record<string, unknown>): Promise<void> {
+  const o = parseOptions(TAKER_OPTIONS, raw);
+  const setup = walletSetup(o);
+  outputScript('--destination', o.destination, setup.network);
   const log = logger('jm-taker', o.logLevel);
   const net = clientNetwork(o, log);
-  const w = await openWallet(o, log);
+  const w = await openWallet(o, log, setup);
   const core = new CoreTakerWallet(w.wallet, w.rpc, w.save);
   const commitments = await TakerCommitments.load(o.commitments ?? `${o.wallet}.commitments.json`);
   const satPerVb = o.feeRate ?? (await estimateFeeRate(w.rpc)).satPerVb;
@@ -60,26 +63,9 @@ async function coinjoin(raw: unknown): Promise<void> {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = new Command('jm-taker').description('JoinMarket taker: send a coinjoin').exitOverride();
-  addCommonOptions(program.command('coinjoin').description('gather offers, choose makers, run one coinjoin and broadcast it'))
-    .requiredOption('--amount <sats>', 'coinjoin amount (each equal output)')
-    .requiredOption('--mixdepth <n>', 'mixdepth the inputs come from')
-    .requiredOption('--destination <addr>', 'where our coinjoin output goes')
-    .option('--makers <k>', 'number of makers', '4')
-    .option('--fee-rate <sat/vB>', 'miner fee rate (default: node estimate with fallback)')
-    .option('--wait <seconds>', 'how long to collect offers', '60')
-    .option('--attempts <n>', 'rounds to try, replacing makers that fail', '3')
-    .option('--commitments <file>', 'PoDLE commitments file (default <wallet>.commitments.json)')
-    .option('--log-level <level>', 'fatal … trace, silent', 'warn')
-    .action(coinjoin);
-  try {
-    await program.parseAsync(argv);
-    return 0;
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    process.stderr.write(`jm-taker: ${(e as Error).message}\n`);
-    return e instanceof CliError ? 2 : 1;
-  }
+  const program = cliProgram('jm-taker', 'JoinMarket taker: send a coinjoin');
+  addOptions(program.command('coinjoin').description('gather offers, choose makers, run one coinjoin and broadcast it'), TAKER_OPTIONS).action(coinjoin);
+  return runCli(program, argv);
 }
 
 process.exitCode = await main(process.argv);

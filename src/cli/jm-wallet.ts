@@ -4,17 +4,17 @@
  * blockchain-backend.md). Data goes to stdout (text, or JSON with --json); errors are one line
  * on stderr. Exit codes: 0 ok, 1 failure, 2 bad usage.
  */
-import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { Command, CommanderError, Option } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Command } from 'commander';
+import { z } from 'zod';
 import { CoreRpc } from '../wallet/backend/rpc.js';
 import { coreBondChain } from '../wallet/backend/bond-verifier.js';
 import { describeBonds } from '../wallet/backend/bonds.js';
 import { WalletSync } from '../wallet/backend/sync.js';
-
 import { bondValue, bondValueInt, YEAR_SECONDS } from '../wallet/bond-value.js';
 import { isBondSpendable } from '../wallet/bond-spend.js';
-import { loadWalletConfig, resolveNetwork, resolveRpc, type RpcFlags, type WalletConfig } from '../wallet/config.js';
+import { loadWalletConfig, resolveNetwork, resolveRpc, type WalletConfig } from '../wallet/config.js';
 import { estimateFeeRate } from '../wallet/fees.js';
 import { HdKeys, EXTERNAL, INTERNAL, type Chain } from '../wallet/hd.js';
 import { mnemonicToSeed, parseMnemonic } from '../wallet/mnemonic.js';
@@ -25,93 +25,90 @@ import { Wallet } from '../wallet/wallet.js';
 import { DEFAULT_KDF, type KdfParams } from '../wallet/wallet-file.js';
 import { satsToBtc } from '../wallet/amount.js';
 import { bytesToHex } from '../protocol/crypto.js';
-import { address as bjsAddress, payments } from 'bitcoinjs-lib';
+import { payments } from 'bitcoinjs-lib';
+import { intIn } from './config/values.js';
+import { HRP, JSON_OUTPUT, NETWORK, PASSWORD_FILE, RPC_OPTIONS, SYNC_OPTIONS, WALLET, addOptions, parseOptions, readableFile, required, type OptionDefs, type ParsedOptions } from './options.js';
+import { UsageError, cliProgram, runCli } from './program.js';
+import { promptLine, walletPassword } from './prompt.js';
+import { outputScript, rpcFlags } from './runtime.js';
 
-class UsageError extends Error {}
+const decimal = (min: number, max: number) =>
+  z.string().trim().regex(/^\d*\.?\d+$/, 'expected a number').transform(Number).refine((n) => n >= min && n <= max, `must be in [${min}, ${max}]`);
 
-interface Globals extends RpcFlags {
-  network?: string; hrp?: string; config?: string; walletFile?: string; passwordFile?: string; json?: boolean;
-  gap?: string; lookahead?: string; rescan?: boolean; rescanFrom?: string; kdfLogN?: string;
-}
+/** Options of every subcommand (given before or after its name). */
+const GLOBAL = {
+  // required by every command that touches keys or addresses; may come from --config instead
+  network: { ...NETWORK, required: false },
+  hrp: HRP,
+  config: { flags: '--config <file>', help: 'JSON config file (see docs/wallet.md)', value: readableFile },
+  wallet: { ...WALLET, help: 'encrypted wallet file (default wallet.jmw, or "walletFile" in --config)' },
+  passwordFile: PASSWORD_FILE,
+  ...RPC_OPTIONS,
+  ...SYNC_OPTIONS,
+  rescan: { flags: '--rescan', help: 'force a Core rescan during sync', value: z.boolean() },
+  rescanFrom: { flags: '--rescan-from <height>', help: 'height a rescan starts at (default 0)', value: intIn(0, 100_000_000) },
+  kdfLogN: { flags: '--kdf-log-n <n>', help: 'scrypt cost log2(N) of a new wallet file (default 17)', value: intIn(10, 20), hidden: true },
+  json: JSON_OUTPUT,
+} as const satisfies OptionDefs;
+type Globals = ParsedOptions<typeof GLOBAL>;
 
 const out = (s: string): void => { process.stdout.write(`${s}\n`); };
 const json = (v: unknown): void => out(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? Number(x) : x), 2));
 
-function int(name: string, v: string | undefined, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  const n = Number(v);
-  if (v === undefined || !/^-?\d+$/.test(v.trim()) || n < min || n > max) throw new UsageError(`${name} must be an integer in [${min}, ${max}], got "${v}"`);
-  return n;
-}
+interface Ctx { cfg: WalletConfig; network: NetworkParams; walletFile: string }
 
-function num(name: string, v: string | undefined, min: number, max: number): number {
-  const n = Number(v);
-  if (v === undefined || v.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new UsageError(`${name} must be a number in [${min}, ${max}], got "${v}"`);
-  return n;
-}
-
-function ctx(g: Globals): { cfg: WalletConfig; network: NetworkParams; walletFile: string } {
-  const cfg = g.config ? loadWalletConfig(g.config) : {};
-  const network = resolveNetwork(g.network ?? cfg.network, g.hrp ?? cfg.hrp);
-  return { cfg, network, walletFile: g.walletFile ?? cfg.walletFile ?? 'wallet.jmw' };
-}
-
-async function prompt(question: string, hidden: boolean): Promise<string> {
-  if (!process.stdin.isTTY) throw new UsageError('no password given: use --password-file, JM_WALLET_PASSWORD, or run on a terminal');
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  const muted = rl as unknown as { _writeToOutput: (s: string) => void };
-  process.stderr.write(question);
-  if (hidden) muted._writeToOutput = () => {};
+/** Config file, network and wallet path; every command that needs a network calls this first. */
+function ctx(g: Globals): Ctx {
   try {
-    return await new Promise<string>((resolve) => rl.question('', resolve));
-  } finally {
-    rl.close();
-    if (hidden) process.stderr.write('\n');
+    const cfg = g.config ? loadWalletConfig(g.config) : {};
+    const name = g.network ?? cfg.network;
+    if (name === undefined) throw new Error('--network is required (or "network" in --config)');
+    return { cfg, network: resolveNetwork(name, g.hrp ?? cfg.hrp), walletFile: g.wallet ?? cfg.walletFile ?? 'wallet.jmw' };
+  } catch (e) {
+    throw e instanceof UsageError ? e : new UsageError((e as Error).message);
   }
 }
 
-async function password(g: Globals, confirm = false): Promise<string> {
-  if (g.passwordFile) {
-    try {
-      return readFileSync(g.passwordFile, 'utf8').split(/\r?\n/)[0] ?? '';
-    } catch (e) {
-      throw new UsageError(`cannot read --password-file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
-  }
-  const env = process.env['JM_WALLET_PASSWORD'];
-  if (env !== undefined) return env;
-  const p = await prompt('Wallet password: ', true);
-  if (confirm && p !== (await prompt('Repeat password: ', true))) throw new UsageError('passwords do not match');
-  return p;
+/** ctx() for a command that opens an existing wallet: the file must be there before we ask for its password. */
+function walletCtx(g: Globals): Ctx {
+  const c = ctx(g);
+  if (!existsSync(c.walletFile)) throw new UsageError(`no wallet file at ${c.walletFile} (create one with jm-wallet generate, or give --wallet)`);
+  return c;
 }
+
+const password = (g: Globals, confirm = false): Promise<string> => walletPassword(g.passwordFile, { confirm });
 
 /** scrypt settings for a new wallet file (an existing file keeps its own). */
 function kdf(g: Globals): KdfParams {
-  return g.kdfLogN === undefined ? DEFAULT_KDF : { N: 2 ** int('--kdf-log-n', g.kdfLogN, 10, 20), r: 8, p: 1 };
+  return g.kdfLogN === undefined ? DEFAULT_KDF : { N: 2 ** g.kdfLogN, r: 8, p: 1 };
 }
 
 /** First line: words; optional second line: the mnemonic extension (used verbatim). */
 function readMnemonicFile(path: string): { mnemonic: string; extension: string } {
-  let text: string;
+  const [words = '', ext = ''] = readFileSync(path, 'utf8').split(/\r?\n/);
   try {
-    text = readFileSync(path, 'utf8');
+    return { mnemonic: parseMnemonic(words), extension: ext };
   } catch (e) {
-    throw new UsageError(`cannot read --mnemonic-file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new UsageError((e as Error).message);
   }
-  const [words = '', ext = ''] = text.split(/\r?\n/);
-  return { mnemonic: parseMnemonic(words), extension: ext };
 }
 
-function rpcFor(g: Globals, c: ReturnType<typeof ctx>): CoreRpc {
-  const r = resolveRpc(c.network, g, c.cfg);
-  return new CoreRpc({ url: r.url, auth: r.auth, timeoutMs: r.timeoutMs });
+function rpcFor(g: Globals, c: Ctx): CoreRpc {
+  try {
+    const r = resolveRpc(c.network, rpcFlags(g), c.cfg);
+    return new CoreRpc({ url: r.url, auth: r.auth, timeoutMs: r.timeoutMs });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
-/** Loads and syncs; `persist` saves indices the sync moved (read-only commands never write). */
-async function openAndSync(g: Globals, o: { persist: boolean }): Promise<{ wallet: Wallet; rpc: CoreRpc; c: ReturnType<typeof ctx>; tip: number; mtp: number }> {
-  const c = ctx(g);
-  const pw = await password(g);
-  const wallet = await Wallet.load(c.walletFile, pw, c.network);
+/**
+ * Offline checks (wallet file, RPC settings), then the password, load and sync; `persist` saves
+ * indices the sync moved (read-only commands never write).
+ */
+async function openAndSync(g: Globals, o: { persist: boolean }, c = walletCtx(g)): Promise<{ wallet: Wallet; rpc: CoreRpc; c: Ctx; tip: number; mtp: number }> {
   const rpc = rpcFor(g, c);
+  const wallet = await Wallet.load(c.walletFile, await password(g), c.network);
   const bar = (p: { stage: string; fraction: number }) => {
     if (!process.stderr.isTTY || g.json) return;
     const w = 30;
@@ -119,10 +116,10 @@ async function openAndSync(g: Globals, o: { persist: boolean }): Promise<{ walle
     process.stderr.write(`\r${p.stage.padEnd(7)} [${'#'.repeat(filled)}${'.'.repeat(w - filled)}] ${(p.fraction * 100).toFixed(0).padStart(3)}%${p.fraction >= 1 ? '\n' : ''}`);
   };
   const r = await new WalletSync(wallet, rpc, {
-    gap: g.gap ? int('--gap', g.gap, 1, 1000) : c.cfg.gap ?? 20,
-    lookahead: g.lookahead ? int('--lookahead', g.lookahead, 1, 1_000_000) : c.cfg.lookahead ?? 1000,
+    gap: g.gap ?? c.cfg.gap ?? 20,
+    lookahead: g.lookahead ?? c.cfg.lookahead ?? 1000,
     rescan: g.rescan ? 'always' : 'auto',
-    rescanFrom: g.rescanFrom ? int('--rescan-from', g.rescanFrom) : 0,
+    rescanFrom: g.rescanFrom ?? 0,
     onProgress: bar,
   }).sync();
   if (o.persist) await wallet.save(c.walletFile);
@@ -131,24 +128,45 @@ async function openAndSync(g: Globals, o: { persist: boolean }): Promise<{ walle
 
 // ---------------------------------------------------------------- commands
 
-async function cmdGenerate(g: Globals, o: { words: string; mixdepths: string; extensionFile?: string; force?: boolean }, recover?: string): Promise<void> {
+const MIXDEPTHS = { flags: '--mixdepths <n>', help: 'number of mixdepths', value: intIn(1, 100), default: '5' } as const;
+const EXTENSION_FILE = { flags: '--extension-file <file>', help: 'mnemonic extension (BIP39 passphrase): first line of a file; or env JM_MNEMONIC_EXTENSION', value: readableFile };
+const FORCE_OVERWRITE = { flags: '--force', help: 'overwrite an existing wallet file', value: z.boolean() };
+const GENERATE = {
+  words: { flags: '--words <n>', help: '12 or 24', value: z.string().trim().pipe(z.enum(['12', '24'], 'expected 12 or 24')).transform((w) => (w === '12' ? 12 : 24)), default: '24' },
+  mixdepths: MIXDEPTHS, extensionFile: EXTENSION_FILE, force: FORCE_OVERWRITE,
+} as const satisfies OptionDefs;
+const RECOVER = {
+  mnemonicFile: { flags: '--mnemonic-file <file>', help: 'first line words, optional second line extension (default: prompt)', value: readableFile },
+  mixdepths: MIXDEPTHS, extensionFile: EXTENSION_FILE, force: FORCE_OVERWRITE,
+} as const satisfies OptionDefs;
+
+/** generate and recover; a new wallet file's path is checked before any prompt. */
+async function cmdGenerate(g: Globals, o: ParsedOptions<typeof GENERATE> | ParsedOptions<typeof RECOVER>, recover: boolean): Promise<void> {
   const c = ctx(g);
-  const words = int('--words', o.words, 12, 24);
-  if (words !== 12 && words !== 24) throw new UsageError('--words must be 12 or 24');
+  if (!o.force && existsSync(c.walletFile)) throw new UsageError(`${c.walletFile} already exists; refusing to overwrite it (--force overwrites)`);
+  if (!existsSync(dirname(c.walletFile) || '.')) throw new UsageError(`cannot create ${c.walletFile}: directory ${dirname(c.walletFile)} does not exist`);
   let mnemonic: string | undefined;
   let extension = process.env['JM_MNEMONIC_EXTENSION'] ?? '';
   if (o.extensionFile) extension = readFileSync(o.extensionFile, 'utf8').split(/\r?\n/)[0] ?? '';
-  if (recover !== undefined) {
-    const m = recover === '-' ? { mnemonic: parseMnemonic(await prompt('Mnemonic words: ', false)), extension } : readMnemonicFile(recover);
-    mnemonic = m.mnemonic;
+  if (recover) {
+    const file = 'mnemonicFile' in o ? o.mnemonicFile : undefined;
+    const m = file === undefined
+      ? { mnemonic: await promptLine('Mnemonic words: ', { hidden: false, noTerminal: 'no mnemonic given: use --mnemonic-file, or run on a terminal' }), extension: '' }
+      : readMnemonicFile(file);
+    try {
+      mnemonic = parseMnemonic(m.mnemonic);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
     extension = m.extension || extension;
   }
-  const wallet = Wallet.create({ network: c.network, words, extension, mixdepths: int('--mixdepths', o.mixdepths, 1, 100), ...(mnemonic ? { mnemonic } : {}) });
+  const words = 'words' in o ? o.words : 24 as const;
+  const wallet = Wallet.create({ network: c.network, words, extension, mixdepths: o.mixdepths, ...(mnemonic ? { mnemonic } : {}) });
   await wallet.setPassword(await password(g, true), kdf(g));
   await wallet.save(c.walletFile, { overwrite: o.force ?? false });
   const info = { walletFile: c.walletFile, network: c.network.name, mixdepths: wallet.mixdepthCount, firstAddress: wallet.getAddress(0, EXTERNAL, 0).address, extension: extension !== '' };
-  if (g.json) return json(recover === undefined ? { ...info, mnemonic: wallet.mnemonic } : info);
-  if (recover === undefined) out(`Write down these ${words} words; they are the only backup of this wallet:\n\n  ${wallet.mnemonic}\n`);
+  if (g.json) return json(recover ? info : { ...info, mnemonic: wallet.mnemonic });
+  if (!recover) out(`Write down these ${words} words; they are the only backup of this wallet:\n\n  ${wallet.mnemonic}\n`);
   if (/^\s|\s$/.test(extension)) out('Note: the mnemonic extension has leading/trailing spaces; they are significant.');
   out(`Wallet saved to ${info.walletFile} (${info.network}, ${info.mixdepths} mixdepths). First address: ${info.firstAddress}`);
 }
@@ -183,19 +201,31 @@ async function cmdDisplay(g: Globals): Promise<void> {
   out(`total ${satsToBtc(total)} BTC (plus ${satsToBtc(bondsSat)} BTC in fidelity bonds) at height ${tip}`);
 }
 
-async function cmdNewAddress(g: Globals, o: { mixdepth: string; internal?: boolean }): Promise<void> {
-  const c = ctx(g);
+const NEW_ADDRESS = {
+  mixdepth: required({ flags: '--mixdepth <n>', help: 'mixdepth', value: intIn(0, 99) }),
+  internal: { flags: '--internal', help: 'from the internal (change) chain', value: z.boolean() },
+} as const satisfies OptionDefs;
+
+async function cmdNewAddress(g: Globals, o: ParsedOptions<typeof NEW_ADDRESS>): Promise<void> {
+  const c = walletCtx(g);
   const wallet = await Wallet.load(c.walletFile, await password(g), c.network);
-  const md = int('--mixdepth', o.mixdepth, 0, wallet.mixdepthCount - 1);
-  const a = wallet.nextAddress(md, o.internal ? INTERNAL : EXTERNAL);
+  if (o.mixdepth >= wallet.mixdepthCount) throw new UsageError(`--mixdepth: must be at most ${wallet.mixdepthCount - 1} (this wallet has ${wallet.mixdepthCount} mixdepths)`);
+  const a = wallet.nextAddress(o.mixdepth, o.internal ? INTERNAL : EXTERNAL);
   await wallet.save(c.walletFile);
-  if (g.json) return json({ address: a.address, path: a.path, mixdepth: md, index: a.index });
+  if (g.json) return json({ address: a.address, path: a.path, mixdepth: o.mixdepth, index: a.index });
   out(a.address);
 }
 
-async function cmdBondAddress(g: Globals, ym: string, o: { force?: boolean }): Promise<void> {
-  const c = ctx(g);
-  const n = parseYearMonth(ym);
+const BOND_ADDRESS = { force: { flags: '--force', help: 'allow a past month on mainnet', value: z.boolean() } } as const satisfies OptionDefs;
+
+async function cmdBondAddress(g: Globals, o: ParsedOptions<typeof BOND_ADDRESS>, [ym = '']: string[]): Promise<void> {
+  const c = walletCtx(g);
+  let n: number;
+  try {
+    n = parseYearMonth(ym);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   const locktime = timenumberToLocktime(n);
   if (c.network.name === 'mainnet' && locktime <= Date.now() / 1000 && !o.force) {
     throw new UsageError(`${ym} is not in the future; a mainnet bond must lock until a future month (use --force to override)`);
@@ -223,46 +253,70 @@ async function cmdListBonds(g: Globals): Promise<void> {
   }
 }
 
-async function cmdSpendBond(g: Globals, o: { outpoint: string; destination: string; feeRate?: string; dryRun?: boolean }): Promise<void> {
-  const { wallet, rpc, mtp } = await openAndSync(g, { persist: true });
-  const op = parseOutpoint(o.outpoint);
+const outpoint = z.string().trim().transform((s, ctx) => {
+  try {
+    return parseOutpoint(s);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    return z.NEVER;
+  }
+});
+const SPEND_BOND = {
+  outpoint: required({ flags: '--outpoint <txid:vout>', help: 'the bond UTXO', value: outpoint }),
+  destination: required({ flags: '--destination <address>', help: 'where the coins go', value: z.string().trim().min(1) }),
+  feeRate: { flags: '--fee-rate <sat/vB>', help: 'fee rate (default: node estimate, fallback 20)', value: decimal(1, 10_000) },
+  dryRun: { flags: '--dry-run', help: 'print the signed transaction without broadcasting', value: z.boolean() },
+} as const satisfies OptionDefs;
+
+async function cmdSpendBond(g: Globals, o: ParsedOptions<typeof SPEND_BOND>): Promise<void> {
+  const c = walletCtx(g);
+  const dest = outputScript('--destination', o.destination, c.network);
+  const { wallet, rpc, mtp } = await openAndSync(g, { persist: true }, c);
+  const op = o.outpoint;
   const u = wallet.bondUtxos().find((b) => b.txid === op.txid && b.vout === op.vout);
-  if (!u?.bond) throw new UsageError(`${o.outpoint} is not an unspent fidelity bond of this wallet`);
+  if (!u?.bond) throw new UsageError(`${op.txid}:${op.vout} is not an unspent fidelity bond of this wallet`);
   if (!isBondSpendable(u.bond.locktime, mtp)) {
     throw new UsageError(`bond is locked until ${new Date(u.bond.locktime * 1000).toISOString()}; chain median-time-past is ${new Date(mtp * 1000).toISOString()}`);
   }
-  let dest: Uint8Array;
-  try {
-    dest = bjsAddress.toOutputScript(o.destination, toBitcoinjs(wallet.network));
-  } catch {
-    throw new UsageError(`"${o.destination}" is not a valid ${wallet.network.name} address`);
-  }
-  const rate = o.feeRate ? num('--fee-rate', o.feeRate, 1, 10_000) : (await estimateFeeRate(rpc)).satPerVb;
+  const rate = o.feeRate ?? (await estimateFeeRate(rpc)).satPerVb;
   const { tx, feeSat } = wallet.createBondSpend(u, dest, rate);
   const txid = o.dryRun ? tx.getId() : await rpc.sendRawTransaction(tx.toHex());
   if (g.json) return json({ txid, hex: tx.toHex(), feeSat, broadcast: !o.dryRun });
   out(o.dryRun ? tx.toHex() : `broadcast ${txid} (fee ${feeSat} sat)`);
 }
 
-function cmdBondCalc(g: Globals, o: { amount: string; confirmTime?: string; locktime: string; now?: string; interest: string; exponent: string }): void {
-  const now = o.now !== undefined ? int('--now', o.now) : Math.floor(Date.now() / 1000);
-  const input = {
-    amountSat: int('--amount', o.amount, 0, 21e14), confirmTime: o.confirmTime !== undefined ? int('--confirm-time', o.confirmTime) : now,
-    locktime: int('--locktime', o.locktime), now, interestRate: num('--interest', o.interest, 0, 1), exponent: num('--exponent', o.exponent, 0.01, 10),
-  };
+const unixTime = intIn(0, 2 ** 40);
+const BOND_CALC = {
+  amount: required({ flags: '--amount <sats>', help: 'bond amount in satoshi', value: intIn(0, 21e14) }),
+  confirmTime: { flags: '--confirm-time <unix>', help: 'confirmation time (default: --now)', value: unixTime },
+  locktime: required({ flags: '--locktime <unix>', help: 'bond locktime', value: unixTime }),
+  now: { flags: '--now <unix>', help: 'current time, e.g. chain MTP (default: clock)', value: unixTime },
+  interest: { flags: '--interest <rate>', help: 'yearly interest rate', value: decimal(0, 1), default: '0.015' },
+  exponent: { flags: '--exponent <x>', help: 'bond value exponent', value: decimal(0.01, 10), default: '1.3' },
+} as const satisfies OptionDefs;
+
+function cmdBondCalc(g: Globals, o: ParsedOptions<typeof BOND_CALC>): void {
+  const now = o.now ?? Math.floor(Date.now() / 1000);
+  const input = { amountSat: o.amount, confirmTime: o.confirmTime ?? now, locktime: o.locktime, now, interestRate: o.interest, exponent: o.exponent };
   const value = bondValue(input);
   const r = { value, valueInt: bondValueInt(input), ...input, lockYears: (input.locktime - input.confirmTime) / YEAR_SECONDS, expired: input.locktime < now };
   if (g.json) return json(r);
   out(`bond value ${value} (REF display ${value / 1e16}) for ${satsToBtc(BigInt(input.amountSat))} BTC locked ${r.lockYears.toFixed(3)} years${r.expired ? ' (expired, decaying)' : ''}`);
 }
 
-function cmdDerive(g: Globals, o: { path?: string; timenumber?: string; mnemonicFile: string }): void {
+const DERIVE = {
+  mnemonicFile: required({ flags: '--mnemonic-file <file>', help: 'first line words, optional second line extension', value: readableFile }),
+  path: { flags: '--path <path>', help: "BIP32 path, e.g. m/84'/0'/2'/1/7 (P2WPKH address)", value: z.string().trim().regex(/^m(\/\d+'?)*$/, "expected a BIP32 path like m/84'/0'/0'/0/0") },
+  timenumber: { flags: '--timenumber <n>', help: 'fidelity-bond timenumber 0..959 instead of --path', value: intIn(0, 959) },
+} as const satisfies OptionDefs;
+
+function cmdDerive(g: Globals, o: ParsedOptions<typeof DERIVE>): void {
   const c = ctx(g);
   if ((o.path === undefined) === (o.timenumber === undefined)) throw new UsageError('give exactly one of --path or --timenumber');
   const { mnemonic, extension } = readMnemonicFile(o.mnemonicFile);
   const hd = new HdKeys(mnemonicToSeed(mnemonic, extension), c.network);
   if (o.timenumber !== undefined) {
-    const b = hd.bond(int('--timenumber', o.timenumber, 0, 959));
+    const b = hd.bond(o.timenumber);
     const r = { address: b.address, locktime: b.locktime, month: formatYearMonth(b.timenumber), timenumber: b.timenumber, path: b.path, pubkey: bytesToHex(b.pubkey), witnessScript: bytesToHex(b.witnessScript), scriptPubKey: bytesToHex(b.scriptPubKey), network: c.network.name };
     if (g.json) return json(r);
     return out(`${r.address}  locktime ${r.locktime} (${r.month})  ${r.path}`);
@@ -276,67 +330,25 @@ function cmdDerive(g: Globals, o: { path?: string; timenumber?: string; mnemonic
 
 // ---------------------------------------------------------------- wiring
 
-function build(): Command {
-  const program = new Command('jm-wallet')
-    .description('JoinMarket BIP84 wallet with fidelity bonds (watch-only sync through Bitcoin Core)')
-    .addOption(new Option('--network <net>', 'mainnet | testnet | signet | regtest').default(undefined))
-    .option('--hrp <hrp>', 'override the bech32 prefix (e.g. rltc for a litecoind regtest node)')
-    .option('--config <file>', 'JSON config file (see docs/wallet.md)')
-    .option('--wallet-file <file>', 'encrypted wallet file (default wallet.jmw)')
-    .option('--password-file <file>', 'read the wallet password from the first line of a file (else JM_WALLET_PASSWORD, else a prompt)')
-    .option('--rpc-url <url>', 'Bitcoin Core RPC URL (default http://127.0.0.1:<network port>)')
-    .option('--rpc-user <user>', 'RPC user')
-    .option('--rpc-password <password>', 'RPC password (or env JM_RPC_PASSWORD)')
-    .option('--rpc-cookie-file <file>', 'RPC cookie file instead of user/password')
-    .option('--rpc-timeout <ms>', 'RPC timeout in milliseconds')
-    .option('--gap <n>', 'gap limit for address discovery (default 20)')
-    .option('--lookahead <n>', 'addresses per branch watched in Core (default 1000)')
-    .option('--rescan', 'force a Core rescan during sync')
-    .option('--rescan-from <height>', 'height a rescan starts at (default 0)')
-    .addOption(new Option('--kdf-log-n <n>', 'scrypt cost log2(N) of a new wallet file (default 17)').hideHelp())
-    .option('--json', 'machine-readable output')
-    .showHelpAfterError()
-    .exitOverride();
-  const G = (cmd: Command) => cmd.optsWithGlobals<Globals>();
-  const sub = (name: string, desc: string) => program.command(name).description(desc).option('--json', 'machine-readable output').exitOverride();
+type Run<D extends OptionDefs> = (g: Globals, o: ParsedOptions<D>, args: string[]) => Promise<void> | void;
 
-  sub('generate', 'create a new wallet file and show its mnemonic').option('--words <n>', '12 or 24', '24').option('--mixdepths <n>', 'number of mixdepths', '5')
-    .option('--extension-file <file>', 'mnemonic extension (BIP39 passphrase) from a file; or env JM_MNEMONIC_EXTENSION').option('--force', 'overwrite an existing wallet file')
-    .action(async (o, cmd: Command) => cmdGenerate(G(cmd), o));
-  sub('recover', 'create a wallet file from existing mnemonic words').option('--mnemonic-file <file>', 'first line words, optional second line extension (default: prompt)')
-    .option('--words <n>', '(ignored on recover)', '24').option('--mixdepths <n>', 'number of mixdepths', '5').option('--extension-file <file>', 'mnemonic extension from a file').option('--force', 'overwrite an existing wallet file')
-    .action(async (o: { mnemonicFile?: string; words: string; mixdepths: string; extensionFile?: string; force?: boolean }, cmd: Command) => cmdGenerate(G(cmd), o, o.mnemonicFile ?? '-'));
-  sub('display', 'sync with Core and show balances and addresses per mixdepth').action(async (_o, cmd: Command) => cmdDisplay(G(cmd)));
-  sub('newaddress', 'hand out the next fresh address of a mixdepth').requiredOption('--mixdepth <n>', 'mixdepth').option('--internal', 'from the internal (change) chain')
-    .action(async (o, cmd: Command) => cmdNewAddress(G(cmd), o));
-  sub('bond-address', 'fidelity-bond address locked until the first day of YYYY-MM (UTC)').argument('<YYYY-MM>', 'month the bond unlocks').option('--force', 'allow a past month on mainnet')
-    .action(async (ym: string, o, cmd: Command) => cmdBondAddress(G(cmd), ym, o));
-  sub('list-bonds', 'sync and list fidelity bonds with value, locktime, confirmations, expiry').action(async (_o, cmd: Command) => cmdListBonds(G(cmd)));
-  sub('spend-bond', 'spend an expired fidelity bond (after its locktime passes chain median-time-past)')
-    .requiredOption('--outpoint <txid:vout>', 'the bond UTXO').requiredOption('--destination <address>', 'where the coins go')
-    .option('--fee-rate <sat/vB>', 'fee rate (default: node estimate, fallback 20)').option('--dry-run', 'print the signed transaction without broadcasting')
-    .action(async (o, cmd: Command) => cmdSpendBond(G(cmd), o));
-  sub('bond-calc', 'value of a hypothetical bond (no wallet needed)').requiredOption('--amount <sats>', 'bond amount in satoshi')
-    .option('--confirm-time <unix>', 'confirmation time (default: --now)').requiredOption('--locktime <unix>', 'bond locktime').option('--now <unix>', 'current time, e.g. chain MTP (default: clock)')
-    .option('--interest <rate>', 'yearly interest rate', '0.015').option('--exponent <x>', 'bond value exponent', '1.3')
-    .action((o, cmd: Command) => cmdBondCalc(G(cmd), o));
-  sub('derive', 'derive an address from mnemonic words (no wallet file)').requiredOption('--mnemonic-file <file>', 'first line words, optional second line extension')
-    .option('--path <path>', "BIP32 path, e.g. m/84'/0'/2'/1/7 (P2WPKH address)").option('--timenumber <n>', 'fidelity-bond timenumber 0..959 instead of --path')
-    .action((o, cmd: Command) => cmdDerive(G(cmd), o));
+function build(): Command {
+  const program = addOptions(cliProgram('jm-wallet', 'JoinMarket BIP84 wallet with fidelity bonds (watch-only sync through Bitcoin Core)'), GLOBAL);
+  const sub = <D extends OptionDefs>(name: string, desc: string, defs: D, run: Run<D>): Command =>
+    addOptions(program.command(name).description(desc), defs).action(async (...a: unknown[]) => {
+      const cmd = a[a.length - 1] as Command;
+      await run(parseOptions(GLOBAL, cmd.optsWithGlobals()), parseOptions(defs, cmd.opts()), cmd.args);
+    });
+  sub('generate', 'create a new wallet file and show its mnemonic', GENERATE, (g, o) => cmdGenerate(g, o, false));
+  sub('recover', 'create a wallet file from existing mnemonic words', RECOVER, (g, o) => cmdGenerate(g, o, true));
+  sub('display', 'sync with Core and show balances and addresses per mixdepth', {}, (g) => cmdDisplay(g));
+  sub('newaddress', 'hand out the next fresh address of a mixdepth', NEW_ADDRESS, cmdNewAddress);
+  sub('bond-address', 'fidelity-bond address locked until the first day of YYYY-MM (UTC)', BOND_ADDRESS, cmdBondAddress).argument('<YYYY-MM>', 'month the bond unlocks');
+  sub('list-bonds', 'sync and list fidelity bonds with value, locktime, confirmations, expiry', {}, (g) => cmdListBonds(g));
+  sub('spend-bond', 'spend an expired fidelity bond (after its locktime passes chain median-time-past)', SPEND_BOND, cmdSpendBond);
+  sub('bond-calc', 'value of a hypothetical bond (no wallet needed)', BOND_CALC, cmdBondCalc);
+  sub('derive', 'derive an address from mnemonic words (no wallet file)', DERIVE, cmdDerive);
   return program;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const program = build();
-  try {
-    await program.parseAsync(argv);
-    return 0;
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    const msg = e instanceof Error ? e.message : String(e);
-    process.stderr.write(`jm-wallet: error: ${msg}\n`);
-    return e instanceof UsageError ? 2 : 1;
-  }
-}
-
-process.exitCode = await main(process.argv);
+process.exitCode = await runCli(build(), process.argv);

@@ -28,7 +28,25 @@ export interface AtomicWriteOptions {
 /** Errors of file systems without hard links; creation then falls back to an exclusive copy. */
 const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV']);
 
+/** A failed write, named by the file asked for (never by the temp file beside it). */
+export class FileWriteError extends Error {
+  override readonly name = 'FileWriteError';
+  constructor(readonly path: string, readonly code: string) {
+    super(`cannot write ${path}: ${code === 'ENOENT' ? `directory ${dirname(path)} does not exist` : code}`);
+  }
+}
+
 export async function writeFileAtomic(path: string, data: string | Uint8Array, o: AtomicWriteOptions = {}): Promise<void> {
+  try {
+    await writeVia(path, data, o);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (e instanceof FileExistsError || typeof code !== 'string') throw e;
+    throw new FileWriteError(path, code);
+  }
+}
+
+async function writeVia(path: string, data: string | Uint8Array, o: AtomicWriteOptions): Promise<void> {
   const mode = o.mode ?? 0o600;
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const fh = await fs.open(tmp, 'wx', mode);

@@ -65,5 +65,5 @@ export function resolveRpc(network: NetworkParams, flags: RpcFlags, cfg: WalletC
   if (user !== undefined && password !== undefined) return { url, auth: { user, password }, timeoutMs };
   if (user !== undefined || (password !== undefined && !cookieFile)) throw new Error('give both --rpc-user and --rpc-password (or JM_RPC_PASSWORD), or --rpc-cookie-file');
   if (cookieFile) return { url, auth: { cookieFile }, timeoutMs };
-  throw new Error('no RPC credentials: use --rpc-user/--rpc-password, --rpc-cookie-file, or a config file');
+  throw new Error('no RPC credentials: give --rpc-user and --rpc-password, or --rpc-cookie-file');
 }

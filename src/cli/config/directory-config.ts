@@ -184,7 +184,7 @@ export function resolveDirectoryConfig(...layers: RawValues[]): DirectoryConfig 
     return r === undefined ? undefined : (check(PARSERS[k], r) as z.output<(typeof PARSERS)[K]>);
   };
   const network = get('network');
-  if (network === undefined) throw new ConfigError('--network', `required (or ${envName('network')}, or [BLOCKCHAIN] network in --config)`);
+  if (network === undefined) throw ConfigError.missing('--network', `or ${envName('network')}, or [BLOCKCHAIN] network in --config`);
   const limits: DirectoryLimitsInput = {};
   const set = <K extends keyof DirectoryLimitsInput>(k: K, v: DirectoryLimitsInput[K] | undefined): void => {
     if (v !== undefined) limits[k] = v;

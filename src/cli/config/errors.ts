@@ -5,8 +5,14 @@ export class ConfigError extends Error {
   constructor(
     readonly key: string,
     detail: string,
+    message = `invalid value for ${key}: ${detail}`,
   ) {
-    super(`invalid value for ${key}: ${detail}`);
+    super(message);
     this.name = 'ConfigError';
+  }
+
+  /** Worded like every jm-* command's missing-option error. */
+  static missing(key: string, alternatives: string): ConfigError {
+    return new ConfigError(key, 'required', `${key} is required (${alternatives})`);
   }
 }

@@ -9,7 +9,7 @@ export class RpcError extends Error {
 /** Node not reachable: refused, reset, DNS, TLS. */
 export class RpcConnectionError extends Error {
   constructor(readonly url: string, cause: string) {
-    super(`cannot reach Bitcoin Core at ${url} (${cause}); is the node running and --rpc-url/--rpc-port right?`);
+    super(`cannot reach Bitcoin Core at ${url} (${cause}); is the node running, and is --rpc-url right?`);
     this.name = 'RpcConnectionError';
   }
 }

@@ -59,6 +59,6 @@ describe('jm-orderbook CLI', () => {
     expect(r.stderr.trim()).toMatch(/^jm-orderbook: --directory: /);
     const rpc = await run(['serve', '--directory', '127.0.0.1:5222', '--network', NETWORK, '--rpc-url', 'http://127.0.0.1:8332']);
     expect(rpc.code).toBe(2);
-    expect(rpc.stderr).toContain('--rpc-url needs --rpc-user and --rpc-password, or --rpc-cookie');
+    expect(rpc.stderr).toContain('jm-orderbook: no RPC credentials: give --rpc-user and --rpc-password, or --rpc-cookie-file');
   });
 });

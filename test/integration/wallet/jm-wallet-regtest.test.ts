@@ -25,7 +25,7 @@ describe.skipIf(!available)('jm-wallet against regtest', () => {
 
   beforeAll(async () => {
     node = await startRegtestNode();
-    base = ['--network', 'regtest', '--hrp', node.network.hrp, '--wallet-file', join(dir, 'w.jmw'), '--kdf-log-n', '10'];
+    base = ['--network', 'regtest', '--hrp', node.network.hrp, '--wallet', join(dir, 'w.jmw'), '--kdf-log-n', '10'];
   });
   afterAll(async () => {
     await node?.stop();
@@ -50,7 +50,7 @@ describe.skipIf(!available)('jm-wallet against regtest', () => {
     expect(lb.bonds).toEqual([]);
     expect(lb.medianTimePast).toBeGreaterThan(0);
     const sb = await runCli([...base, ...rpcArgs, 'spend-bond', '--outpoint', disp.mixdepths[0]!.utxos[0]!.outpoint, '--destination', g.firstAddress], env);
-    expect([sb.code, sb.stderr]).toEqual([2, `jm-wallet: error: ${disp.mixdepths[0]!.utxos[0]!.outpoint} is not an unspent fidelity bond of this wallet\n`]);
+    expect([sb.code, sb.stderr]).toEqual([2, `jm-wallet: ${disp.mixdepths[0]!.utxos[0]!.outpoint} is not an unspent fidelity bond of this wallet\n`]);
     const auth = await runCli([...base, '--rpc-url', node.url, '--rpc-user', node.user, '--rpc-password', 'wrong', 'display'], env);
     expect(auth.code).toBe(1);
     expect(auth.stderr).toMatch(/refused our credentials \(HTTP 401\)/);

@@ -86,7 +86,7 @@ describe('env and flags', () => {
   });
 
   it('network is required', () => {
-    expect(err(() => resolveDirectoryConfig({}))).toBe('invalid value for --network: required (or JM_DIRECTORY_NETWORK, or [BLOCKCHAIN] network in --config)');
+    expect(err(() => resolveDirectoryConfig({}))).toBe('--network is required (or JM_DIRECTORY_NETWORK, or [BLOCKCHAIN] network in --config)');
   });
 
   const BAD: Record<string, [string, string]> = {

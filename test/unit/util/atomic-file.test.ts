@@ -4,13 +4,23 @@ import { chmodSync, mkdtempSync, promises as fs, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { assertPrivateFile, FileExistsError, InsecureFileError, writeFileAtomic } from '../../../src/util/atomic-file.js';
+import { assertPrivateFile, FileExistsError, FileWriteError, InsecureFileError, writeFileAtomic } from '../../../src/util/atomic-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'jm-atomic-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const temps = async () => (await fs.readdir(dir)).filter((f) => f.endsWith('.tmp'));
 
 describe('writeFileAtomic', () => {
+  it('errors name the target file, never the temporary one', async () => {
+    const missing = join(dir, 'no-such-dir', 'w.jmw');
+    const err = await writeFileAtomic(missing, 'x').catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(FileWriteError);
+    expect((err as Error).message).toBe(`cannot write ${missing}: directory ${join(dir, 'no-such-dir')} does not exist`);
+    const intoDir = await writeFileAtomic(dir, 'x', { overwrite: true }).catch((e: unknown) => e as Error);
+    expect((intoDir as Error).message).toMatch(new RegExp(`^cannot write ${dir}: E[A-Z]+$`));
+    expect(await temps()).toEqual([]);
+  });
+
   it('creates 0600 (even with umask 0), refuses to overwrite unless asked, leaves no temp files', async () => {
     const p = join(dir, 'a.json');
     const old = process.umask(0);

@@ -1,0 +1,51 @@
+/** Terminal input for the CLIs: a line with or without echo, and the wallet password. */
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { UsageError } from './program.js';
+
+/**
+ * One line from the terminal; with `hidden` the typed characters are not echoed. Refuses
+ * (UsageError `noTerminal`) when stdin is not a terminal, so scripts never hang.
+ */
+export async function promptLine(question: string, opts: { hidden: boolean; noTerminal: string }): Promise<string> {
+  if (!process.stdin.isTTY) throw new UsageError(opts.noTerminal);
+  let muted = false;
+  // readline echoes through its output stream; this one forwards to stderr unless muted.
+  const output = new Writable({
+    write(chunk: Buffer | string, _enc, done) {
+      if (!muted) process.stderr.write(chunk);
+      done();
+    },
+  });
+  const rl = createInterface({ input: process.stdin, output, terminal: true });
+  process.stderr.write(question);
+  muted = opts.hidden;
+  try {
+    return await new Promise<string>((resolve) => rl.question('', resolve));
+  } finally {
+    rl.close();
+    if (opts.hidden) process.stderr.write('\n');
+  }
+}
+
+const NO_PASSWORD = 'no password given: use --password-file, JM_WALLET_PASSWORD, or run on a terminal';
+
+/**
+ * The wallet password: the first line of --password-file, else env JM_WALLET_PASSWORD, else a
+ * hidden prompt (asked twice with `confirm`, for a new wallet).
+ */
+export async function walletPassword(passwordFile: string | undefined, opts: { confirm?: boolean } = {}): Promise<string> {
+  if (passwordFile !== undefined) {
+    try {
+      return readFileSync(passwordFile, 'utf8').split(/\r?\n/)[0] ?? '';
+    } catch (e) {
+      throw new UsageError(`cannot read --password-file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+  }
+  const env = process.env['JM_WALLET_PASSWORD'];
+  if (env !== undefined) return env;
+  const p = await promptLine('Wallet password: ', { hidden: true, noTerminal: NO_PASSWORD });
+  if (opts.confirm && p !== (await promptLine('Repeat password: ', { hidden: true, noTerminal: NO_PASSWORD }))) throw new UsageError('passwords do not match');
+  return p;
+}
