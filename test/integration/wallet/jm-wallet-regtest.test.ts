@@ -54,5 +54,5 @@ describe.skipIf(!available)('jm-wallet against regtest', () => {
     const auth = await runCli([...base, '--rpc-url', node.url, '--rpc-user', node.user, '--rpc-password', 'wrong', 'display'], env);
     expect(auth.code).toBe(1);
     expect(auth.stderr).toMatch(/refused our credentials \(HTTP 401\)/);
-  });
+  }, 120_000); // six CLI runs, each a process start and a wallet sync
 });
