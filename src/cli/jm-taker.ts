@@ -7,7 +7,8 @@
  */
 import { z } from 'zod';
 import { OrderbookWatcher } from '../orderbook/watcher.js';
-import { CoreTakerWallet, coreOrderbookBondChain, poolNetwork } from '../taker/adapters.js';
+import { CoreTakerWallet, poolNetwork } from '../taker/adapters.js';
+import { coreBondChain } from '../wallet/backend/bond-verifier.js';
 import { TakerCommitments } from '../taker/commitments.js';
 import { gatherOffers } from '../taker/offer-gather.js';
 import { Taker } from '../taker/taker.js';
@@ -43,14 +44,14 @@ async function coinjoin(raw: Record<string, unknown>): Promise<void> {
   const commitments = await TakerCommitments.load(o.commitments ?? `${o.wallet}.commitments.json`);
   const satPerVb = o.feeRate ?? (await estimateFeeRate(w.rpc)).satPerVb;
   const pool = poolFactory(o, net, log)();
-  const watcher = new OrderbookWatcher({ pool, network: w.network.name, chain: coreOrderbookBondChain(w.rpc), logger: log });
+  const watcher = new OrderbookWatcher({ pool, network: w.network.name, chain: coreBondChain(w.rpc), logger: log });
   watcher.start();
   pool.start();
   try {
     await pool.whenConnected(net.transport === 'tor' ? 180_000 : 20_000);
     const taker = new Taker({
       net: poolNetwork(pool), wallet: core, chain: core, commitments, network: toBitcoinjs(w.network), logger: log,
-      offers: (amount, need) => gatherOffers(watcher, { amount, need: need + 2, waitMs: o.wait * 1000, quietMs: 5_000, clock: systemClock }),
+      offers: (q) => gatherOffers(watcher, q, { waitMs: o.wait * 1000, quietMs: 2_000, clock: systemClock, logger: log }),
     });
     const r = await taker.coinjoin({ amount: o.amount, mixdepth: o.mixdepth, makers: o.makers, destination: o.destination, satPerVb, maxAttempts: o.attempts });
     await w.save();

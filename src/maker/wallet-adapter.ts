@@ -5,9 +5,7 @@
  * fidelity bond with a proof re-certified as the tip moves (BondProver).
  */
 import { z } from 'zod';
-import { bytesToHex, hexToBytes } from '../protocol/crypto.js';
 import type { MakerUtxo } from '../protocol/coinjoin/tx-check.js';
-import { isP2wpkh } from '../protocol/coinjoin/tx-check.js';
 import type { Outpoint } from '../protocol/coinjoin/utxo.js';
 import { BondProver } from '../wallet/bond-prover.js';
 import { coreBondChain } from '../wallet/backend/bond-verifier.js';
@@ -15,6 +13,7 @@ import { bestBond, describeBonds } from '../wallet/backend/bonds.js';
 import { RpcError } from '../wallet/backend/rpc-errors.js';
 import type { CoreRpc } from '../wallet/backend/rpc.js';
 import type { WalletSync } from '../wallet/backend/sync.js';
+import { chainUtxo, p2wpkhPrivateKey, spendableP2wpkhCoins } from '../wallet/coins.js';
 import { EXTERNAL, INTERNAL } from '../wallet/hd.js';
 import type { Wallet } from '../wallet/wallet.js';
 import { silentLogger, type Logger } from '../util/logger.js';
@@ -73,9 +72,8 @@ export class CoreMakerWallet implements MakerWallet, MakerChain {
     for (const u of us) this.wallet.unlockUtxo(u);
   }
 
-  async getUtxo(o: Outpoint): Promise<UtxoInfo | null> {
-    const r = await this.rpc.getTxOut(o.txid, o.vout, true);
-    return r && { valueSats: Number(r.valueSat), scriptPubKey: hexToBytes(r.scriptPubKey), confirmations: r.confirmations };
+  getUtxo(o: Outpoint): Promise<UtxoInfo | null> {
+    return chainUtxo(this.rpc, o);
   }
 
   /** The tx pays our watched cj address, so the watch-only wallet knows it once it exists. */
@@ -112,21 +110,4 @@ export async function loadMakerBond(wallet: Wallet, rpc: CoreRpc): Promise<Maker
     proofFor: async (taker, maker) => prover.proofFor(taker, maker, await rpc.getBlockCount()),
     describe: () => info,
   };
-}
-
-/** The wallet's spendable P2WPKH coins of one mixdepth (no bonds, nothing locked or frozen). */
-export function spendableP2wpkhCoins(wallet: Wallet, mixdepth: number): MakerCoin[] {
-  return wallet.utxos(mixdepth)
-    .filter((u) => u.chain !== 2 && !wallet.isUnavailable(u))
-    .map((u) => ({ txid: u.txid, vout: u.vout, valueSats: Number(u.valueSat), scriptPubKey: hexToBytes(u.scriptPubKey), mixdepth: u.mixdepth, confirmations: u.confirmations }))
-    .filter((c) => isP2wpkh(c.scriptPubKey));
-}
-
-/** The private key of one of our P2WPKH coins; throws for anything else (bonds, foreign scripts). */
-export function p2wpkhPrivateKey(wallet: Wallet, u: MakerUtxo): Uint8Array {
-  const owner = wallet.lookupScript(bytesToHex(u.scriptPubKey));
-  if (owner?.kind !== 'p2wpkh') throw new Error(`${u.txid}:${u.vout} is not one of our P2WPKH coins`);
-  const k = wallet.keys.key(owner.addr.mixdepth, owner.addr.chain, owner.addr.index).privateKey;
-  if (!k) throw new Error('wallet has no private key');
-  return Uint8Array.from(k);
 }

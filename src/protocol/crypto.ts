@@ -80,6 +80,30 @@ export function verifyDigestDer(der: Uint8Array, digest: Uint8Array, pub: Uint8A
   }
 }
 
+const HALF_ORDER = secp256k1.Point.CURVE().n >> 1n;
+
+/**
+ * Why a DER signature (without its sighash byte) would make a transaction non-standard, or
+ * null: BIP66 strict encoding (minimal, positive integers, exact lengths) and low S
+ * (S ≤ n/2, Core's standardness rule; a high-S signature verifies only after normalising).
+ */
+export function derSignatureProblem(der: Uint8Array): string | null {
+  const n = der.length;
+  if (n < 8 || n > 72 || der[0] !== 0x30 || der[1] !== n - 2) return 'not a strict DER signature (BIP66)';
+  const lenR = der[3]!;
+  if (der[2] !== 0x02 || lenR === 0 || 5 + lenR >= n || der[4 + lenR] !== 0x02) return 'not a strict DER signature (BIP66)';
+  const lenS = der[5 + lenR]!;
+  if (lenS === 0 || 6 + lenR + lenS !== n) return 'not a strict DER signature (BIP66)';
+  for (const [at, len] of [[4, lenR], [6 + lenR, lenS]] as const) {
+    if (der[at]! & 0x80) return 'not a strict DER signature (negative integer)';
+    if (len > 1 && der[at] === 0 && !(der[at + 1]! & 0x80)) return 'not a strict DER signature (padded integer)';
+  }
+  const s = BigInt(`0x${bytesToHex(der.subarray(6 + lenR))}`);
+  if (s === 0n) return 'signature S is zero';
+  if (s > HALF_ORDER) return 'high-S signature (non-standard: Core relays only low-S)';
+  return null;
+}
+
 export function signMessageDer(msg: Uint8Array | string, priv: Uint8Array): Uint8Array {
   return signDigestDer(messageHash(msg), priv);
 }

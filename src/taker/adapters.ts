@@ -1,16 +1,13 @@
 /**
  * The real components behind the taker's ports: DirectoryPool as TakerNetwork, Wallet +
- * Bitcoin Core as TakerWallet/TakerChain, and Core as the orderbook's BondChain.
+ * Bitcoin Core as TakerWallet/TakerChain.
  */
 import type { Transaction } from 'bitcoinjs-lib';
 import type { DirectoryPool } from '../client/directory-pool.js';
-import type { BondChain } from '../orderbook/bonds.js';
-import { hexToBytes } from '../protocol/crypto.js';
 import type { MakerUtxo } from '../protocol/coinjoin/tx-check.js';
 import type { Outpoint } from '../protocol/coinjoin/utxo.js';
-import { p2wpkhPrivateKey, spendableP2wpkhCoins } from '../maker/wallet-adapter.js';
-import { coreBondChain } from '../wallet/backend/bond-verifier.js';
 import type { CoreRpc } from '../wallet/backend/rpc.js';
+import { chainUtxo, p2wpkhPrivateKey, spendableP2wpkhCoins } from '../wallet/coins.js';
 import { EXTERNAL, INTERNAL } from '../wallet/hd.js';
 import type { Wallet } from '../wallet/wallet.js';
 import type { ChainUtxo, TakerChain, TakerCoin, TakerNetwork, TakerWallet } from './ports.js';
@@ -50,9 +47,8 @@ export class CoreTakerWallet implements TakerWallet, TakerChain {
     this.wallet.signInputs(tx, inputs.map(({ index, coin }) => ({ index, valueSat: BigInt(coin.valueSats), scriptPubKey: coin.scriptPubKey })));
   }
 
-  async getUtxo(o: Outpoint): Promise<ChainUtxo | null> {
-    const r = await this.rpc.getTxOut(o.txid, o.vout, true);
-    return r && { valueSats: Number(r.valueSat), scriptPubKey: hexToBytes(r.scriptPubKey), confirmations: r.confirmations };
+  getUtxo(o: Outpoint): Promise<ChainUtxo | null> {
+    return chainUtxo(this.rpc, o);
   }
 
   broadcast(rawHex: string): Promise<string> {
@@ -62,9 +58,4 @@ export class CoreTakerWallet implements TakerWallet, TakerChain {
   tipHeight(): Promise<number> {
     return this.rpc.getBlockCount();
   }
-}
-
-/** The orderbook's bond checks use the wallet's Core view directly. */
-export function coreOrderbookBondChain(rpc: CoreRpc): BondChain {
-  return coreBondChain(rpc);
 }

@@ -16,7 +16,8 @@ import { feeFor, outputWeight, P2WPKH_INPUT_WU, TX_OVERHEAD_WU } from '../wallet
 export interface MakerPart {
   nick: string;
   offer: Offer;
-  inputs: ReadonlyArray<Outpoint & { valueSats: number }>;
+  /** Values and scripts as our node reported them. */
+  inputs: ReadonlyArray<Outpoint & { valueSats: number; scriptPubKey: Uint8Array }>;
   cjScript: Uint8Array;
   changeScript: Uint8Array;
 }

@@ -28,7 +28,8 @@ import { CommitmentBlacklist } from '../../src/maker/commitments.js';
 import { Maker, type MakerTimeouts } from '../../src/maker/maker.js';
 import { PoolChannel } from '../../src/maker/pool-channel.js';
 import { CoreMakerWallet, loadMakerBond } from '../../src/maker/wallet-adapter.js';
-import { CoreTakerWallet, coreOrderbookBondChain, poolNetwork } from '../../src/taker/adapters.js';
+import { CoreTakerWallet, poolNetwork } from '../../src/taker/adapters.js';
+import { coreBondChain } from '../../src/wallet/backend/bond-verifier.js';
 import { TakerCommitments } from '../../src/taker/commitments.js';
 import { gatherOffers } from '../../src/taker/offer-gather.js';
 import { Taker } from '../../src/taker/taker.js';
@@ -130,10 +131,10 @@ export interface TestTaker {
   stop(): Promise<void>;
 }
 
-export async function startTaker(node: RegtestNode, dns: HostPort[], w: { wallet: Wallet; sync: WalletSync }, needMakers: number, t: NetTransport = {}): Promise<TestTaker> {
+export async function startTaker(node: RegtestNode, dns: HostPort[], w: { wallet: Wallet; sync: WalletSync }, t: NetTransport = {}): Promise<TestTaker> {
   await w.sync.sync();
   const pool = newPool(dns, NickIdentity.random(), t);
-  const watcher = new OrderbookWatcher({ pool, network: DN_NETWORK, chain: coreOrderbookBondChain(node.rpc) });
+  const watcher = new OrderbookWatcher({ pool, network: DN_NETWORK, chain: coreBondChain(node.rpc) });
   watcher.start();
   pool.start();
   await pool.whenConnected(t.connectTimeoutMs ?? 10_000);
@@ -141,7 +142,7 @@ export async function startTaker(node: RegtestNode, dns: HostPort[], w: { wallet
   const commitments = TakerCommitments.memory();
   const taker = new Taker({
     net: poolNetwork(pool), wallet: core, chain: core, commitments, network: toBitcoinjs(node.network),
-    offers: (amount) => gatherOffers(watcher, { amount, need: needMakers, waitMs: 15_000, quietMs: 300, clock: systemClock }),
+    offers: (q) => gatherOffers(watcher, q, { waitMs: 15_000, quietMs: 300, clock: systemClock }),
     timeouts: { ioauthMs: 15_000, sigMs: 15_000 },
   });
   return { taker, wallet: w.wallet, sync: w.sync, commitments, watcher, pool, stop: async () => { await watcher.stop(); await pool.stop(); } };

@@ -5,7 +5,7 @@
  */
 import { type Transaction } from 'bitcoinjs-lib';
 import { ripemd160 } from '@noble/hashes/legacy.js';
-import { bytesToHex, concatBytes, publicKeyOf, sha256, signDigestDer, verifyDigestDer } from '../crypto.js';
+import { bytesToHex, concatBytes, derSignatureProblem, publicKeyOf, sha256, signDigestDer, verifyDigestDer } from '../crypto.js';
 import { type SigPayload, SIGHASH_ALL, formatSigPlaintext } from './payloads.js';
 import { type MakerUtxo, isP2wpkh } from './tx-check.js';
 
@@ -49,6 +49,15 @@ export interface PendingInput {
   index: number;
   scriptPubKey: Uint8Array;
   valueSats: number;
+}
+
+/**
+ * Why the witness built from this `!sig` would be non-standard, or null. The taker builds
+ * [signature, pubkey] (a third push, sent by P2SH-wrapped makers, is not used): strict DER
+ * with low S here; SIGHASH_ALL and a compressed key were checked by parseSigPlaintext.
+ */
+export function nonStandardSig(sig: SigPayload): string | null {
+  return derSignatureProblem(sig.signature.subarray(0, sig.signature.length - 1));
 }
 
 /** The pending input this `!sig` verifies for, or null (REF tries each in turn). */

@@ -1,5 +1,5 @@
 /**
- * Taker side (coinjoin-protocol.md §9): offer filtering (REF fee-limit rule), one offer per
+ * Taker side (coinjoin-protocol.md §9): offer filtering (fee caps per offer kind), one offer per
  * maker, the fidelity-bond-weighted chooser with the bondless allowance, and the exact fee
  * arithmetic (taker change, sweep amount). Pure; randomness from an injected `Rng` in [0, 1).
  * Draws use floor(r·n) / cumulative weights, so the distribution matches REF, not its exact
@@ -15,8 +15,27 @@ export const NG_BONDLESS_MAKERS_ALLOWANCE = 0.2;
 export interface OrderbookEntry {
   counterparty: string;
   offer: Offer;
-  /** Verified fidelity-bond value (wallet-and-bonds.md §7); 0 when none or invalid. */
+  /** Verified fidelity-bond value (wallet-and-bonds.md §7); 0 when none, invalid or counted for another nick. */
   bondValue: number;
+  /** The bond UTXO (`txid:vout`) the maker proved, if any: nicks sharing one never join one round. */
+  bondKey?: string | null;
+}
+
+/**
+ * What the taker pays one maker at most: an absolute offer's fee ≤ `abs` satoshis, a relative
+ * offer's rate ≤ `rel` (NG's rule per offer kind). An offer over its limit is never filled.
+ */
+export interface FeeLimits {
+  abs: number;
+  rel: Ratio;
+}
+
+/** NG's defaults (500 sat, 0.1 %); REF has none and asks the user. */
+export const DEFAULT_FEE_LIMITS: FeeLimits = { abs: 500, rel: { num: 1n, den: 1000n } };
+
+export function withinFeeLimits(offer: Offer, limits: FeeLimits): boolean {
+  if (offer.kind === 'abs') return offer.cjfee <= limits.abs;
+  return offer.cjfeeRatio.num * limits.rel.den <= limits.rel.num * offer.cjfeeRatio.den;
 }
 
 export interface FilterOptions {
@@ -25,9 +44,8 @@ export interface FilterOptions {
   /** REF: minsize < amount < maxsize (strict); NG: inclusive. */
   range?: 'strict' | 'inclusive';
   ignored?: ReadonlySet<string>;
-  /** REF drops an offer only if its net fee exceeds BOTH limits. */
-  maxCjFeeAbs?: number;
-  maxCjFeeRel?: Ratio;
+  /** Drops every offer over its limit; absent = no fee check (tests and tools only). */
+  feeLimits?: FeeLimits;
 }
 
 /** Net fee the maker earns from this taker: real_cjfee − txfee. */
@@ -38,18 +56,13 @@ export function netFee(offer: Offer, amount: number): bigint {
 export function filterOffers(entries: readonly OrderbookEntry[], o: FilterOptions): OrderbookEntry[] {
   const types = o.allowedTypes ?? ['sw0reloffer', 'sw0absoffer'];
   const strict = (o.range ?? 'strict') === 'strict';
-  const amount = BigInt(o.amount);
   return entries.filter(({ counterparty, offer }) => {
     if (!types.includes(offer.type) || o.ignored?.has(counterparty)) return false;
     const inRange = strict
       ? offer.minsize < o.amount && o.amount < offer.maxsize
       : offer.minsize <= o.amount && o.amount <= offer.maxsize;
     if (!inRange) return false;
-    if (o.maxCjFeeAbs === undefined || o.maxCjFeeRel === undefined) return true;
-    const fee = netFee(offer, o.amount);
-    const overAbs = fee > BigInt(o.maxCjFeeAbs);
-    const overRel = fee * o.maxCjFeeRel.den > o.maxCjFeeRel.num * amount;
-    return !(overAbs && overRel);
+    return o.feeLimits === undefined || withinFeeLimits(offer, o.feeLimits);
   });
 }
 
@@ -97,7 +110,18 @@ export function fidelityBondWeightedChoose(entries: readonly OrderbookEntry[], r
   return bonded[weightedIndex(rng, bonded.map((e) => e.bondValue))] as OrderbookEntry;
 }
 
-/** n distinct makers, one chooser call per slot, removing each chosen maker. */
+/** Who an entry stands for: its bond when it proved one (nicks sharing a bond are one party), else its nick. */
+const party = (e: OrderbookEntry): string => (e.bondKey ? `bond ${e.bondKey}` : `nick ${e.counterparty}`);
+
+/** How many makers could be chosen together from these entries (nicks sharing a bond count once). */
+export function distinctMakers(entries: readonly OrderbookEntry[]): number {
+  return new Set(entries.map(party)).size;
+}
+
+/**
+ * n distinct makers, one chooser call per slot, removing each chosen maker and every other
+ * nick that proved the same bond (one bond, one party: never twice in one round).
+ */
 export function chooseMakers(
   entries: readonly OrderbookEntry[],
   n: number,
@@ -105,12 +129,13 @@ export function chooseMakers(
   allowance: number = REF_BONDLESS_MAKERS_ALLOWANCE,
 ): Result<OrderbookEntry[]> {
   let pool = [...entries];
-  if (new Set(pool.map((e) => e.counterparty)).size < n) return fail(`need ${n} makers, only ${new Set(pool.map((e) => e.counterparty)).size} offer`);
+  const available = distinctMakers(pool);
+  if (available < n) return fail(`need ${n} makers, only ${available} offer`);
   const chosen: OrderbookEntry[] = [];
   while (chosen.length < n) {
     const pick = fidelityBondWeightedChoose(pool, rng, allowance);
     chosen.push(pick);
-    pool = pool.filter((e) => e.counterparty !== pick.counterparty);
+    pool = pool.filter((e) => e.counterparty !== pick.counterparty && party(e) !== party(pick));
   }
   return ok(chosen);
 }

@@ -109,7 +109,7 @@ describe.skipIf(skip)('coinjoin with every peer on a private Tor network', () =>
     dns = [d.addr];
     const tDn = Date.now() - t0;
     [bonded, plain] = await Promise.all([startMaker(node, dns, wa, { transport }), startMaker(node, dns, wb, { algorithm: 'basic', transport })]);
-    taker = await startTaker(node, dns, wt, 2, transport);
+    taker = await startTaker(node, dns, wt, transport);
     console.log(`tor ${tTor} ms (bootstrap ${tn.bootstrapSeconds.toFixed(1)} s), DN onion ${dns[0]!.host} at ${tDn} ms, setup ${Date.now() - t0} ms`);
   }, 180_000);
 

@@ -82,7 +82,7 @@ describe.skipIf(!available)('coinjoin on regtest through our DN', () => {
     await node.mine(1, burn);
     bonded = await startMaker(node, dns, wa);
     plain = await startMaker(node, dns, wb, { algorithm: 'basic' });
-    taker = await startTaker(node, dns, wt, 2);
+    taker = await startTaker(node, dns, wt);
     console.log(`setup ${Date.now() - t0} ms; bond ${bonded.maker.nick} ${bond.address}`);
   }, 240_000);
 

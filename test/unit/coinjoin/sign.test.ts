@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Transaction, networks, payments } from 'bitcoinjs-lib';
-import { matchSignature, signMakerInputs } from '../../../src/protocol/coinjoin/sign.js';
+import { matchSignature, nonStandardSig, signMakerInputs } from '../../../src/protocol/coinjoin/sign.js';
+import { toHighS } from '../../helpers/signatures.js';
+import { concatBytes, derSignatureProblem } from '../../../src/protocol/crypto.js';
 import { parseSigPlaintext } from '../../../src/protocol/coinjoin/payloads.js';
 import { verifyUnsignedTx, type MakerUtxo } from '../../../src/protocol/coinjoin/tx-check.js';
 import { hexToBytes, publicKeyOf } from '../../../src/protocol/crypto.js';
@@ -59,5 +61,36 @@ describe('maker signing and taker matching (coinjoin §4.8, §7)', () => {
   });
   it('refuses to sign with a key that does not own the input', () => {
     expect(() => signMakerInputs(check.tx, check.toSign, () => keyA)).toThrow(/does not own/);
+  });
+});
+
+describe('standard witnesses only (a high-S or loose DER signature is refused at !sig)', () => {
+  const check = verifyUnsignedTx(tx(), { utxos, cjAddress: addr(0xc1), changeAddress: addr(0xc2), amount: 1_000_000, offer: offerR.value }, net);
+  if (!check.ok) throw new Error(check.reason);
+  const s = signMakerInputs(check.tx, check.toSign, (u) => (u.txid === utxos[0]!.txid ? keyA : keyB))[0]!;
+  const p = parseSigPlaintext(s.plaintext);
+  if (!p.ok) throw new Error(p.reason);
+  const der = p.value.signature.subarray(0, -1);
+  const pending = [{ index: 1, scriptPubKey: utxos[1]!.scriptPubKey, valueSats: 400_000 }];
+
+  it('our own low-S signature is standard', () => {
+    expect(nonStandardSig(p.value)).toBeNull();
+    expect(derSignatureProblem(der)).toBeNull();
+  });
+  it('the high-S twin still verifies (lenient check) but is refused as non-standard', () => {
+    const high = { ...p.value, signature: concatBytes(toHighS(der), Uint8Array.of(1)) };
+    expect(matchSignature(tx(), high, pending)).toBe(1);
+    expect(nonStandardSig(high)).toMatch(/high-S/);
+  });
+  it('refuses padded, negative and badly framed DER', () => {
+    const lenR = der[3]!;
+    const padded = Uint8Array.from([0x30, der[1]! + 1, 0x02, lenR + 1, 0x00, ...der.subarray(4)]);
+    expect(derSignatureProblem(padded)).toMatch(/strict DER/);
+    const neg = Uint8Array.from(der);
+    neg[4 + lenR + 2] = 0x80; // S with the sign bit set (and no 0x00 pad)
+    expect(derSignatureProblem(neg)).toMatch(/strict DER|high-S/);
+    expect(derSignatureProblem(der.subarray(0, der.length - 1))).toMatch(/strict DER/);
+    expect(derSignatureProblem(Uint8Array.from([0x31, ...der.subarray(1)]))).toMatch(/strict DER/);
+    expect(derSignatureProblem(new Uint8Array(0))).toMatch(/strict DER/);
   });
 });

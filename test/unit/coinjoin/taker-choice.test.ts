@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   cheapestPerMaker,
   chooseMakers,
+  DEFAULT_FEE_LIMITS,
+  distinctMakers,
   fidelityBondWeightedChoose,
   filterOffers,
   keepsTakerChange,
@@ -9,6 +11,7 @@ import {
   sweepAmount,
   takerChange,
   totalCjFee,
+  withinFeeLimits,
   type OrderbookEntry,
 } from '../../../src/protocol/coinjoin/taker-choice.js';
 import { parseOffer, type Offer } from '../../../src/protocol/offers.js';
@@ -44,11 +47,20 @@ describe('filterOffers (coinjoin §9)', () => {
   it('ignored makers are dropped', () => {
     expect(filterOffers(book, { amount: 1_000_000, ignored: new Set(['A']) }).map((e) => e.counterparty)).toEqual(['D']);
   });
-  it('fee limit drops only offers above BOTH limits', () => {
-    const limits = { maxCjFeeAbs: 30_000, maxCjFeeRel: { num: 4n, den: 1000n } }; // rel 0.004 × 1e6 = 4000
-    expect(filterOffers(book, { amount: 1_000_000, ...limits }).map((e) => e.counterparty)).toEqual(['A']);
-    const lenientAbs = { maxCjFeeAbs: 50_000, maxCjFeeRel: { num: 4n, den: 1000n } };
-    expect(filterOffers(book, { amount: 1_000_000, ...lenientAbs }).map((e) => e.counterparty)).toEqual(['A', 'D']);
+  it('an offer over the limit of its kind is never kept (absolute: sats, relative: rate)', () => {
+    const limits = { abs: 30_000, rel: { num: 2n, den: 100_000n } }; // 30,000 sat; 0.002 %
+    expect(filterOffers(book, { amount: 1_000_000, feeLimits: limits }).map((e) => e.counterparty)).toEqual(['A']);
+    expect(filterOffers(book, { amount: 1_000_000, feeLimits: { ...limits, abs: 50_000 } }).map((e) => e.counterparty)).toEqual(['A', 'D']);
+    expect(filterOffers(book, { amount: 1_000_000, feeLimits: { ...limits, rel: { num: 1n, den: 100_000n } } }).map((e) => e.counterparty)).toEqual([]);
+  });
+  it('the defaults (500 sat, 0.1 %) refuse an absurd absolute or relative fee at any amount', () => {
+    const absurd = [entry('X', offer('sw0absoffer', '0 27300 900000000 0 5000000')), entry('Y', offer('sw0reloffer', '0 27300 900000000 0 0.5'))];
+    const fair = [entry('A', offer('sw0absoffer', '0 27300 900000000 0 500')), entry('B', offer('sw0reloffer', '0 27300 900000000 0 0.001'))];
+    for (const amount of [30_000, 30_000_000, 800_000_000]) {
+      expect(filterOffers([...absurd, ...fair], { amount, feeLimits: DEFAULT_FEE_LIMITS }).map((e) => e.counterparty)).toEqual(['A', 'B']);
+    }
+    expect(withinFeeLimits(offer('sw0absoffer', '0 27300 9000000 0 501'), DEFAULT_FEE_LIMITS)).toBe(false);
+    expect(withinFeeLimits(offer('sw0reloffer', '0 27300 9000000 0 0.0010001'), DEFAULT_FEE_LIMITS)).toBe(false);
   });
 });
 
@@ -81,6 +93,22 @@ describe('fidelity-bond weighted choice', () => {
     const r = chooseMakers([...pool, entry('C', offer('sw0absoffer', '1 27300 9000000 0 5'), 3)], 3, seq(0.9, 0.9, 0.9, 0.9, 0.9, 0.5));
     expect(r.ok && r.value.map((e) => e.counterparty)).toEqual(['C', 'B', 'A']);
     expect(chooseMakers(pool, 4, seq()).ok).toBe(false);
+  });
+  it('nicks proving one bond are one maker: never two of them in a round', () => {
+    const shared = 'ab'.repeat(32) + ':0';
+    const book = [{ ...entry('D1', o, 50), bondKey: shared }, { ...entry('D2', o, 0), bondKey: shared }, entry('A', o)];
+    expect(distinctMakers(book)).toBe(2);
+    expect(chooseMakers(book, 3, seq()).ok ? 'chosen' : 'refused').toBe('refused');
+    const firsts = new Set<string>();
+    for (const r of [0.0, 0.6, 0.99]) {
+      // first slot uniform over all three (D1, D2, A by r), second slot whatever is left
+      const c = chooseMakers(book, 2, seq(0.1, r, 0.9, r));
+      const nicks = c.ok ? c.value.map((e) => e.counterparty) : [];
+      firsts.add(nicks[0]!);
+      expect(nicks).toContain('A');
+      expect(nicks.filter((n) => n.startsWith('D'))).toHaveLength(1);
+    }
+    expect([...firsts].sort()).toEqual(['A', 'D1', 'D2']);
   });
 });
 
