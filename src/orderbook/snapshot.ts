@@ -2,7 +2,8 @@
 import type { DirectoryStatus } from '../client/directory-pool.js';
 import type { NickAuthStatus } from '../client/nick-auth.js';
 import type { OrderBook } from './book.js';
-import type { BondEvaluation, BondVerifier } from './bonds.js';
+import type { BondVerifier } from './bonds.js';
+import { bondWeights } from '../protocol/coinjoin/bond-weights.js';
 import {
   API_VERSION, checkOwnOutput, DirectoriesSchema, HealthSchema, OrderbookSchema,
   type ApiBond, type ApiDirectories, type ApiHealth, type ApiOffer, type ApiOrderbook,
@@ -24,36 +25,18 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 export const SYBIL_TARGET = 0.95;
 
-/** One bond per outpoint (REF): the later certificate wins, then the later receipt. */
-function dedupBonds(evals: Array<{ e: BondEvaluation; receivedAt: number }>): Map<string, string> {
-  const winner = new Map<string, { nick: string; certExpiry: number; receivedAt: number }>();
-  for (const { e, receivedAt } of evals) {
-    if (e.status === 'invalid' || e.txid === null) continue;
-    const key = `${e.txid}:${e.vout}`;
-    const w = winner.get(key);
-    const cand = { nick: e.nick, certExpiry: e.certExpiry ?? 0, receivedAt };
-    if (!w || cand.certExpiry > w.certExpiry || (cand.certExpiry === w.certExpiry && cand.receivedAt > w.receivedAt)) winner.set(key, cand);
-  }
-  const loserToWinner = new Map<string, string>();
-  for (const { e } of evals) {
-    if (e.status === 'invalid' || e.txid === null) continue;
-    const w = winner.get(`${e.txid}:${e.vout}`)!;
-    if (w.nick !== e.nick) loserToWinner.set(e.nick, w.nick);
-  }
-  return loserToWinner;
-}
-
 export function buildOrderbook(i: OrderbookInput): ApiOrderbook {
   const makers = i.book.list().sort((a, b) => a.nick.localeCompare(b.nick));
   const evals = makers.filter((m) => m.bond).map((m) => ({ e: i.bonds.evaluation(m.nick, m.bond!.proofBase64), receivedAt: m.bond!.receivedAt }));
-  const dup = dedupBonds(evals);
+  // the taker's rule (protocol/coinjoin/bond-weights.ts), so the pick chances are the taker's
+  const shares = bondWeights(evals.map(({ e }) => {
+    const ok = e.status === 'verified' && e.txid !== null;
+    return { nick: e.nick, outpoint: ok ? `${e.txid}:${e.vout}` : null, value: ok ? e.value ?? 0 : 0, certExpiry: e.certExpiry ?? 0 };
+  }));
+  const dup = new Map([...shares].flatMap(([nick, w]) => (w.duplicateOf ? [[nick, w.duplicateOf] as const] : [])));
   const evalByNick = new Map(evals.map(({ e }) => [e.nick, e]));
   const weights = new Map<string, number>();
-  for (const m of makers) {
-    if (m.offers.size === 0) continue;
-    const e = evalByNick.get(m.nick);
-    weights.set(m.nick, e && e.status === 'verified' && !dup.has(m.nick) && e.value !== null ? e.value : 0);
-  }
+  for (const m of makers) if (m.offers.size > 0) weights.set(m.nick, shares.get(m.nick)?.weight ?? 0);
   const chances = pickChances(weights, i.allowance);
 
   const offers: ApiOffer[] = [];

@@ -80,27 +80,66 @@ export function verifyDigestDer(der: Uint8Array, digest: Uint8Array, pub: Uint8A
   }
 }
 
-const HALF_ORDER = secp256k1.Point.CURVE().n >> 1n;
+const CURVE_ORDER = secp256k1.Point.CURVE().n;
+
+/**
+ * Strict DER (BIP 66 shape, as ng checks it): minimal lengths, no superfluous zero bytes, no
+ * negative integers, 1 ≤ r, s < n. Returns the 64-byte compact form, or null.
+ */
+export function parseStrictDer(sig: Uint8Array): Uint8Array | null {
+  const n = sig.length;
+  if (n < 8 || n > 72 || sig[0] !== 0x30 || sig[1] !== n - 2 || sig[2] !== 0x02) return null;
+  const rLen = sig[3]!;
+  if (rLen === 0 || 5 + rLen >= n) return null;
+  const r = readInt(sig, 4, rLen);
+  if (r === null) return null;
+  const sAt = 4 + rLen;
+  if (sig[sAt] !== 0x02) return null;
+  const sLen = sig[sAt + 1]!;
+  if (sLen === 0 || sAt + 2 + sLen !== n) return null;
+  const s = readInt(sig, sAt + 2, sLen);
+  if (s === null) return null;
+  const out = new Uint8Array(64);
+  out.set(r, 32 - r.length);
+  out.set(s, 64 - s.length);
+  return out;
+}
+
+/** A positive, minimally encoded integer in [1, n), without its sign byte (≤ 32 bytes). */
+function readInt(b: Uint8Array, at: number, len: number): Uint8Array | null {
+  if (b[at]! & 0x80) return null;
+  if (len > 1 && b[at] === 0 && !(b[at + 1]! & 0x80)) return null;
+  let v = b.subarray(at, at + len);
+  if (v[0] === 0) v = v.subarray(1);
+  if (v.length > 32) return null;
+  let x = 0n;
+  for (const byte of v) x = (x << 8n) | BigInt(byte);
+  return x >= 1n && x < CURVE_ORDER ? v : null;
+}
+
+/** Minimal DER of a 64-byte compact signature. */
+export function compactToDer(compact: Uint8Array): Uint8Array {
+  const enc = (x: Uint8Array): number[] => {
+    let i = 0;
+    while (i < x.length - 1 && x[i] === 0) i++;
+    const v = [...x.subarray(i)];
+    return v[0]! & 0x80 ? [0, ...v] : v;
+  };
+  const r = enc(compact.subarray(0, 32));
+  const s = enc(compact.subarray(32, 64));
+  return Uint8Array.from([0x30, 4 + r.length + s.length, 0x02, r.length, ...r, 0x02, s.length, ...s]);
+}
 
 /**
  * Why a DER signature (without its sighash byte) would make a transaction non-standard, or
- * null: BIP66 strict encoding (minimal, positive integers, exact lengths) and low S
- * (S ≤ n/2, Core's standardness rule; a high-S signature verifies only after normalising).
+ * null: BIP66 strict encoding (parseStrictDer) and low S (S ≤ n/2, Core's standardness rule;
+ * a high-S signature verifies only after normalising, as verifyDigestDer does).
  */
 export function derSignatureProblem(der: Uint8Array): string | null {
-  const n = der.length;
-  if (n < 8 || n > 72 || der[0] !== 0x30 || der[1] !== n - 2) return 'not a strict DER signature (BIP66)';
-  const lenR = der[3]!;
-  if (der[2] !== 0x02 || lenR === 0 || 5 + lenR >= n || der[4 + lenR] !== 0x02) return 'not a strict DER signature (BIP66)';
-  const lenS = der[5 + lenR]!;
-  if (lenS === 0 || 6 + lenR + lenS !== n) return 'not a strict DER signature (BIP66)';
-  for (const [at, len] of [[4, lenR], [6 + lenR, lenS]] as const) {
-    if (der[at]! & 0x80) return 'not a strict DER signature (negative integer)';
-    if (len > 1 && der[at] === 0 && !(der[at + 1]! & 0x80)) return 'not a strict DER signature (padded integer)';
-  }
-  const s = BigInt(`0x${bytesToHex(der.subarray(6 + lenR))}`);
-  if (s === 0n) return 'signature S is zero';
-  if (s > HALF_ORDER) return 'high-S signature (non-standard: Core relays only low-S)';
+  const compact = parseStrictDer(der);
+  if (!compact) return 'not a strict DER signature (BIP66)';
+  const s = BigInt(`0x${bytesToHex(compact.subarray(32))}`);
+  if (s > CURVE_ORDER >> 1n) return 'high-S signature (non-standard: Core relays only low-S)';
   return null;
 }
 

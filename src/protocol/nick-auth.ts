@@ -13,9 +13,11 @@
  * uses libsecp256k1 (tiny-secp256k1), the fastest candidate measured (docs/performance.md).
  */
 import * as ecc from 'tiny-secp256k1';
-import { bytesToHex, messageHash, sha256, toBase64, utf8ToBytes } from './crypto.js';
+import { bytesToHex, compactToDer, messageHash, parseStrictDer, sha256, toBase64, utf8ToBytes } from './crypto.js';
 import { nickFromPubkeyHex } from './nick.js';
 import { parseFlatJsonObject, type FlatValue } from './strict-json.js';
+
+export { compactToDer, parseStrictDer };
 
 export const NICK_AUTH_FEATURE = 'nick_auth';
 export const NICK_AUTH_DOMAIN = 'nick-auth-v1';
@@ -30,7 +32,6 @@ const DIRECTORY_ID = /^[a-z0-9][a-z0-9.:_-]*$/;
 const ONION_HOST = /^[a-z2-7]{56}\.onion$/;
 const NICK = /^J[0-9][1-9A-HJ-NP-Za-km-zO]{14}$/;
 const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
 export interface NickAuthChallenge {
   challenge: string;
@@ -128,41 +129,6 @@ function decodeCanonicalBase64(s: string): Uint8Array | null {
   return b.toString('base64') === s ? new Uint8Array(b) : null;
 }
 
-/**
- * Strict DER (BIP 66 shape, as ng checks it): minimal lengths, no superfluous zero bytes, no
- * negative integers, 1 ≤ r, s < n. Returns the 64-byte compact form, or null.
- */
-export function parseStrictDer(sig: Uint8Array): Uint8Array | null {
-  const n = sig.length;
-  if (n < 8 || n > 72 || sig[0] !== 0x30 || sig[1] !== n - 2 || sig[2] !== 0x02) return null;
-  const rLen = sig[3]!;
-  if (rLen === 0 || 5 + rLen >= n) return null;
-  const r = readInt(sig, 4, rLen);
-  if (r === null) return null;
-  const sAt = 4 + rLen;
-  if (sig[sAt] !== 0x02) return null;
-  const sLen = sig[sAt + 1]!;
-  if (sLen === 0 || sAt + 2 + sLen !== n) return null;
-  const s = readInt(sig, sAt + 2, sLen);
-  if (s === null) return null;
-  const out = new Uint8Array(64);
-  out.set(r, 32 - r.length);
-  out.set(s, 64 - s.length);
-  return out;
-}
-
-/** A positive, minimally encoded integer in [1, n), without its sign byte (≤ 32 bytes). */
-function readInt(b: Uint8Array, at: number, len: number): Uint8Array | null {
-  if (b[at]! & 0x80) return null;
-  if (len > 1 && b[at] === 0 && !(b[at + 1]! & 0x80)) return null;
-  let v = b.subarray(at, at + len);
-  if (v[0] === 0) v = v.subarray(1);
-  if (v.length > 32) return null;
-  let x = 0n;
-  for (const byte of v) x = (x << 8n) | BigInt(byte);
-  return x >= 1n && x < ORDER ? v : null;
-}
-
 /** The proof a client sends: signs with libsecp256k1 (RFC 6979, low-S) and checks its own output. */
 export function signNickAuthProof(privateKey: Uint8Array, challenge: NickAuthChallenge, handshakeLine: string, nick: string): NickAuthProof {
   const pubkey = bytesToHex(ecc.pointFromScalar(privateKey, true)!);
@@ -187,17 +153,4 @@ export function verifyNickAuthProof(proof: ParsedProof, expected: NickAuthChalle
   if (!compact) return 'invalid';
   const digest = messageHash(nickAuthMessage(expected.challenge, expected.directoryId, handshakeSha256(handshakeLine), nick, proof.pubkey));
   return ecc.verify(digest, Buffer.from(proof.pubkey, 'hex'), compact, true) ? 'ok' : 'invalid';
-}
-
-/** Minimal DER of a 64-byte compact signature. */
-export function compactToDer(compact: Uint8Array): Uint8Array {
-  const enc = (x: Uint8Array): number[] => {
-    let i = 0;
-    while (i < x.length - 1 && x[i] === 0) i++;
-    const v = [...x.subarray(i)];
-    return v[0]! & 0x80 ? [0, ...v] : v;
-  };
-  const r = enc(compact.subarray(0, 32));
-  const s = enc(compact.subarray(32, 64));
-  return Uint8Array.from([0x30, 4 + r.length + s.length, 0x02, r.length, ...r, 0x02, s.length, ...s]);
 }

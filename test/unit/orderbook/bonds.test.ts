@@ -5,7 +5,10 @@ import { bytesToHex, hexToBytes, publicKeyOf, sha256, utf8ToBytes } from '../../
 import { freezeScript, p2wshScriptPubKey } from '../../../src/wallet/bond-script.js';
 import { nickFromPrivateKey } from '../../../src/protocol/nick.js';
 import { bondValue } from '../../../src/wallet/bond-value.js';
-import { ManualClock } from '../../../src/util/clock.js';
+import { ManualClock, systemClock } from '../../../src/util/clock.js';
+import { OrderBook } from '../../../src/orderbook/book.js';
+import { buildOrderbook } from '../../../src/orderbook/snapshot.js';
+import { gatherOffers } from '../../../src/taker/offer-gather.js';
 
 const TAKER = 'J58siV5gCJuQWAQf';
 const MAKER = nickFromPrivateKey(hexToBytes('01'.repeat(32)));
@@ -60,5 +63,32 @@ describe('BondVerifier', () => {
     const down = new BondVerifier({ takerNick: TAKER, chain: chain({ height: 1, medianTimePast: 1 }, new Error('ECONNREFUSED')) });
     expect(await down.verify(MAKER, proof)).toMatchObject({ status: 'unverified' });
     expect(down.chainError).toBe('ECONNREFUSED');
+  });
+});
+
+describe('one bond, two nicks: the watcher and the taker agree', () => {
+  it('the same nick keeps the bond on the page and in the taker; the other weighs as bondless', async () => {
+    const keys = ['02', '03', '04'].map((b) => hexToBytes(b.repeat(32)));
+    const [a, b, plain] = keys.map((k) => nickFromPrivateKey(k)) as [string, string, string];
+    const tip = { height: 450 * 2016 - 10, medianTimePast: 1_750_000_000 };
+    const verifier = new BondVerifier({ takerNick: TAKER, chain: chain(tip, { valueSat: 50_000_000n }), clock: new ManualClock() });
+    const book = new OrderBook(3_600_000);
+    for (const [i, nick] of [a, b, plain].entries()) book.offer(nick, 'dn', 'sw0reloffer', ['0', '100000', '9000000', '0', '0.0002'], 'private', 1_000 + i);
+    // b's proof arrives first; arrival order must not matter
+    for (const nick of [b, a]) book.bond(nick, 'dn', buildBondProof({ takerNick: TAKER, makerNick: nick, ...bond }).base64, 2_000);
+    const taker = await gatherOffers({ book, bonds: verifier, on: () => () => {} }, { amount: 1_000_000, need: 1, eligible: () => true }, { waitMs: 1, quietMs: 0, clock: systemClock });
+    const page = buildOrderbook({ book, bonds: verifier, network: 'regtest', ourNick: TAKER, now: 3_000, interestRate: 0.015, exponent: 1.3, allowance: 0.125 });
+
+    const winner = [a, b].sort()[0]!;
+    const loser = winner === a ? b : a;
+    const byNick = new Map(taker.map((e) => [e.counterparty, e]));
+    expect(byNick.get(winner)!.bondValue).toBeGreaterThan(0);
+    expect(byNick.get(loser)!.bondValue).toBe(0);
+    expect(byNick.get(loser)!.bondKey).toBe(byNick.get(winner)!.bondKey);
+    expect(page.bonds.find((x) => x.nick === loser)!.duplicateOf).toBe(winner);
+    expect(page.bonds.find((x) => x.nick === winner)!.duplicateOf).toBeNull();
+    const chance = (n: string) => page.offers.find((o) => o.nick === n)!.pickChance;
+    expect(chance(loser)).toBeCloseTo(chance(plain), 12); // bondless share only
+    expect(chance(winner)).toBeCloseTo(0.125 / 3 + 0.875, 12);
   });
 });
