@@ -3,9 +3,11 @@
  * an injected dialer), client handshake, PING→PONG, peerlists, pubmsgs, signed privmsgs, and
  * a reconnect loop with capped exponential backoff. Every received privmsg is verified
  * (signature and nick) before it is emitted; forgeries are dropped with a log line.
+ * A line over the spec's 40,000 bytes is skipped and counted, never a reason to drop the
+ * directory: any peer can get one relayed to us, and reconnecting would take us off it.
  */
 import type net from 'node:net';
-import { encodeEnvelope, LineSplitter, MAX_EMIT_BYTES, parseEnvelope } from '../protocol/framing.js';
+import { encodeEnvelope, LineSplitter, MAX_EMIT_BYTES, MAX_LINE_BYTES, parseEnvelope } from '../protocol/framing.js';
 import { MsgType } from '../protocol/message-types.js';
 import { buildClientHandshake, enabledFeatures, parseDirectoryHandshake, PROTO_VER, APP_NAME, type Features } from '../protocol/handshake.js';
 import { buildPubmsg, parsePrivmsgBody, splitRouted, verifyPrivmsg, PUBLIC, type SignedPrivmsg } from '../protocol/jm-message.js';
@@ -14,6 +16,7 @@ import { isValidNickFormat, nickMatchesPubkey } from '../protocol/nick.js';
 import { NOT_SERVING_ONION } from '../protocol/onion.js';
 import { splitCommands, type Command } from '../protocol/offers.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
+import { LogThrottle } from '../util/log-throttle.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { tcpDialer, type Dialer } from './dialer.js';
@@ -127,6 +130,8 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
   private readonly auth: ClientNickAuth;
   private readonly authStatus: NickAuthStatus = { offered: null, verified: false, error: null };
   private sentHandshake = '';
+  private readonly throttledLog: LogThrottle;
+  private _oversizeLines = 0;
 
   private _state: ClientState = 'idle';
   private socket: net.Socket | null = null;
@@ -167,6 +172,7 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
     this.auth = new ClientNickAuth(o.host, o.port, o.nickAuth);
     const wanted = o.features ?? DEFAULT_CLIENT_FEATURES;
     this.features = this.auth.advertised ? { ...wanted, nick_auth: true } : wanted;
+    this.throttledLog = new LogThrottle(log, undefined, this.clock);
   }
 
   /** Whether the directory offers nick-auth and whether it accepted our proof. */
@@ -201,6 +207,10 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
   get pendingCount(): number {
     return this.pending.size;
   }
+  /** Lines over the limit the directory sent us (skipped). */
+  get oversizeLines(): number {
+    return this._oversizeLines;
+  }
 
   /** Peers this directory told us about (present, not `;D`), the directory itself excluded. */
   peers(): Map<string, { location: string; features: string[] }> {
@@ -219,6 +229,7 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
     this._state = 'stopped';
     this.generation++;
     this.clearTimers();
+    this.throttledLog.close();
     this.pending.rejectAll(`directory ${this.id}: client stopped`);
     const sock = this.socket;
     this.socket = null;
@@ -319,14 +330,15 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
     this.socket = sock;
     sock.setNoDelay(true);
     sock.setKeepAlive(true, 60_000);
-    const splitter = new LineSplitter();
+    const splitter = new LineSplitter(MAX_LINE_BYTES, { skipOversize: true });
     const dialledAt = this.clock.now();
     sock.on('data', (chunk: Buffer) => {
       if (gen !== this.generation) return;
       for (const ev of splitter.push(chunk)) {
         if (ev.kind === 'oversize') {
-          this.fail(gen, `directory sent an oversize line (${ev.bytes} bytes)`);
-          return;
+          this._oversizeLines++;
+          this.throttledLog.note('warn', 'oversize-line', { bytes: ev.bytes, limit: MAX_LINE_BYTES }, 'skipped an oversize line from the directory');
+          continue;
         }
         this.lastReceived = this.clock.now();
         this.onLine(gen, ev.text, dialledAt);

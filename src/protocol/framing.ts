@@ -123,15 +123,22 @@ const MIN_HOLD = 256;
 /**
  * Streaming line splitter over TCP chunks. An unterminated remainder is copied into one
  * growable buffer (never one Buffer per read) of at most maxLineBytes + 1 bytes (+1: a CR
- * whose LF is in the next chunk). When a line or remainder exceeds the limit it reports one
- * 'oversize' event and produces nothing more (the caller closes the connection).
+ * whose LF is in the next chunk). When a line or remainder exceeds the limit it reports an
+ * 'oversize' event. By default it then produces nothing more (the caller closes the
+ * connection); with `{ skipOversize: true }` it drops that line's bytes up to its newline,
+ * holding none of them, and carries on with the next line.
  */
 export class LineSplitter {
   private buf: Buffer | null = null;
   private held = 0;
   private broken = false;
+  /** Inside an oversize line: discarding up to the next LF. */
+  private skipping = false;
+  private readonly skipOversize: boolean;
 
-  constructor(private readonly maxLineBytes = MAX_LINE_BYTES) {}
+  constructor(private readonly maxLineBytes = MAX_LINE_BYTES, o: { skipOversize?: boolean } = {}) {
+    this.skipOversize = o.skipOversize ?? false;
+  }
 
   /** Bytes of the unterminated line held. */
   get bufferedBytes(): number {
@@ -146,28 +153,36 @@ export class LineSplitter {
   /** The complete lines of the chunk, decoded as UTF-8. */
   push(chunk: Buffer): SplitEvent[] {
     const out: SplitEvent[] = [];
-    const over = this.split(chunk, (line) => out.push({ kind: 'line', text: line.toString('utf8') }));
-    if (over >= 0) out.push({ kind: 'oversize', bytes: over });
+    this.split(chunk, (line) => out.push({ kind: 'line', text: line.toString('utf8') }), (bytes) => out.push({ kind: 'oversize', bytes }));
     return out;
   }
 
   /** The complete lines of the chunk as bytes; each stays valid (nothing reuses its memory). */
   pushBytes(chunk: Buffer): ByteSplitEvent[] {
     const out: ByteSplitEvent[] = [];
-    const over = this.split(chunk, (data) => out.push({ kind: 'line', data }));
-    if (over >= 0) out.push({ kind: 'oversize', bytes: over });
+    this.split(chunk, (data) => out.push({ kind: 'line', data }), (bytes) => out.push({ kind: 'oversize', bytes }));
     return out;
   }
 
-  /** Emits each complete line; returns the size of an oversize line, or -1. */
-  private split(chunk: Buffer, emit: (line: Buffer) => void): number {
-    if (this.broken) return -1;
+  /** Emits each complete line and each oversize one (its size). */
+  private split(chunk: Buffer, emit: (line: Buffer) => void, over: (bytes: number) => void): void {
+    if (this.broken) return;
     const cap = this.maxLineBytes + 1;
     let start = 0;
-    for (let nl = chunk.indexOf(LF); nl !== -1; nl = chunk.indexOf(LF, start)) {
+    if (this.skipping) {
+      const nl = chunk.indexOf(LF);
+      if (nl === -1) return;
+      this.skipping = false;
+      start = nl + 1;
+    }
+    for (let nl = chunk.indexOf(LF, start); nl !== -1; nl = chunk.indexOf(LF, start)) {
       let line: Buffer;
       if (this.held > 0) {
-        if (this.held + nl - start > cap) return this.fail(this.held + nl - start);
+        if (this.held + nl - start > cap) {
+          if (!this.oversize(over, this.held + nl - start)) return;
+          start = nl + 1;
+          continue;
+        }
         this.hold(chunk, start, nl);
         // The line keeps this buffer; the next remainder gets a fresh one.
         line = this.buf!.subarray(0, this.held);
@@ -178,15 +193,29 @@ export class LineSplitter {
       }
       start = nl + 1;
       const len = line.length > 0 && line[line.length - 1] === CR ? line.length - 1 : line.length;
-      if (len > this.maxLineBytes) return this.fail(len);
+      if (len > this.maxLineBytes) {
+        if (!this.oversize(over, len)) return;
+        continue;
+      }
       emit(len === line.length ? line : line.subarray(0, len));
     }
     if (start < chunk.length) {
       const rest = chunk.length - start;
-      if (this.held + rest > cap) return this.fail(this.held + rest);
+      if (this.held + rest > cap) {
+        if (this.oversize(over, this.held + rest)) this.skipping = true;
+        return;
+      }
       this.hold(chunk, start, chunk.length);
     }
-    return -1;
+  }
+
+  /** Reports an oversize line and drops what is held of it; true if splitting goes on (skip mode). */
+  private oversize(over: (bytes: number) => void, bytes: number): boolean {
+    this.buf = null;
+    this.held = 0;
+    if (!this.skipOversize) this.broken = true;
+    over(bytes);
+    return this.skipOversize;
   }
 
   /** Appends chunk[from, to) to the remainder, growing by doubling up to the cap. */
@@ -200,12 +229,5 @@ export class LineSplitter {
     }
     chunk.copy(this.buf, this.held, from, to);
     this.held = need;
-  }
-
-  private fail(bytes: number): number {
-    this.broken = true;
-    this.buf = null;
-    this.held = 0;
-    return bytes;
   }
 }

@@ -67,6 +67,33 @@ describe('DirectoryClient', () => {
     expect((await rejected).reason).toMatch(/network mismatch/);
   });
 
+  it('skips and counts a line over 40,000 bytes and keeps the connection (exactly 40,000 still passes)', async () => {
+    const { dn, client } = await setup();
+    const conn = dn.nextConnection();
+    client.start();
+    await client.whenConnected(5_000);
+    const c = await conn;
+    const got: string[] = [];
+    const third = new Promise<void>((resolve) => client.on('pubmsg', (m) => {
+      got.push(m.body.slice(0, 12));
+      if (got.length === 2) resolve();
+    }));
+    let dropped = false;
+    client.on('disconnected', () => (dropped = true));
+    const prefix = 'J5xxxxxxxxxxxxxx!PUBLIC!';
+    const envelope = (body: string): string => `{"type": 687, "line": "${prefix}${body}"}`;
+    const fits = envelope('a'.repeat(40_000 - envelope('').length));
+    expect(Buffer.byteLength(fits)).toBe(40_000);
+    c.socket.write(`${envelope('b'.repeat(40_000))}\r\n`); // 40,032 bytes
+    c.socket.write(`${fits}\r\n`);
+    c.send(687, `${prefix}after`);
+    await third;
+    expect(got).toEqual(['aaaaaaaaaaaa', 'after']);
+    expect(client.oversizeLines).toBe(1);
+    expect(dropped).toBe(false);
+    expect(client.connected).toBe(true);
+  });
+
   it('reconnects after the directory drops the connection', async () => {
     const { dn, client } = await setup();
     client.start();

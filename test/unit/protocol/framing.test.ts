@@ -47,6 +47,21 @@ describe('LineSplitter', () => {
     expect(s.bufferedBytes).toBe(0);
   });
 
+  it('skip mode: reports an oversize line, holds none of it, and goes on with the next line', () => {
+    const s = new LineSplitter(10, { skipOversize: true });
+    expect(lines(s, 'ok\n' + 'y'.repeat(20) + '\nnext\n')).toEqual([
+      { kind: 'line', text: 'ok' }, { kind: 'oversize', bytes: 20 }, { kind: 'line', text: 'next' },
+    ]);
+    // an unterminated oversize line spread over many chunks: one event, nothing held
+    expect(lines(s, 'z'.repeat(8))).toEqual([]);
+    expect(lines(s, 'z'.repeat(8))).toEqual([{ kind: 'oversize', bytes: 16 }]);
+    for (let i = 0; i < 100; i++) expect(lines(s, 'z'.repeat(1000))).toEqual([]);
+    expect(s.bufferedBytes).toBe(0);
+    expect(lines(s, 'zz\r\nafter\r\n')).toEqual([{ kind: 'line', text: 'after' }]);
+    // exactly the limit still passes
+    expect(lines(s, 'x'.repeat(10) + '\r\n')).toEqual([{ kind: 'line', text: 'x'.repeat(10) }]);
+  });
+
   it('emits lines that precede an oversize one in the same chunk', () => {
     const s = new LineSplitter(10);
     expect(lines(s, 'ok\n' + 'y'.repeat(20) + '\n')).toEqual([{ kind: 'line', text: 'ok' }, { kind: 'oversize', bytes: 20 }]);
