@@ -97,6 +97,7 @@ async function start(raw: Record<string, unknown>): Promise<void> {
   await stopRequested;
   log.info('stopping');
   await maker.stop();
+  await commitments.close();
   await core.flush();
 }
 

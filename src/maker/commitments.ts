@@ -1,58 +1,138 @@
 /**
  * The maker's used-commitment list (coinjoin-protocol.md §6.6): lowercase 64-hex lines,
- * checked at `!fill`, appended after `!ioauth` and on public `!hp2`. Written atomically; a
- * corrupt line is skipped with a warning rather than stopping the maker. Commitments of
- * sessions in progress are reserved in memory so two takers cannot use one concurrently.
+ * checked at `!fill`, added after our own `!ioauth` ("own") and from public `!hp2` gossip.
+ * Commitments of sessions in progress are reserved in memory so two takers cannot use one
+ * concurrently.
+ *
+ * Anyone can gossip, so the list is bounded: at most `maxEntries` (gossip is evicted before
+ * our own entries, oldest first) and gossip older than `gossipMaxAgeMs` is forgotten. Writes
+ * are appended in coalesced batches, at most one in flight; the file is rewritten (atomically)
+ * only to compact it once it holds twice the live entries. Loading streams the file through
+ * the same bounds, so a list of any length costs memory for `maxEntries` at most.
+ *
+ * File format: REF/NG read one commitment per line; we add `# <kind> <unix-seconds>` lines
+ * before each batch (REF/NG take them for entries that never match). Lines before any marker
+ * (a REF list, or an older one of ours) count as our own.
  */
-import { promises as fs } from 'node:fs';
-import { writeFileAtomic } from '../util/atomic-file.js';
+import { LogThrottle } from '../util/log-throttle.js';
 import { silentLogger, type Logger } from '../util/logger.js';
+import { CommitmentFile, type CommitmentStore } from './commitment-file.js';
 
 const HEX64 = /^[0-9a-f]{64}$/;
+const MARKER = /^# (own|hp2) (\d{1,12})$/;
+
+export type CommitmentKind = 'own' | 'hp2';
+
+export interface CommitmentLimits {
+  maxEntries: number;
+  gossipMaxAgeMs: number;
+  /** Entries added within this long share one write. */
+  flushDelayMs: number;
+}
+export const DEFAULT_COMMITMENT_LIMITS: CommitmentLimits = { maxEntries: 100_000, gossipMaxAgeMs: 90 * 86_400_000, flushDelayMs: 250 };
+
+export interface CommitmentStats {
+  own: number;
+  gossip: number;
+  evicted: number;
+  expired: number;
+  writes: number;
+  compactions: number;
+}
+
+interface Pending {
+  hex: string;
+  kind: CommitmentKind;
+  sec: number;
+}
 
 export class CommitmentBlacklist {
-  private readonly used = new Set<string>();
+  /** hex → unix seconds learnt; insertion order = age order. */
+  private readonly own = new Map<string, number>();
+  private readonly gossip = new Map<string, number>();
   private readonly reserved = new Set<string>();
-  private writing: Promise<void> = Promise.resolve();
+  private readonly limits: CommitmentLimits;
+  private pending: Pending[] = [];
+  /** Entry lines in the file (live or not), to know when compaction pays. */
+  private fileEntries = 0;
+  private rewrite = false;
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight: Promise<void> | null = null;
+  private waiters: Array<() => void> = [];
+  private readonly counts = { evicted: 0, expired: 0, writes: 0, compactions: 0 };
+  private readonly errors: LogThrottle;
 
-  private constructor(private readonly path: string | null, private readonly log: Logger) {}
-
-  /** In-memory only (tests). */
-  static memory(): CommitmentBlacklist {
-    return new CommitmentBlacklist(null, silentLogger());
+  private constructor(
+    private readonly store: CommitmentStore | null,
+    log: Logger,
+    limits: Partial<CommitmentLimits>,
+    private readonly now: () => number,
+  ) {
+    this.limits = { ...DEFAULT_COMMITMENT_LIMITS, ...limits };
+    this.errors = new LogThrottle(log);
   }
 
-  static async load(path: string, log: Logger = silentLogger()): Promise<CommitmentBlacklist> {
-    const b = new CommitmentBlacklist(path, log);
-    let text = '';
-    try {
-      text = await fs.readFile(path, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read commitment list ${path}: ${(e as Error).message}`);
-    }
+  /** In-memory only (tests). */
+  static memory(limits: Partial<CommitmentLimits> = {}, now: () => number = Date.now): CommitmentBlacklist {
+    return new CommitmentBlacklist(null, silentLogger(), limits, now);
+  }
+
+  static async load(
+    where: string | CommitmentStore, log: Logger = silentLogger(), limits: Partial<CommitmentLimits> = {}, now: () => number = Date.now,
+  ): Promise<CommitmentBlacklist> {
+    const store = typeof where === 'string' ? new CommitmentFile(where) : where;
+    const b = new CommitmentBlacklist(store, log, limits, now);
+    let kind: CommitmentKind = 'own';
+    let sec = Math.floor(now() / 1000);
     let bad = 0;
-    for (const line of text.split('\n')) {
+    let lines = 0;
+    const { skipped } = await store.read((line) => {
       const t = line.trim().toLowerCase();
-      if (t === '') continue;
-      if (HEX64.test(t)) b.used.add(t);
-      else bad++;
+      if (t === '') return;
+      const m = MARKER.exec(t);
+      if (m) {
+        kind = m[1] as CommitmentKind;
+        sec = Number(m[2]);
+        return;
+      }
+      if (!HEX64.test(t)) {
+        if (!t.startsWith('#')) bad++;
+        return;
+      }
+      lines++;
+      b.insert(t, kind, sec);
+    });
+    b.fileEntries = lines;
+    b.expire();
+    if (bad + skipped > 0) log.warn({ bad: bad + skipped }, 'skipped malformed lines in the commitment list');
+    if (b.fileEntries > b.size || bad + skipped > 0) {
+      // duplicates, evicted or expired entries, junk: write the bounded list once
+      b.rewrite = true;
+      b.schedule(0);
     }
-    if (bad > 0) log.warn({ path, bad }, 'skipped malformed lines in the commitment list');
+    log.info({ own: b.own.size, gossip: b.gossip.size, fileEntries: lines }, 'commitment list loaded');
     return b;
   }
 
   get size(): number {
-    return this.used.size;
+    return this.own.size + this.gossip.size;
+  }
+
+  get stats(): CommitmentStats {
+    return { own: this.own.size, gossip: this.gossip.size, ...this.counts };
   }
 
   /** Used before, or taken by a session in progress. */
   isBlocked(hex: string): boolean {
     const k = hex.toLowerCase();
-    return this.used.has(k) || this.reserved.has(k);
+    return this.isUsed(k) || this.reserved.has(k);
   }
 
   isUsed(hex: string): boolean {
-    return this.used.has(hex.toLowerCase());
+    const k = hex.toLowerCase();
+    if (this.own.has(k)) return true;
+    const t = this.gossip.get(k);
+    return t !== undefined && !this.tooOld(t);
   }
 
   /** false if already used or reserved. */
@@ -66,23 +146,132 @@ export class CommitmentBlacklist {
     this.reserved.delete(hex.toLowerCase());
   }
 
-  /** Marks as used and persists; resolves when the file is written. */
+  /** Marks as used by one of our sessions; resolves when it is on disk. */
   add(hex: string): Promise<void> {
     const k = hex.toLowerCase();
-    if (!HEX64.test(k)) return Promise.resolve();
     this.reserved.delete(k);
-    if (this.used.has(k)) return this.writing;
-    this.used.add(k);
-    return this.persist();
+    if (!HEX64.test(k) || this.own.has(k)) return this.flushed();
+    this.gossip.delete(k);
+    return this.record(k, 'own');
   }
 
-  private persist(): Promise<void> {
-    const path = this.path;
-    if (path === null) return Promise.resolve();
-    // serialise writes; each writes the whole current set
-    this.writing = this.writing
-      .then(() => writeFileAtomic(path, [...this.used].map((c) => `${c}\n`).join(''), { overwrite: true }))
-      .catch((e: unknown) => this.log.error({ err: (e as Error).message, path }, 'could not write the commitment list'));
-    return this.writing;
+  /** A commitment from public gossip; true if it was new to us. */
+  learn(hex: string): boolean {
+    const k = hex.toLowerCase();
+    if (!HEX64.test(k) || this.isUsed(k)) return false;
+    this.gossip.delete(k); // an expired copy
+    void this.record(k, 'hp2');
+    return true;
   }
+
+  /** Resolves once everything added so far is written (or its write failed and was logged). */
+  flushed(): Promise<void> {
+    if (this.store === null || (this.timer === null && this.inFlight === null)) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Writes what is pending now (no coalescing delay) and waits for it. */
+  async close(): Promise<void> {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+      void this.write();
+    }
+    await this.flushed();
+    this.errors.close();
+  }
+
+  private record(k: string, kind: CommitmentKind): Promise<void> {
+    const sec = Math.floor(this.now() / 1000);
+    this.insert(k, kind, sec);
+    this.expire();
+    if (this.store === null) return Promise.resolve();
+    this.pending.push({ hex: k, kind, sec });
+    this.schedule(this.limits.flushDelayMs);
+    return this.flushed();
+  }
+
+  private insert(k: string, kind: CommitmentKind, sec: number): void {
+    if (this.own.has(k)) return;
+    if (kind === 'own') this.gossip.delete(k);
+    else if (this.gossip.has(k)) return;
+    (kind === 'own' ? this.own : this.gossip).set(k, sec);
+    while (this.size > this.limits.maxEntries) {
+      const from = this.gossip.size > 0 ? this.gossip : this.own;
+      from.delete(from.keys().next().value!);
+      this.counts.evicted++;
+    }
+  }
+
+  private tooOld(sec: number): boolean {
+    return this.now() - sec * 1000 > this.limits.gossipMaxAgeMs;
+  }
+
+  private expire(): void {
+    for (const [k, t] of this.gossip) {
+      if (!this.tooOld(t)) break;
+      this.gossip.delete(k);
+      this.counts.expired++;
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer !== null || this.inFlight !== null) return; // the running write reschedules
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.write();
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /** One write at a time: an append of what is pending, or the whole list when compacting. */
+  private async write(): Promise<void> {
+    if (this.inFlight !== null) return;
+    if (this.fileEntries > 2 * this.size + 1_000) this.rewrite = true;
+    const batch = this.pending;
+    this.pending = [];
+    const full = this.rewrite;
+    this.rewrite = false;
+    const text = full ? this.serialise() : format(batch);
+    let ok = true;
+    this.inFlight = (full ? this.store!.replace(text) : this.store!.append(text)).then(
+      () => {
+        this.counts.writes++;
+        if (full) this.counts.compactions++;
+        this.fileEntries = full ? this.size : this.fileEntries + batch.length;
+      },
+      (e: unknown) => {
+        ok = false;
+        this.rewrite = true; // the next write (on the next entry) puts the whole list back
+        this.errors.note('error', 'write', { err: (e as Error).message }, 'could not write the commitment list');
+      },
+    );
+    await this.inFlight;
+    this.inFlight = null;
+    if (ok && this.pending.length > 0) return this.schedule(this.limits.flushDelayMs);
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private serialise(): string {
+    const all: Pending[] = [];
+    for (const [hex, sec] of this.own) all.push({ hex, kind: 'own', sec });
+    for (const [hex, sec] of this.gossip) all.push({ hex, kind: 'hp2', sec });
+    return format(all);
+  }
+}
+
+/** Entries as lines, a `# <kind> <seconds>` marker before each run of one kind and each new hour. */
+function format(entries: readonly Pending[]): string {
+  let out = '';
+  let kind: CommitmentKind | null = null;
+  let since = 0;
+  for (const e of entries) {
+    if (e.kind !== kind || e.sec - since >= 3_600) {
+      out += `# ${e.kind} ${e.sec}\n`;
+      kind = e.kind;
+      since = e.sec;
+    }
+    out += `${e.hex}\n`;
+  }
+  return out;
 }
