@@ -3,6 +3,12 @@
  * `!orderbook`), one MakerSession per taker nick, commitment gossip, `!push` for our own
  * rounds, and the watch on every signed transaction that re-announces offers once it is seen.
  * Any bad input costs the sender its session; everyone else keeps being served.
+ *
+ * Under flood (docs/security.md, maker): `!orderbook` replies, `!fill` sessions, `!hp2` gossip
+ * and `!error` replies each have a fair budget (rate-limit.ts): per nick, plus a global one
+ * with a reserve that a crowd of repeating nicks cannot use. A `!fill` is validated before it
+ * is charged; one over budget is told so with `!error`. When sessions are full, the oldest one
+ * still waiting for `!auth` (cheap for anyone to open) makes room.
  */
 import { Transaction, type Network } from 'bitcoinjs-lib';
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
@@ -11,12 +17,13 @@ import type { YieldConfig } from '../protocol/coinjoin/yield.js';
 import type { Command, Offer } from '../protocol/offers.js';
 import { TypedEmitter } from '../client/typed-emitter.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
+import { LogThrottle } from '../util/log-throttle.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import type { CommitmentBlacklist } from './commitments.js';
 import { OfferManager, type YieldAlgorithm } from './offer-manager.js';
 import { DEFAULT_ORDER_POLICY, spendableBalances, type OrderPolicy } from './order-inputs.js';
 import type { InboundMessage, MakerBond, MakerChain, MakerChannel, MakerWallet, TxStatus } from './ports.js';
-import { KeyedLimiter } from './rate-limit.js';
+import { FairLimiter, type Verdict } from './rate-limit.js';
 import { DEFAULT_SESSION_TIMEOUTS, MakerSession, type SessionTimeouts, type SignedCoinjoin } from './session.js';
 
 export interface MakerTimeouts extends SessionTimeouts {
@@ -27,16 +34,46 @@ export interface MakerTimeouts extends SessionTimeouts {
 }
 export const DEFAULT_MAKER_TIMEOUTS: MakerTimeouts = { ...DEFAULT_SESSION_TIMEOUTS, watchIntervalMs: 5_000, unseenTimeoutMs: 180_000 };
 
+/** Budgets per minute (see rate-limit.ts for per nick / global / reserve). */
 export interface MakerLimits {
-  /** `!orderbook` replies per nick per minute (NG: one per 10 s). */
+  /** `!orderbook` replies per nick (the DN allows 6; NG makers one per 10 s). */
   orderbookPerNick: number;
   orderbookGlobal: number;
-  /** `!fill` session starts per nick per minute. */
+  /** Part of orderbookGlobal kept for nicks asking for the first time in a minute. */
+  orderbookReserve: number;
+  /** Valid `!fill`s (session starts) per nick. */
   fillsPerNick: number;
   fillsGlobal: number;
+  /** Part of fillsGlobal kept for first fills of a nick and for nicks that passed `!auth` before. */
+  fillsReserve: number;
+  /** Sessions at once; when full the oldest one still waiting for `!auth` is dropped for a new one. */
   maxSessions: number;
+  /** `!hp2` gossip: commitments taken from one pubmsg, per nick per minute, all nicks per minute. */
+  hp2PerMessage: number;
+  hp2PerNick: number;
+  hp2Global: number;
+  /** `!hp2` relay requests (privmsg) we re-broadcast. */
+  relayPerNick: number;
+  relayGlobal: number;
+  /** `!error` replies (refused or over-budget fills); beyond them refusals are silent. */
+  errorsPerNick: number;
+  errorsGlobal: number;
 }
-export const DEFAULT_MAKER_LIMITS: MakerLimits = { orderbookPerNick: 6, orderbookGlobal: 600, fillsPerNick: 6, fillsGlobal: 120, maxSessions: 50 };
+export const DEFAULT_MAKER_LIMITS: MakerLimits = {
+  orderbookPerNick: 6, orderbookGlobal: 600, orderbookReserve: 300,
+  fillsPerNick: 6, fillsGlobal: 600, fillsReserve: 300, maxSessions: 200,
+  hp2PerMessage: 1, hp2PerNick: 10, hp2Global: 300, relayPerNick: 2, relayGlobal: 30,
+  errorsPerNick: 6, errorsGlobal: 300,
+};
+
+/** Counters of what the limits refused (for logs, tests and the attack benchmark). */
+export interface MakerFloodStats {
+  orderbookLimited: number;
+  fillsRefused: number;
+  fillsLimited: number;
+  sessionsEvicted: number;
+  hp2Dropped: number;
+}
 
 export interface MakerOptions {
   channels: MakerChannel[];
@@ -89,9 +126,15 @@ export class Maker extends TypedEmitter<MakerEvents> {
   private readonly log: Logger;
   private readonly timeouts: MakerTimeouts;
   private readonly limits: MakerLimits;
-  private readonly orderbookLimiter: KeyedLimiter;
-  private readonly fillLimiter: KeyedLimiter;
-  private readonly relayLimiter: KeyedLimiter;
+  private readonly orderbookLimiter: FairLimiter;
+  private readonly fillLimiter: FairLimiter;
+  private readonly hp2Limiter: FairLimiter;
+  private readonly relayLimiter: FairLimiter;
+  private readonly errorLimiter: FairLimiter;
+  /** Nicks that passed `!auth` (proved a coin) with us: they may use the fill reserve. */
+  private readonly provenTakers = new Map<string, true>();
+  private readonly throttled: LogThrottle;
+  private readonly counts: MakerFloodStats = { orderbookLimited: 0, fillsRefused: 0, fillsLimited: 0, sessionsEvicted: 0, hp2Dropped: 0 };
   private readonly randomBytes: (n: number) => Uint8Array;
   private readonly offs: Array<() => void> = [];
   private running = false;
@@ -104,9 +147,14 @@ export class Maker extends TypedEmitter<MakerEvents> {
     this.clock = o.clock ?? systemClock;
     this.timeouts = { ...DEFAULT_MAKER_TIMEOUTS, ...o.timeouts };
     this.limits = { ...DEFAULT_MAKER_LIMITS, ...o.limits };
-    this.orderbookLimiter = new KeyedLimiter(this.clock, this.limits.orderbookPerNick, this.limits.orderbookGlobal, 60_000);
-    this.fillLimiter = new KeyedLimiter(this.clock, this.limits.fillsPerNick, this.limits.fillsGlobal, 60_000);
-    this.relayLimiter = new KeyedLimiter(this.clock, 2, 30, 60_000);
+    const l = this.limits;
+    const budget = (perKey: number, global: number, reserve = 0): FairLimiter => new FairLimiter(this.clock, { perKey, global, reserve, windowMs: 60_000 });
+    this.orderbookLimiter = budget(l.orderbookPerNick, l.orderbookGlobal, l.orderbookReserve);
+    this.fillLimiter = budget(l.fillsPerNick, l.fillsGlobal, l.fillsReserve);
+    this.hp2Limiter = budget(l.hp2PerNick, l.hp2Global);
+    this.relayLimiter = budget(l.relayPerNick, l.relayGlobal);
+    this.errorLimiter = budget(l.errorsPerNick, l.errorsGlobal);
+    this.throttled = new LogThrottle(log, undefined, this.clock);
     this.randomBytes = o.randomBytes ?? ((n) => new Uint8Array(nodeRandomBytes(n)));
     this.offers = new OfferManager(o.yieldConfig, o.algorithm ?? 'privacy', o.rng ?? Math.random);
   }
@@ -117,6 +165,10 @@ export class Maker extends TypedEmitter<MakerEvents> {
 
   activeSessions(): number {
     return this.sessions.size;
+  }
+
+  get floodStats(): MakerFloodStats {
+    return { ...this.counts };
   }
 
   async start(): Promise<void> {
@@ -143,6 +195,7 @@ export class Maker extends TypedEmitter<MakerEvents> {
     for (const w of this.watches.values()) if (w.timer !== null) this.clock.clearTimeout(w.timer);
     this.watches.clear();
     for (const ch of this.o.channels) await ch.stop();
+    this.throttled.close();
   }
 
   /** Recomputes offers from the wallet and announces what changed on every channel. */
@@ -165,7 +218,15 @@ export class Maker extends TypedEmitter<MakerEvents> {
   private onMessage(m: InboundMessage): void {
     if (!this.running) return;
     try {
-      for (const c of m.commands) this.onCommand(m, c);
+      let hp2 = 0;
+      for (const c of m.commands) {
+        // a pubmsg may carry hundreds of `!hp2`; honest gossip carries one
+        if (m.kind === 'pub' && c.name === 'hp2' && ++hp2 > this.limits.hp2PerMessage) {
+          this.counts.hp2Dropped++;
+          continue;
+        }
+        this.onCommand(m, c);
+      }
     } catch (e) {
       // never let one peer's message take the bot down
       this.log.error({ from: m.from, err: (e as Error).message }, 'error handling message');
@@ -181,7 +242,7 @@ export class Maker extends TypedEmitter<MakerEvents> {
     if (!isCoinjoinCommand(c.name)) return;
     const parsed = parseCoinjoinCommand(c.name, c.rest);
     if (!parsed.ok) {
-      this.log.info({ from: m.from, reason: parsed.reason }, 'ignoring malformed command');
+      this.throttled.note('info', 'malformed-command', { from: m.from, reason: parsed.reason }, 'ignoring malformed command');
       return;
     }
     const msg = parsed.value;
@@ -198,10 +259,10 @@ export class Maker extends TypedEmitter<MakerEvents> {
         return void this.onPush(m.from, msg.tx);
       case 'hp2':
         // REF relay request: re-broadcast publicly (rate-limited)
-        if (this.relayLimiter.take(m.from)) this.announce(`!hp2 ${msg.commitmentHex}`);
+        if (this.relayLimiter.take(m.from) === 'ok') this.announce(`!hp2 ${msg.commitmentHex}`);
         return;
       case 'error':
-        this.log.info({ from: m.from, text: msg.text.slice(0, 200) }, 'peer reported an error');
+        this.throttled.note('info', 'peer-error', { from: m.from, text: msg.text.slice(0, 200) }, 'peer reported an error');
         return;
       default:
         return;
@@ -210,14 +271,21 @@ export class Maker extends TypedEmitter<MakerEvents> {
 
   private noteCommitment(hex: string, from: string): void {
     if (this.o.commitments.isUsed(hex)) return;
-    void this.o.commitments.add(hex);
-    this.emit('commitment', { hex, from });
+    const v = this.hp2Limiter.take(from);
+    if (v !== 'ok') {
+      this.counts.hp2Dropped++;
+      this.throttled.note('info', 'hp2-limited', { from, over: v }, '!hp2 gossip over its budget; dropped');
+      return;
+    }
+    if (this.o.commitments.learn(hex)) this.emit('commitment', { hex, from });
   }
 
   private async replyOffers(m: InboundMessage): Promise<void> {
     if (this.offers.current.length === 0) return;
-    if (!this.orderbookLimiter.take(m.from)) {
-      this.log.debug({ from: m.from }, '!orderbook rate-limited');
+    const v = this.orderbookLimiter.take(m.from);
+    if (v !== 'ok') {
+      this.counts.orderbookLimited++;
+      this.throttled.note('debug', 'orderbook-limited', { from: m.from, over: v }, '!orderbook over its budget; not answered');
       return;
     }
     let proof: string | null = null;
@@ -236,20 +304,19 @@ export class Maker extends TypedEmitter<MakerEvents> {
     const taker = m.from;
     const existing = this.sessions.get(taker);
     if (existing?.state === 'signed') return; // that round is done; a new !fill waits for its close
-    if (!this.fillLimiter.take(taker)) {
-      this.log.info({ taker }, '!fill rate-limited');
-      return;
-    }
+    // validate first: a refused fill costs no session budget, only a (limited) !error
     const accepted = checkFill(fill, this.offers.current, (c) => this.o.commitments.isBlocked(c));
     if (!accepted.ok) {
-      this.log.info({ taker, reason: accepted.reason }, 'refused !fill');
-      if (accepted.reply) m.reply('error', accepted.reply);
+      this.counts.fillsRefused++;
+      this.throttled.note('info', 'fill-refused', { taker, reason: accepted.reason }, 'refused !fill');
+      if (accepted.reply) this.replyError(m, accepted.reply);
       return;
     }
+    const v = this.fillLimiter.take(taker, this.provenTakers.has(taker));
+    if (v !== 'ok') return this.overBudget(m, v);
     existing?.close('replaced by a new !fill');
-    if (this.sessions.size >= this.limits.maxSessions) {
-      this.log.warn({ taker }, 'too many sessions; ignoring !fill');
-      return;
+    if (this.sessions.size >= this.limits.maxSessions && !this.evictWaitingSession()) {
+      return this.overBudget(m, 'sessions');
     }
     this.o.commitments.reserve(accepted.value.commitmentHex);
     const session: MakerSession = new MakerSession({
@@ -266,6 +333,9 @@ export class Maker extends TypedEmitter<MakerEvents> {
       timeouts: this.timeouts,
       ...(this.o.policy ? { policy: this.o.policy } : {}),
       onIoauth: (c) => {
+        this.provenTakers.delete(taker);
+        this.provenTakers.set(taker, true);
+        if (this.provenTakers.size > 10_000) this.provenTakers.delete(this.provenTakers.keys().next().value!);
         this.emit('session', { taker, state: 'ioauth' });
         this.o.channels[0]!.announceAnonymously(`!hp2 ${c}`).catch((e: unknown) => this.log.warn({ err: (e as Error).message }, 'commitment gossip failed'));
       },
@@ -278,6 +348,29 @@ export class Maker extends TypedEmitter<MakerEvents> {
     this.sessions.set(taker, session);
     this.emit('session', { taker, state: 'started' });
     session.start();
+  }
+
+  /** Tells a taker its valid fill was not taken, so it can pick another maker at once. */
+  private overBudget(m: InboundMessage, over: Verdict | 'sessions'): void {
+    this.counts.fillsLimited++;
+    this.throttled.note('info', 'fill-limited', { taker: m.from, over }, '!fill over its budget; refused');
+    // never the word "blacklist": NG takers would then burn a commitment index
+    this.replyError(m, over === 'key' ? 'too many !fill requests from you; try again later' : 'maker busy: too many !fill requests; try again later');
+  }
+
+  private replyError(m: InboundMessage, text: string): void {
+    if (this.errorLimiter.take(m.from) === 'ok') m.reply('error', text);
+  }
+
+  /** Closes the oldest session still waiting for `!auth`; false if every session is further on. */
+  private evictWaitingSession(): boolean {
+    for (const s of this.sessions.values()) {
+      if (s.state !== 'await-auth') continue;
+      this.counts.sessionsEvicted++;
+      s.close('dropped for a newer !fill: too many sessions');
+      return true;
+    }
+    return false;
   }
 
   private onSigned(cj: SignedCoinjoin): void {

@@ -1,35 +1,82 @@
-/** Sliding-window limits per key (nick or connection) plus one global window. */
+/**
+ * Fair sliding-window budgets for what peers ask of the maker (`!orderbook` replies, `!fill`
+ * sessions, `!hp2` gossip, `!error` replies). Each key (nick) has a small allowance; all keys
+ * share a global budget whose last `reserve` slots only privileged requests may take: a key's
+ * first request in the window (it has asked nothing for a whole window, refused asks
+ * included) or one the caller vouches for (e.g. a nick that passed `!auth` before). A crowd
+ * of nicks repeating requests can use up the shared part, never the reserve, so a newcomer is
+ * still answered. Memory: `maxKeys` entries at most (least recently active evicted).
+ */
 import type { Clock } from '../util/clock.js';
 
-export class KeyedLimiter {
-  private readonly hits = new Map<string, number[]>();
+export interface FairBudget {
+  /** Requests per key per window. */
+  perKey: number;
+  /** Requests of all keys per window. */
+  global: number;
+  /** Part of `global` only privileged requests may use (0 = none). */
+  reserve: number;
+  windowMs: number;
+}
+
+/** ok, or which allowance refused it. */
+export type Verdict = 'ok' | 'key' | 'global';
+
+interface KeyState {
+  /** Times of accepted requests within the window, oldest first. */
+  hits: number[];
+  lastAsk: number;
+}
+
+export class FairLimiter {
+  private readonly keys = new Map<string, KeyState>();
+  /** Times of accepted requests of all keys, oldest at `head`. */
   private global: number[] = [];
+  private head = 0;
+  private readonly refused = { key: 0, global: 0 };
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly perKey: number,
-    private readonly globalMax: number,
-    private readonly windowMs: number,
-  ) {}
-
-  /** Records the hit and returns true when within both limits. */
-  take(key: string): boolean {
-    const now = this.clock.now();
-    const fresh = (t: number): boolean => now - t < this.windowMs;
-    const list = (this.hits.get(key) ?? []).filter(fresh);
-    this.global = this.global.filter(fresh);
-    if (list.length >= this.perKey || this.global.length >= this.globalMax) {
-      this.hits.set(key, list);
-      return false;
-    }
-    list.push(now);
-    this.hits.set(key, list);
-    this.global.push(now);
-    if (this.hits.size > 10_000) this.prune(now);
-    return true;
+  constructor(private readonly clock: Clock, private readonly b: FairBudget, private readonly maxKeys = 50_000) {
+    if (b.reserve > b.global) throw new RangeError('reserve must not exceed the global budget');
   }
 
-  private prune(now: number): void {
-    for (const [k, v] of this.hits) if (v.every((t) => now - t >= this.windowMs)) this.hits.delete(k);
+  /** Refused requests so far, by reason. */
+  get refusals(): { key: number; global: number } {
+    return { ...this.refused };
+  }
+
+  /** Accepts and records the request, or says which allowance it is over. */
+  take(key: string, vouched = false): Verdict {
+    const now = this.clock.now();
+    const fresh = (t: number): boolean => now - t < this.b.windowMs;
+    let k = this.keys.get(key);
+    const first = k === undefined || !fresh(k.lastAsk);
+    if (k) this.keys.delete(key); // re-inserted below: insertion order = least recently active first
+    else k = { hits: [], lastAsk: now };
+    k.lastAsk = now;
+    this.keys.set(key, k);
+    if (this.keys.size > this.maxKeys) this.keys.delete(this.keys.keys().next().value!);
+
+    while (k.hits.length > 0 && !fresh(k.hits[0]!)) k.hits.shift();
+    if (k.hits.length >= this.b.perKey) return this.refuse('key');
+    const used = this.usedGlobal(now);
+    const cap = first || vouched ? this.b.global : this.b.global - this.b.reserve;
+    if (used >= cap) return this.refuse('global');
+    k.hits.push(now);
+    this.global.push(now);
+    return 'ok';
+  }
+
+  private usedGlobal(now: number): number {
+    while (this.head < this.global.length && now - this.global[this.head]! >= this.b.windowMs) this.head++;
+    if (this.head > 1_024 && this.head * 2 > this.global.length) {
+      this.global = this.global.slice(this.head);
+      this.head = 0;
+    }
+    return this.global.length - this.head;
+  }
+
+  private refuse(why: 'key' | 'global'): Verdict {
+    this.refused[why]++;
+    return why;
   }
 }

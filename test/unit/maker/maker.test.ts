@@ -4,7 +4,7 @@ import { DEFAULT_YIELD_CONFIG } from '../../../src/protocol/coinjoin/yield.js';
 import { splitCommands } from '../../../src/protocol/offers.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { CommitmentBlacklist } from '../../../src/maker/commitments.js';
-import { Maker, type CoinjoinEvent } from '../../../src/maker/maker.js';
+import { Maker, type CoinjoinEvent, type MakerLimits } from '../../../src/maker/maker.js';
 import type { MakerBond } from '../../../src/maker/ports.js';
 import { FakeChain, FakeChannel, FakeWallet, keyFor } from './fakes.js';
 import { ScriptedTaker } from './scripted-taker.js';
@@ -12,7 +12,7 @@ import { ScriptedTaker } from './scripted-taker.js';
 const T1 = 'J5takerOneOOOOOO';
 const T2 = 'J5takerTwoOOOOOO';
 
-async function setup(o: { bond?: boolean } = {}) {
+async function setup(o: { bond?: boolean; limits?: Partial<MakerLimits> } = {}) {
   const clock = new ManualClock();
   const wallet = new FakeWallet();
   wallet.addCoin(0, 3_000_000);
@@ -31,6 +31,7 @@ async function setup(o: { bond?: boolean } = {}) {
     bond: o.bond ? bond : null, clock, randomBytes: (n) => keyFor('rb').subarray(0, n),
     refreshWallet: async () => void refreshed++,
     timeouts: { authMs: 1_000, txMs: 1_000, watchIntervalMs: 100, unseenTimeoutMs: 1_000 },
+    ...(o.limits ? { limits: o.limits } : {}),
   });
   await maker.start();
   return { clock, wallet, chain, channel, commitments, maker, refreshed: () => refreshed };
@@ -165,5 +166,105 @@ describe('Maker full round over the bot', () => {
     }
     await abandoned;
     expect(t.wallet.locked.size).toBe(0);
+  });
+});
+
+const hex = (i: number): string => i.toString(16).padStart(64, 'a');
+const nick = (i: number): string => `J5flood${String(i).padStart(9, '0')}`;
+
+describe('Maker under flood', () => {
+  it('!hp2: one commitment per pubmsg, a few per nick a minute; known ones cost nothing', async () => {
+    const t = await setup({ limits: { hp2PerNick: 10 } });
+    t.channel.deliver(T1, 'pub', Array.from({ length: 500 }, (_, i) => `!hp2 ${hex(i)}`).join(''));
+    expect(t.commitments.size).toBe(1);
+    for (let i = 0; i < 3; i++) t.channel.deliver(T1, 'pub', `!hp2 ${hex(0)}`); // known: not charged
+    for (let i = 1000; i < 1020; i++) t.channel.deliver(T1, 'pub', `!hp2 ${hex(i)}`);
+    expect(t.commitments.size).toBe(10);
+    t.channel.deliver(T2, 'pub', `!hp2 ${hex(5000)}`);
+    expect(t.commitments.size).toBe(11);
+    expect(t.maker.floodStats.hp2Dropped).toBe(499 + 11);
+    t.clock.advance(60_000);
+    t.channel.deliver(T1, 'pub', `!hp2 ${hex(6000)}`);
+    expect(t.commitments.size).toBe(12);
+  });
+
+  it('!fill: refused fills are never charged; a nick over its allowance or a full budget gets !error', async () => {
+    const t = await setup({ limits: { fillsPerNick: 2, fillsGlobal: 4, fillsReserve: 2 } });
+    for (let i = 0; i < 30; i++) t.channel.deliver(nick(i), 'priv', new ScriptedTaker().fill(0, 50_000)); // amount out of range
+    expect(t.maker.floodStats.fillsRefused).toBe(30);
+    t.channel.deliver(T1, 'priv', new ScriptedTaker().fill(0, 500_000));
+    expect(t.channel.to(T1, 'pubkey')).toHaveLength(1); // used 1
+    for (let i = 0; i < 3; i++) t.channel.deliver(T2, 'priv', new ScriptedTaker().fill(0, 500_000));
+    // T2: first (reserve may be used) → used 2; second: shared part full (4 - 2) → busy; third: busy
+    expect(t.channel.to(T2, 'pubkey')).toHaveLength(1);
+    expect(t.channel.to(T2, 'error').map((e) => e.args)).toEqual(['maker busy: too many !fill requests; try again later', 'maker busy: too many !fill requests; try again later']);
+    t.channel.deliver(nick(100), 'priv', new ScriptedTaker().fill(0, 500_000)); // newcomer: reserve → used 3
+    t.channel.deliver(nick(101), 'priv', new ScriptedTaker().fill(0, 500_000)); // newcomer: reserve → used 4
+    t.channel.deliver(nick(102), 'priv', new ScriptedTaker().fill(0, 500_000)); // all used
+    expect([nick(100), nick(101), nick(102)].map((n) => t.channel.to(n)[0]?.cmd)).toEqual(['pubkey', 'pubkey', 'error']);
+    t.clock.advance(60_000);
+    for (let i = 0; i < 3; i++) t.channel.deliver(nick(100), 'priv', new ScriptedTaker().fill(0, 500_000));
+    expect(t.channel.to(nick(100), 'error').map((e) => e.args)).toEqual(['too many !fill requests from you; try again later']);
+    expect(t.maker.floodStats.fillsLimited).toBe(4);
+  });
+
+  it('!error replies are limited per nick; past them refusals are silent', async () => {
+    const t = await setup({ limits: { errorsPerNick: 3 } });
+    for (let i = 0; i < 10; i++) t.channel.deliver(T1, 'priv', new ScriptedTaker().fill(7, 500_000));
+    expect(t.channel.to(T1, 'error')).toHaveLength(3);
+  });
+
+  it('a taker that proved a coin with us may use the fill reserve again', async () => {
+    const t = await setup({ limits: { fillsPerNick: 6, fillsGlobal: 4, fillsReserve: 2 } });
+    const tk = new ScriptedTaker();
+    tk.register(t.chain, 1_000_000);
+    t.channel.deliver(T1, 'priv', tk.fill(0, 1_000_000)); // used 1
+    tk.onPubkey(t.channel.to(T1, 'pubkey')[0]!.args);
+    t.channel.deliver(T1, 'priv', `!auth ${tk.auth()}`);
+    await flush();
+    expect(t.channel.to(T1, 'ioauth')).toHaveLength(1);
+    for (let i = 0; i < 3; i++) t.channel.deliver(T2, 'priv', new ScriptedTaker().fill(0, 500_000)); // used 2, then busy
+    expect(t.channel.to(T2, 'pubkey')).toHaveLength(1);
+    t.channel.deliver(T1, 'priv', new ScriptedTaker().fill(0, 500_000)); // not a first fill, but proven
+    expect(t.channel.to(T1, 'pubkey')).toHaveLength(2);
+  });
+
+  it('sessions full: the oldest one waiting for !auth makes room; when all are past !auth a fill gets !error', async () => {
+    const t = await setup({ limits: { maxSessions: 2 } });
+    const closed: string[] = [];
+    t.maker.on('session', (e) => e.state === 'closed' && closed.push(e.taker));
+    t.channel.deliver(nick(1), 'priv', new ScriptedTaker().fill(0, 500_000));
+    t.channel.deliver(nick(2), 'priv', new ScriptedTaker().fill(0, 500_000));
+    t.channel.deliver(nick(3), 'priv', new ScriptedTaker().fill(0, 500_000));
+    expect(closed).toEqual([nick(1)]);
+    expect(t.maker.activeSessions()).toBe(2);
+    expect(t.channel.to(nick(3), 'pubkey')).toHaveLength(1);
+    // two takers get past !auth (one coin each): nobody can be dropped for a newcomer
+    for (const [n, amount] of [[nick(2), 1_000_000], [nick(3), 1_000_000]] as const) {
+      const tk = new ScriptedTaker();
+      tk.register(t.chain, amount);
+      t.channel.deliver(n, 'priv', tk.fill(0, amount));
+      tk.onPubkey(t.channel.to(n, 'pubkey').at(-1)!.args);
+      t.channel.deliver(n, 'priv', `!auth ${tk.auth()}`);
+      await flush();
+      expect(t.channel.to(n, 'ioauth')).toHaveLength(1);
+    }
+    t.channel.deliver(nick(4), 'priv', new ScriptedTaker().fill(0, 500_000));
+    expect(t.channel.to(nick(4)).map((m) => [m.cmd, m.args])).toEqual([['error', 'maker busy: too many !fill requests; try again later']]);
+    expect(t.maker.floodStats.sessionsEvicted).toBe(1);
+  });
+
+  it('!orderbook: a crowd of repeating nicks uses up the shared budget, never the reserve a newcomer gets', async () => {
+    const t = await setup({ limits: { orderbookPerNick: 6, orderbookGlobal: 10, orderbookReserve: 5 } });
+    for (let n = 0; n < 5; n++) for (let i = 0; i < 6; i++) t.channel.deliver(nick(n), 'pub', '!orderbook');
+    t.channel.deliver(T1, 'pub', '!orderbook');
+    await flush();
+    expect(t.channel.to(nick(0))).toHaveLength(5); // its first, then repeats until the shared part (5) is used
+    for (let n = 1; n < 5; n++) expect(t.channel.to(nick(n))).toHaveLength(1); // first asks use the reserve
+    expect(t.channel.to(T1)).toHaveLength(1);
+    t.channel.deliver(T2, 'pub', '!orderbook');
+    await flush();
+    expect(t.channel.to(T2)).toHaveLength(0); // the whole budget is used now
+    expect(t.maker.floodStats.orderbookLimited).toBe(5 * 6 - 9 + 1);
   });
 });
