@@ -6,6 +6,13 @@
  * the same connection. Pubmsgs are not carried here (`!orderbook` is pubmsg-only).
  * Limits per connection: handshake timeout, line size, lines, `!orderbook` and `!fill` per minute;
  * plus a cap on connections. A misbehaving peer loses its connection, never the listener.
+ *
+ * Slots are not for keeping: when all are taken, a newcomer replaces the oldest connection
+ * still without a handshake, else the one idle longest (past `evictIdleMs`); from half the
+ * slots on, the pre-handshake deadline drops to `pressureHandshakeMs`, for waiting
+ * connections too. Where the peer's address means something (not 127.0.0.1 / ::1, where tor
+ * delivers every onion connection from) one address holds at most `maxPerAddress` slots. Refusals
+ * and bad input are logged as counted summaries, not one line each.
  */
 import net from 'node:net';
 import { TypedEmitter } from '../client/typed-emitter.js';
@@ -17,12 +24,19 @@ import { MsgType } from '../protocol/message-types.js';
 import { isValidNickFormat, nickMatchesPubkey } from '../protocol/nick.js';
 import { splitCommands, type Command } from '../protocol/offers.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
+import { LogThrottle } from '../util/log-throttle.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import type { InboundMessage, MakerChannel } from './ports.js';
 
 export interface DirectLimits {
   maxConnections: number;
   handshakeTimeoutMs: number;
+  /** The handshake deadline once half the slots are taken. */
+  pressureHandshakeMs: number;
+  /** A handshaked connection silent this long may be replaced when the slots are full. */
+  evictIdleMs: number;
+  /** Slots one non-loopback address may hold. */
+  maxPerAddress: number;
   /** Close a connection silent this long. */
   idleTimeoutMs: number;
   maxLineBytes: number;
@@ -35,7 +49,8 @@ export interface DirectLimits {
   maxBufferedBytes: number;
 }
 export const DEFAULT_DIRECT_LIMITS: DirectLimits = {
-  maxConnections: 32, handshakeTimeoutMs: 30_000, idleTimeoutMs: 600_000, maxLineBytes: MAX_LINE_BYTES,
+  maxConnections: 32, handshakeTimeoutMs: 30_000, pressureHandshakeMs: 5_000, evictIdleMs: 30_000, maxPerAddress: 4,
+  idleTimeoutMs: 600_000, maxLineBytes: MAX_LINE_BYTES,
   linesPerMinute: 240, orderbookPerMinute: 3, fillsPerMinute: 6, maxBufferedBytes: 1_000_000,
 };
 
@@ -45,7 +60,7 @@ export interface DirectPublisher {
   close(): Promise<void>;
 }
 
-export type DirectLimitKind = 'connections' | 'lines' | 'orderbook' | 'fill' | 'line-size' | 'buffer';
+export type DirectLimitKind = 'connections' | 'address' | 'lines' | 'orderbook' | 'fill' | 'line-size' | 'buffer';
 
 export interface DirectChannelEvents {
   handshake: { id: string; nick: string };
@@ -69,6 +84,13 @@ export interface DirectChannelOptions {
 interface Conn {
   id: string;
   sock: net.Socket;
+  /** Remote address when it identifies a peer (not loopback); null otherwise. */
+  address: string | null;
+  openedAt: number;
+  /** Handshake deadline (absolute) while there is no nick. */
+  deadline: number;
+  /** Handshake or last verified privmsg. */
+  lastUseful: number;
   nick: string | null;
   timer: Timer | null;
   lines: number[];
@@ -82,6 +104,7 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
   readonly limits: DirectLimits;
   private readonly clock: Clock;
   private readonly log: Logger;
+  private readonly throttled: LogThrottle;
   private readonly conns = new Map<string, Conn>();
   private readonly handlers = new Set<(m: InboundMessage) => void>();
   private server: net.Server | null = null;
@@ -95,6 +118,7 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
     this.log = log;
     this.clock = o.clock ?? systemClock;
     this.limits = { ...DEFAULT_DIRECT_LIMITS, ...o.limits };
+    this.throttled = new LogThrottle(log, undefined, this.clock);
   }
 
   get nick(): string {
@@ -155,6 +179,7 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
     for (const c of [...this.conns.values()]) this.close(c, 'maker stopping');
     await this.o.publisher?.close().catch((e: unknown) => this.log.warn({ err: (e as Error).message }, 'unpublishing failed'));
     await this.closeServer();
+    this.throttled.close();
   }
 
   private async closeServer(): Promise<void> {
@@ -184,16 +209,25 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
       sock.destroy(); // stopping: server.close() must not wait for it
       return;
     }
-    if (this.conns.size >= this.limits.maxConnections) {
-      this.log.warn({ max: this.limits.maxConnections }, 'too many direct connections; refusing one');
-      this.emit('limited', { id, kind: 'connections' });
+    const address = meaningfulAddress(sock.remoteAddress);
+    let refusal: DirectLimitKind | null = null;
+    if (address !== null && [...this.conns.values()].filter((x) => x.address === address).length >= this.limits.maxPerAddress) refusal = 'address';
+    else if (this.conns.size >= this.limits.maxConnections && !this.makeRoom()) refusal = 'connections';
+    if (refusal !== null) {
+      this.throttled.note('warn', `refused-${refusal}`, { address, max: refusal === 'address' ? this.limits.maxPerAddress : this.limits.maxConnections },
+        refusal === 'address' ? 'too many direct connections from one address; refusing one' : 'too many direct connections; refusing one');
+      this.emit('limited', { id, kind: refusal });
       sock.destroy();
       return;
     }
-    const c: Conn = { id, sock, nick: null, timer: null, lines: [], orderbook: [], fills: [] };
+    const now = this.clock.now();
+    const c: Conn = { id, sock, address, openedAt: now, deadline: 0, lastUseful: now, nick: null, timer: null, lines: [], orderbook: [], fills: [] };
     this.conns.set(id, c);
     sock.setNoDelay(true);
-    this.arm(c, this.limits.handshakeTimeoutMs, 'no handshake in time');
+    this.armHandshake(c, this.limits.handshakeTimeoutMs);
+    if (this.conns.size * 2 >= this.limits.maxConnections) {
+      for (const w of this.conns.values()) if (w.nick === null) this.armHandshake(w, this.limits.pressureHandshakeMs);
+    }
     const splitter = new LineSplitter(this.limits.maxLineBytes);
     sock.on('data', (chunk: Buffer) => {
       for (const ev of splitter.push(chunk)) {
@@ -207,6 +241,32 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
       }
     });
     sock.on('close', () => this.close(c, 'closed by peer'));
+  }
+
+  /** Frees a slot: the oldest connection without a handshake, else the one idle longest (if long enough). */
+  private makeRoom(): boolean {
+    let idlest: Conn | null = null;
+    for (const c of this.conns.values()) {
+      if (c.nick === null) return this.evict(c, 'no handshake yet');
+      if (idlest === null || c.lastUseful < idlest.lastUseful) idlest = c;
+    }
+    if (idlest === null || this.clock.now() - idlest.lastUseful < this.limits.evictIdleMs) return false;
+    return this.evict(idlest, 'idle');
+  }
+
+  private evict(c: Conn, why: string): true {
+    this.throttled.note('info', 'evicted', { id: c.id, nick: c.nick, why }, 'slots full: dropped a direct connection for a newcomer');
+    this.emit('limited', { id: c.id, kind: 'connections' });
+    this.close(c, `slots full: ${why}`);
+    return true;
+  }
+
+  /** Sets the handshake deadline to `ms` after the connection opened, unless it is already earlier. */
+  private armHandshake(c: Conn, ms: number): void {
+    const deadline = c.openedAt + ms;
+    if (c.deadline !== 0 && c.deadline <= deadline) return;
+    c.deadline = deadline;
+    this.arm(c, Math.max(0, deadline - this.clock.now()), 'no handshake in time');
   }
 
   private arm(c: Conn, ms: number, reason: string): void {
@@ -223,7 +283,7 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
   }
 
   private limited(c: Conn, kind: DirectLimitKind, detail: string, hangUp = true): void {
-    this.log.info({ id: c.id, nick: c.nick, kind, detail }, 'direct connection over a limit');
+    this.throttled.note('info', `limit-${kind}`, { id: c.id, nick: c.nick, kind, detail }, 'direct connection over a limit');
     this.emit('limited', { id: c.id, kind });
     if (hangUp) this.close(c, `limit: ${kind}`);
   }
@@ -279,8 +339,9 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
     if (problem !== null || !p.ok) return this.close(c, `bad handshake: ${problem}`);
     // A reference maker answers nothing; the connection is now handshaked.
     c.nick = p.value.nick;
+    c.lastUseful = this.clock.now();
     this.arm(c, this.limits.idleTimeoutMs, 'idle');
-    this.log.info({ id: c.id, nick: c.nick }, 'direct peer handshaked');
+    this.throttled.note('info', 'handshake', { id: c.id, nick: c.nick }, 'direct peer handshaked');
     this.emit('handshake', { id: c.id, nick: c.nick });
   }
 
@@ -292,7 +353,7 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
     const r = splitRouted(line);
     if (!r) return;
     const drop = (reason: string): void => {
-      this.log.warn({ id: c.id, from: r.from.slice(0, 32), reason }, 'dropping forged or malformed direct privmsg');
+      this.throttled.note('warn', 'forged', { id: c.id, from: r.from.slice(0, 32), reason }, 'dropping forged or malformed direct privmsg');
       this.emit('forged', { id: c.id, from: r.from, reason });
     };
     if (r.to !== this.nick) return drop('addressed to another nick');
@@ -306,6 +367,7 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
     if (!nickMatchesPubkey(m.from, m.pubkeyHex)) return drop('nick does not match pubkey');
     const v = verifyPrivmsg(m);
     if (!v.ok) return drop(v.reason);
+    c.lastUseful = this.clock.now();
     const commands: Command[] = splitCommands(`${m.cmd} ${m.args}`);
     if (commands.some((x) => x.name === 'orderbook')) return this.countOrderbook(c);
     if (commands.some((x) => x.name === 'fill') && !this.take(c.fills, this.limits.fillsPerMinute)) {
@@ -331,4 +393,11 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
     c.sock.write(encodeEnvelope(type, line));
     return true;
   }
+}
+
+/** The peer's address if it tells peers apart; tor's (127.0.0.1 / ::1, every onion peer) and unknown do not. */
+function meaningfulAddress(a: string | undefined): string | null {
+  if (a === undefined || a === '') return null;
+  const v4 = a.startsWith('::ffff:') ? a.slice(7) : a;
+  return v4 === '127.0.0.1' || v4 === '::1' ? null : v4;
 }

@@ -3,6 +3,9 @@
  * silent handshake, a session start, forged privmsgs dropped, every per-connection limit hit
  * once, and the maker still serving a fresh connection afterwards.
  */
+import net from 'node:net';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NickIdentity } from '../../../src/client/identity.js';
 import { CommitmentBlacklist } from '../../../src/maker/commitments.js';
@@ -10,6 +13,7 @@ import { DirectChannel, type DirectChannelEvents, type DirectLimits } from '../.
 import { Maker } from '../../../src/maker/maker.js';
 import { DEFAULT_YIELD_CONFIG } from '../../../src/protocol/coinjoin/yield.js';
 import { MsgType } from '../../../src/protocol/message-types.js';
+import type { Logger } from '../../../src/util/logger.js';
 import { FakeChain, FakeWallet, NET, keyFor } from './fakes.js';
 import { DirectPeer } from './direct-peer.js';
 import { ScriptedTaker } from './scripted-taker.js';
@@ -19,10 +23,10 @@ afterEach(async () => {
   for (const s of stops.splice(0)) await s();
 });
 
-async function setup(limits: Partial<DirectLimits> = {}) {
+async function setup(limits: Partial<DirectLimits> = {}, logger?: Logger) {
   const wallet = new FakeWallet();
   wallet.addCoin(0, 3_000_000);
-  const direct = new DirectChannel({ identity: NickIdentity.random(), network: 'regtest', limits });
+  const direct = new DirectChannel({ identity: NickIdentity.random(), network: 'regtest', limits, ...(logger ? { logger } : {}) });
   const maker = new Maker({
     channels: [direct], wallet, chain: new FakeChain(), commitments: CommitmentBlacklist.memory(), network: NET,
     yieldConfig: { ...DEFAULT_YIELD_CONFIG, cjfeeR: '0.0002', txfee: 10, minsize: 100_000 }, algorithm: 'basic',
@@ -140,15 +144,68 @@ describe('maker direct connections', () => {
     await stillServes(t);
   });
 
-  it('caps the number of connections', async () => {
-    const t = await setup({ maxConnections: 2 });
+  it('caps the number of connections; a stream of refusals is logged once, then summarised', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, new Writable({ write: (c: Buffer, _e, cb) => { lines.push(...c.toString().split('\n').filter(Boolean)); cb(); } }));
+    const t = await setup({ maxConnections: 2 }, logger);
     await t.joined();
     await t.joined();
     const lim = next(t.direct, 'limited');
     const third = await t.connect();
     expect(await lim).toMatchObject({ kind: 'connections' });
     await third.closed;
+    for (let i = 0; i < 50; i++) await (await t.connect()).closed;
     expect(t.direct.connectionCount()).toBe(2);
+    await t.direct.stop(); // writes the summary
+    const refusals = lines.filter((l) => l.includes('too many direct connections'));
+    expect(refusals).toHaveLength(2);
+    expect(refusals[1]).toContain('"repeated":50');
+  });
+
+  it('slots full: a newcomer replaces the oldest connection without a handshake, then the one idle longest', async () => {
+    const t = await setup({ maxConnections: 3, evictIdleMs: 0, pressureHandshakeMs: 60_000 });
+    const a = await t.joined();
+    const silent = await t.connect();
+    await t.joined(); // third slot
+    const closed = next(t.direct, 'closed');
+    const d = await t.joined(); // evicts `silent`
+    expect(await closed).toMatchObject({ reason: 'slots full: no handshake yet' });
+    await silent.closed;
+    const closed2 = next(t.direct, 'closed');
+    t.fill(d); // d is now the most recently useful
+    expect((await d.nextPrivmsg()).cmd).toBe('pubkey');
+    await t.joined(); // evicts the idlest: a
+    expect(await closed2).toMatchObject({ reason: 'slots full: idle' });
+    await a.closed;
+    expect(t.direct.connectionCount()).toBe(3);
+  });
+
+  it('from half the slots on, waiting connections get the short handshake deadline', async () => {
+    const t = await setup({ maxConnections: 4, handshakeTimeoutMs: 60_000, pressureHandshakeMs: 300 });
+    const first = await t.connect();
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = Date.now();
+    const closed = next(t.direct, 'closed');
+    await t.connect(); // two of four: pressure
+    expect(await closed).toMatchObject({ reason: 'no handshake in time' });
+    await first.closed;
+    expect(Date.now() - t0).toBeLessThan(2_000);
+  });
+
+  it('one address (not tor\'s loopback) holds at most maxPerAddress slots', async () => {
+    const t = await setup({ maxPerAddress: 2 });
+    const from = (): Promise<net.Socket> => new Promise((resolve, reject) => {
+      const s = net.connect({ port: t.direct.port, host: '127.0.0.1', localAddress: '127.0.0.2' }, () => resolve(s));
+      s.once('error', reject);
+    });
+    const socks = [await from(), await from()];
+    const lim = next(t.direct, 'limited');
+    socks.push(await from());
+    expect(await lim).toMatchObject({ kind: 'address' });
+    await new Promise((r) => socks[2]!.once('close', r));
+    expect(t.direct.connectionCount()).toBe(2);
+    await stillServes(t); // 127.0.0.1 (tor) is not that address
+    for (const s of socks) s.destroy();
   });
 
   it('hangs up on too many lines per minute', async () => {
