@@ -38,6 +38,12 @@ export function printable(s: string, max: number): string {
 
 const ms = (v: number | null): string => (v === null ? '-' : v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${v} ms`);
 
+function nickAuthCell(a: DirectoryCheck['nickAuth']): string {
+  if (a.offered === null) return '-';
+  if (!a.offered) return 'no';
+  return a.verified ? 'verified' : a.error !== null ? 'failed' : 'offered';
+}
+
 export function renderCheckTable(rs: DirectoryCheck[]): string {
   return textTable(
     ['directory', 'status', 'connect', 'handshake', 'peers', 'nick-auth', 'features', 'motd'],
@@ -47,7 +53,7 @@ export function renderCheckTable(rs: DirectoryCheck[]): string {
       r.ok ? 'ok' : printable(r.reachable ? r.error ?? 'failed' : `unreachable: ${r.error ?? '?'}`, 60),
       ms(r.connectMs), ms(r.handshakeMs),
       r.peers ? `${r.peers.total} (${r.peers.serving} serving)` : !r.ok ? '-' : r.peerlistError !== null ? 'no answer' : 'n/a',
-      !r.ok ? '-' : r.nickAuth ? 'offered' : 'no',
+      nickAuthCell(r.nickAuth),
       r.ok ? r.features.join(',') || '-' : '-',
       r.motd === null ? '-' : printable(r.motd, 60) || '-',
     ]),

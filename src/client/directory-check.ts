@@ -1,6 +1,7 @@
 /**
  * Checks directories the way a client meets them: dial (Tor's SOCKS port, or TCP), a full
- * JoinMarket handshake, then GETPEERLIST where the directory advertises `peerlist_features`.
+ * JoinMarket handshake (with nick authentication where offered), then GETPEERLIST where the
+ * directory advertises `peerlist_features`.
  * A directory that accepts TCP but never completes a handshake counts as down (a bare connect,
  * as public monitors test, would call it healthy).
  */
@@ -10,6 +11,7 @@ import type { Logger } from '../util/logger.js';
 import type { Dialer, HostPort } from './dialer.js';
 import { DirectoryClient } from './directory-client.js';
 import { NickIdentity } from './identity.js';
+import type { NickAuthStatus } from './nick-auth.js';
 
 export interface DirectoryCheck {
   id: string;
@@ -29,8 +31,8 @@ export interface DirectoryCheck {
   network: string | null;
   motd: string | null;
   features: string[];
-  /** The directory offers nick ownership authentication (features.nick_auth). */
-  nickAuth: boolean;
+  /** Nick authentication (JMP-0005): offered by the directory, and whether it accepted our proof. */
+  nickAuth: NickAuthStatus;
   /** From GETPEERLIST (the directory itself not counted); null where unsupported or failed. */
   peers: { total: number; serving: number } | null;
   /** Why GETPEERLIST gave no answer although advertised. */
@@ -55,7 +57,7 @@ export async function checkDirectory(dn: HostPort, o: CheckOptions): Promise<Dir
   const clock = o.clock ?? systemClock;
   const r: DirectoryCheck = {
     id: `${dn.host}:${dn.port}`, host: dn.host, port: dn.port, reachable: false, ok: false, connectMs: null, handshakeMs: null,
-    error: null, dnNick: null, network: null, motd: null, features: [], nickAuth: false, peers: null, peerlistError: null,
+    error: null, dnNick: null, network: null, motd: null, features: [], nickAuth: { offered: null, verified: false, error: null }, peers: null, peerlistError: null,
   };
   const dial = o.dialerFor(dn);
   const client = new DirectoryClient({
@@ -75,7 +77,7 @@ export async function checkDirectory(dn: HostPort, o: CheckOptions): Promise<Dir
     const info = await client.whenConnected(o.timeoutMs + 60_000);
     Object.assign(r, {
       ok: true, handshakeMs: info.handshakeLatencyMs, dnNick: info.nick, network: info.network, motd: info.motd,
-      features: info.features, nickAuth: info.features.includes('nick_auth'),
+      features: info.features,
     });
     if (info.features.includes('peerlist_features')) {
       try {
@@ -87,6 +89,7 @@ export async function checkDirectory(dn: HostPort, o: CheckOptions): Promise<Dir
   } catch {
     r.error = client.lastRejection !== null ? `rejected: ${client.lastRejection}` : (client.lastError ?? 'no handshake');
   } finally {
+    r.nickAuth = client.nickAuth;
     await client.stop();
   }
   return r;

@@ -77,6 +77,8 @@ export interface DirectoryClientEvents {
   privmsg: PrivmsgEvent;
   peerlist: { entries: PeerEntry[] };
   forged: { from: string; reason: string };
+  /** A PONG answered our PING (keepalive or ping()). */
+  pong: { rttMs: number };
 }
 
 export type SendResult = { ok: true } | { ok: false; reason: 'not-connected' | 'rate-limited' | 'too-long' };
@@ -284,6 +286,22 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
     });
   }
 
+  /** PING → PONG round trip in ms, for directories that advertise `ping` (ng, rs, ours). */
+  ping(timeoutMs: number): Promise<number> {
+    if (!this.connected || !this.info) return Promise.reject(new Error(`directory ${this.id}: not connected`));
+    if (!this.info.features.includes('ping')) return Promise.reject(new Error(`directory ${this.id}: no PING support`));
+    if (this.pingSentAt === null && !this.limiter.take('ping')) return Promise.reject(new Error(`directory ${this.id}: PING rate-limited`));
+    return this.pending.wait<number>(`PONG from ${this.id}`, timeoutMs, (resolve) => {
+      const off = this.once('pong', (p) => resolve(p.rttMs));
+      // A keepalive PING already in flight answers this one too.
+      if (this.pingSentAt === null) {
+        this.pingSentAt = this.clock.now();
+        this.write(MsgType.PING, '');
+      }
+      return off;
+    });
+  }
+
   private limited(kind: string): SendResult {
     this.log.warn({ kind }, 'outbound message held back by rate limit');
     return { ok: false, reason: 'rate-limited' };
@@ -407,8 +425,11 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
         this.write(MsgType.PONG, '');
         return;
       case MsgType.PONG:
-        if (this.pingSentAt !== null) this._lastPingRttMs = this.clock.now() - this.pingSentAt;
-        this.pingSentAt = null;
+        if (this.pingSentAt !== null) {
+          this._lastPingRttMs = this.clock.now() - this.pingSentAt;
+          this.pingSentAt = null;
+          this.emit('pong', { rttMs: this._lastPingRttMs });
+        }
         return;
       case MsgType.PUBMSG:
         return this.onPubmsg(line);

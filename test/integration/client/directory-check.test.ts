@@ -43,8 +43,10 @@ describe('checkDirectory over TCP', () => {
     await peer(port, '127.0.0.1:40001');
     await peer(port);
     const r = await checkDirectory({ host: '127.0.0.1', port }, opts());
-    expect(r).toMatchObject({ id: `127.0.0.1:${port}`, reachable: true, ok: true, error: null, network: 'regtest', nickAuth: false, peerlistError: null });
-    expect(r.features).toEqual(expect.arrayContaining(['peerlist_features', 'ping']));
+    expect(r).toMatchObject({ id: `127.0.0.1:${port}`, reachable: true, ok: true, error: null, network: 'regtest', peerlistError: null });
+    // Our DN offers nick authentication by default; the check takes part in it like any client.
+    expect(r.nickAuth).toEqual({ offered: true, verified: true, error: null });
+    expect(r.features).toEqual(expect.arrayContaining(['nick_auth', 'peerlist_features', 'ping']));
     expect(r.motd).toContain('from the test');
     expect(r.handshakeMs).toBeGreaterThanOrEqual(0);
     expect(r.connectMs).toBeGreaterThanOrEqual(0);
@@ -53,8 +55,8 @@ describe('checkDirectory over TCP', () => {
     expect(r.peers).toEqual({ total: 1, serving: 1 });
   });
 
-  it('counts every chunk of a chunked peerlist; reports nick_auth as offered', async () => {
-    const fake = await new FakeDn({ reply: (hs) => defaultReply('J5FakeDirectoryO', String(hs.network), true, 'ng-like', { nick_auth: true, peerlist_features: true, ping: true }) }).start();
+  it('counts every chunk of a chunked peerlist', async () => {
+    const fake = await new FakeDn({ reply: (hs) => defaultReply('J5FakeDirectoryO', String(hs.network), true, 'ng-like', { peerlist_features: true, ping: true }) }).start();
     cleanups.push(() => fake.stop());
     fake.on('message', (conn: { send(t: number, l: string): void }, env: { type: number }) => {
       if (env.type !== MsgType.GETPEERLIST) return;
@@ -62,7 +64,7 @@ describe('checkDirectory over TCP', () => {
       setTimeout(() => conn.send(MsgType.PEERLIST, 'J5cccccccccccccc;127.0.0.1:2'), 100);
     });
     const r = await checkDirectory({ host: '127.0.0.1', port: fake.port }, opts());
-    expect(r).toMatchObject({ ok: true, nickAuth: true, motd: 'ng-like', peers: { total: 3, serving: 2 } });
+    expect(r).toMatchObject({ ok: true, nickAuth: { offered: false }, motd: 'ng-like', peers: { total: 3, serving: 2 } });
   });
 
   it('a directory advertising GETPEERLIST that never answers: ok, peers unknown, reason kept', async () => {
@@ -70,6 +72,13 @@ describe('checkDirectory over TCP', () => {
     cleanups.push(() => fake.stop());
     const r = await checkDirectory({ host: '127.0.0.1', port: fake.port }, opts({ peerlistTimeoutMs: 300 }));
     expect(r).toMatchObject({ ok: true, peers: null, peerlistError: expect.stringMatching(/timed out|timeout/i) });
+  });
+
+  it('a directory that offers nick_auth but never challenges does not complete the handshake', async () => {
+    const fake = await new FakeDn({ reply: (hs) => defaultReply('J5FakeDirectoryO', String(hs.network), true, 'x', { nick_auth: true }) }).start();
+    cleanups.push(() => fake.stop());
+    const r = await checkDirectory({ host: '127.0.0.1', port: fake.port }, opts({ timeoutMs: 400 }));
+    expect(r).toMatchObject({ ok: false, nickAuth: { offered: true, verified: false }, error: expect.stringMatching(/no handshake reply/) });
   });
 
   it('a reference-like directory without features: ok, peers n/a', async () => {
@@ -127,7 +136,7 @@ describe('jm-orderbook directories check', () => {
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^directory\s+status\s+connect\s+handshake\s+peers\s+nick-auth\s+features\s+motd$/);
     const ok = lines.find((l) => l.startsWith(`127.0.0.1:${port} `))!;
-    expect(ok).toMatch(/ ok .* ms .*0 \(0 serving\)\s+no\s+peerlist_features,ping\s+DIRECTORY NODE: /);
+    expect(ok).toMatch(/ ok .* ms .*0 \(0 serving\)\s+verified\s+nick_auth,peerlist_features,ping\s+DIRECTORY NODE: /);
     expect(r.stdout).not.toContain('\u001b');
     expect(lines.find((l) => l.startsWith('127.0.0.1:1 '))).toMatch(/unreachable: connect failed/);
     expect(r.stdout).toContain('1 of 2 answered the handshake');

@@ -152,7 +152,7 @@ describe.skipIf(skip)('default directory lists over a private Tor network', () =
     const rows = ob.stdout.split('\n');
     expect(rows[0]).toMatch(/^directory\s+status\s+connect\s+handshake\s+peers\s+nick-auth\s+features\s+motd$/);
     const row = rows.find((r) => r.startsWith(`${ready.onion} `));
-    expect(row).toMatch(/\sok\s+\d+(\.\d)? m?s\s+\d+(\.\d)? m?s\s+0 \(0 serving\)\s+no\s+peerlist_features,ping\s+DIRECTORY NODE: /);
+    expect(row).toMatch(/\sok\s+\d+(\.\d)? m?s\s+\d+(\.\d)? m?s\s+0 \(0 serving\)\s+verified\s+nick_auth,peerlist_features,ping\s+DIRECTORY NODE: /);
     expect(rows.find((r) => r.startsWith(`${NOBODY}:5222 `))).toMatch(/\sunreachable: /);
     expect(ob.stdout).toContain('1 of 2 answered the handshake');
     expect(ob.stderr).toContain(`checking 2 mainnet directories from ${path.join(dataDir, 'directories.json')} over Tor`);

@@ -115,6 +115,36 @@ describe('DirectoryClient', () => {
     expect(env.line).toBe('');
   });
 
+  it('ping() measures the PING→PONG round trip; refused without the feature or above the rate limit', async () => {
+    const { dn, client } = await setup();
+    client.start();
+    await client.whenConnected(5_000);
+    dn.on('message', (conn: { send(t: number, l: string): void }, env: { type: number }) => {
+      if (env.type === 798) conn.send(799, '');
+    });
+    const rtts = [];
+    for (let i = 0; i < 5; i++) rtts.push(await client.ping(5_000));
+    for (const rtt of rtts) expect(rtt).toBeGreaterThanOrEqual(0);
+    expect(client.lastPingRttMs).toBe(rtts[4]);
+    expect(dn.conns[0]!.received.filter((e) => e.type === 798)).toHaveLength(5);
+    // rs disconnects above 6 PING a minute; we stop at 5.
+    await expect(client.ping(5_000)).rejects.toThrow(/PING rate-limited/);
+
+    const ref = await setup({ reply: (hs) => defaultReply('J5FakeDirectoryO', String(hs.network), true, 'ref', {}) });
+    ref.client.start();
+    await ref.client.whenConnected(5_000);
+    await expect(ref.client.ping(5_000)).rejects.toThrow(/no PING support/);
+    await expect(new DirectoryClient({ host: '127.0.0.1', port: 1, identity: NickIdentity.random(), network: 'regtest' }).ping(10)).rejects.toThrow(/not connected/);
+  });
+
+  it('a ping() without a PONG times out and leaves the connection up', async () => {
+    const { client } = await setup();
+    client.start();
+    await client.whenConnected(5_000);
+    await expect(client.ping(50)).rejects.toThrow(TimeoutError);
+    expect(client.connected).toBe(true);
+  });
+
   it('emits verified privmsgs and drops forgeries', async () => {
     const { dn, client, identity } = await setup();
     client.start();
