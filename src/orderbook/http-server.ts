@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { APP_JS } from './app-script.js';
+import { HISTORY_CSS, HISTORY_JS } from './history-view.js';
 import { renderPage, STYLE_CSS } from './page.js';
 import type { ApiDirectories, ApiHealth, ApiOrderbook } from './schema.js';
 import type { CachedDocument } from './snapshot-cache.js';
@@ -96,10 +97,10 @@ export async function startHttpServer(o: HttpServerOptions): Promise<RunningHttp
         return json(res, h.status === 'down' ? 503 : 200, h);
       }
       case '/assets/app.js':
-        send(res, 200, 'text/javascript', APP_JS, { 'Cache-Control': 'max-age=300' });
+        send(res, 200, 'text/javascript', APP_JS + HISTORY_JS, { 'Cache-Control': 'max-age=300' });
         return;
       case '/assets/style.css':
-        send(res, 200, 'text/css', STYLE_CSS, { 'Cache-Control': 'max-age=300' });
+        send(res, 200, 'text/css', STYLE_CSS + HISTORY_CSS, { 'Cache-Control': 'max-age=300' });
         return;
       default:
         json(res, 404, { error: 'not found' });

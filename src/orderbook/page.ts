@@ -6,6 +6,7 @@ import type { ApiDirectories, ApiOrderbook } from './schema.js';
 import {
   escapeHtml as h, formatAmount, formatBondValue, formatDate, formatFee, formatPercent, formatSats, offerTypeLabel,
 } from './format.js';
+import { renderDirectoryHistory } from './history-view.js';
 
 const num = (s: string): string => `<td class="num">${h(s)}</td>`;
 const txt = (s: string): string => `<td>${h(s)}</td>`;
@@ -63,6 +64,7 @@ export function renderPage(ob: ApiOrderbook, d: ApiDirectories, refreshSeconds: 
 <tbody>${bondsRows(ob)}</tbody></table></div></section>
 <section><h2>Directories</h2><div class="scroll"><table id="directories"><thead><tr><th>Directory</th><th>State</th><th class="num">Handshake</th><th>MOTD</th><th>Features</th><th>Nick auth</th><th class="num">Peers</th><th class="num">Makers</th></tr></thead>
 <tbody>${directoriesRows(d)}</tbody></table></div></section>
+${renderDirectoryHistory(d)}
 <section><h2>Sybil attack cost</h2><p class="muted">${h(ob.sybil.note)}</p><div class="scroll"><table id="sybil"><thead><tr><th class="num">Sybil makers</th><th class="num">Locked 1 y</th><th class="num">Locked 2 y</th><th class="num">Locked 5 y</th><th class="num">Locked 10 y</th><th class="num">Burned</th></tr></thead>
 <tbody>${sybilRows(ob)}</tbody></table></div></section>
 <footer class="muted">JSON: <a href="/api/v1/orderbook">/api/v1/orderbook</a> · <a href="/api/v1/directories">/api/v1/directories</a> · <a href="/health">/health</a></footer>

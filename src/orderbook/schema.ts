@@ -72,6 +72,15 @@ export const OrderbookSchema = z.object({
 });
 export type ApiOrderbook = z.infer<typeof OrderbookSchema>;
 
+const HistoryWindowSchema = z.object({
+  uptime: z.number().min(0).max(1).nullable(),
+  samples: z.number().int().nonnegative(),
+  connects: z.number().int().nonnegative(),
+  disconnects: z.number().int().nonnegative(),
+  handshakeMs: z.number().nonnegative().nullable(),
+  rttMs: z.number().nonnegative().nullable(),
+});
+
 export const DirectorySchema = z.object({
   id: z.string(),
   host: z.string(),
@@ -91,6 +100,8 @@ export const DirectorySchema = z.object({
   lastRejection: z.string().nullable(),
   /** Whether the directory offers nick authentication and whether it accepted our proof. */
   nickAuth: z.object({ offered: z.boolean().nullable(), verified: z.boolean(), error: z.string().nullable(), label: z.string() }),
+  /** Reachability and latency over the last hour and day (null where no history is kept). */
+  history: z.object({ hour: HistoryWindowSchema, day: HistoryWindowSchema, timeline: z.array(z.number().min(0).max(1).nullable()).length(24) }).nullable(),
 });
 export const DirectoriesSchema = z.object({ apiVersion: z.literal(API_VERSION), generatedAt: z.string(), directories: z.array(DirectorySchema) });
 export type ApiDirectories = z.infer<typeof DirectoriesSchema>;

@@ -4,6 +4,7 @@ import type { NickAuthStatus } from '../client/nick-auth.js';
 import type { OrderBook } from './book.js';
 import type { BondVerifier } from './bonds.js';
 import { bondWeights } from '../protocol/coinjoin/bond-weights.js';
+import type { DirectoryHistorySummary } from './directory-history.js';
 import {
   API_VERSION, checkOwnOutput, DirectoriesSchema, HealthSchema, OrderbookSchema,
   type ApiBond, type ApiDirectories, type ApiHealth, type ApiOffer, type ApiOrderbook,
@@ -90,7 +91,7 @@ export function nickAuthLabel(a: NickAuthStatus): string {
   return a.offered ? 'offered, not verified' : 'not offered';
 }
 
-export function buildDirectories(status: DirectoryStatus[], book: OrderBook, now: number): ApiDirectories {
+export function buildDirectories(status: DirectoryStatus[], book: OrderBook, now: number, history?: (dn: string) => DirectoryHistorySummary): ApiDirectories {
   const makers = book.list();
   return checkOwnOutput(DirectoriesSchema, {
     apiVersion: API_VERSION,
@@ -100,6 +101,7 @@ export function buildDirectories(status: DirectoryStatus[], book: OrderBook, now
       connectedSince: s.connectedSince === null ? null : iso(s.connectedSince),
       makersSeen: makers.filter((m) => m.everSeen.has(s.id)).length,
       nickAuth: { ...s.nickAuth, label: nickAuthLabel(s.nickAuth) },
+      history: history ? history(s.id) : null,
     })),
   }, '/api/v1/directories');
 }

@@ -14,6 +14,7 @@ import { DEFAULT_BONDLESS_ALLOWANCE } from './selection.js';
 import { buildDirectories, buildHealth, buildOrderbook } from './snapshot.js';
 import type { ApiDirectories, ApiHealth, ApiOrderbook } from './schema.js';
 import { DocumentCache, type CachedDocument } from './snapshot-cache.js';
+import { DirectoryHistory } from './directory-history.js';
 import { TypedEmitter } from '../client/typed-emitter.js';
 
 export interface WatcherOptions {
@@ -33,6 +34,9 @@ export interface WatcherOptions {
   bookLimits?: Partial<BookLimits>;
   /** The served snapshot is rebuilt at most this often while the book changes. Default 1 s. */
   snapshotIntervalMs?: number;
+  /** Directory history: sample up/down this often (default 60 s), PING directories that support it this often (default 5 min). */
+  historySampleMs?: number;
+  historyPingMs?: number;
 }
 
 export interface WatcherEvents {
@@ -52,6 +56,9 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
   private readonly deferred = new Map<string, Timer>();
   private refreshTimer: Timer | null = null;
   private pruneTimer: Timer | null = null;
+  private historyTimer: Timer | null = null;
+  readonly history: DirectoryHistory;
+  private readonly lastPing = new Map<string, number>();
   private running = false;
   /** Bumped on every change of the book or of a bond check (the snapshot cache's key). */
   private version = 0;
@@ -69,6 +76,7 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
       takerNick: o.pool.nick, chain: o.chain ?? null, clock: this.clock, logger: log,
       interestRate: o.interestRate ?? DEFAULT_INTEREST_RATE, exponent: o.exponent ?? DEFAULT_BOND_VALUE_EXPONENT,
     });
+    this.history = new DirectoryHistory(this.clock);
     this.cache = new DocumentCache({
       build: () => this.orderbook(), version: () => this.version, now: () => this.clock.now(),
       ...(o.snapshotIntervalMs !== undefined ? { minIntervalMs: o.snapshotIntervalMs } : {}),
@@ -82,6 +90,10 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
     this.offs.push(
       p.on('connected', ({ dn }) => this.requestOrderbook(dn)),
       p.on('disconnected', ({ dn }) => this.book.directoryLost(dn)),
+      p.on('connected', ({ dn, info }) => this.history.connected(dn, info.handshakeLatencyMs)),
+      p.on('disconnected', ({ dn, wasConnected }) => {
+        if (wasConnected) this.history.disconnected(dn);
+      }),
       p.on('sighting', ({ dn, nick }) => this.book.sighting(nick, dn, this.clock.now())),
       p.on('pubmsg', (m) => this.onPubmsg(m)),
       p.on('privmsg', (m) => this.onPrivmsg(m)),
@@ -110,7 +122,26 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
     );
     this.refreshTimer = this.clock.setInterval(() => this.refresh(), this.refreshMs);
     this.pruneTimer = this.clock.setInterval(() => this.prune(), Math.min(60_000, this.refreshMs));
+    this.historyTimer = this.clock.setInterval(() => void this.sampleDirectories(), this.o.historySampleMs ?? 60_000);
     for (const dn of p.connectedIds()) this.requestOrderbook(dn);
+  }
+
+  /** One history sample per directory; a PING where supported and due. Resolves when the PINGs settle. */
+  sampleDirectories(): Promise<void> {
+    const now = this.clock.now();
+    const pings: Array<Promise<void>> = [];
+    for (const dn of this.pool.directoryIds()) {
+      const c = this.pool.client(dn);
+      const up = c?.connected === true;
+      this.history.sample(dn, up);
+      if (!up || !c.directory?.features.includes('ping') || now - (this.lastPing.get(dn) ?? -Infinity) < (this.o.historyPingMs ?? 300_000)) continue;
+      this.lastPing.set(dn, now);
+      pings.push(c.ping(30_000).then(
+        (ms) => this.history.rtt(dn, ms),
+        (err: unknown) => this.log.debug({ dn, err: String(err) }, 'directory PING failed'),
+      ));
+    }
+    return Promise.all(pings).then(() => undefined);
   }
 
   async stop(): Promise<void> {
@@ -118,6 +149,7 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
     for (const off of this.offs.splice(0)) off();
     if (this.refreshTimer !== null) this.clock.clearInterval(this.refreshTimer);
     if (this.pruneTimer !== null) this.clock.clearInterval(this.pruneTimer);
+    if (this.historyTimer !== null) this.clock.clearInterval(this.historyTimer);
     for (const t of this.deferred.values()) this.clock.clearTimeout(t);
     this.deferred.clear();
   }
@@ -179,7 +211,7 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
   }
 
   directories(): ApiDirectories {
-    return buildDirectories(this.pool.status(), this.book, this.clock.now());
+    return buildDirectories(this.pool.status(), this.book, this.clock.now(), (dn) => this.history.summary(dn));
   }
 
   health(): ApiHealth {
