@@ -39,7 +39,7 @@ const ONCE = {
   wait: { flags: '--wait <seconds>', help: 'with --once: collection window in seconds', value: z.coerce.number('expected seconds').positive('must be > 0').max(3600, 'must be at most 3600'), default: '15' },
 } as const satisfies OptionDefs;
 const SERVE = {
-  http: { ...HTTP_LISTEN, help: 'listen address of the web page (keep it on loopback)', value: HTTP_LISTEN.value.refine((a) => a.port > 0, 'port required'), default: '127.0.0.1:62601' },
+  http: { ...HTTP_LISTEN, help: 'listen address of the web page (keep it on loopback; port 0 = any, the URL is printed)', default: '127.0.0.1:62601' },
   refresh: { flags: '--refresh <minutes>', help: 'how often to re-request the book from every directory', value: z.coerce.number('expected minutes').min(1, 'must be at least 1 minute').max(1440, 'must be at most 1440'), default: '15' },
 } as const satisfies OptionDefs;
 

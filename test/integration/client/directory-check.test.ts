@@ -3,7 +3,6 @@
  * chunks and offers nick_auth, one that accepts TCP but never handshakes, a closed port, a
  * network mismatch; and `jm-orderbook directories check` printing its table.
  */
-import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,11 +11,12 @@ import { tcpDialer } from '../../../src/client/dialer.js';
 import { DirectoryClient, NickIdentity } from '../../../src/client/index.js';
 import { DirectoryServer } from '../../../src/directory/index.js';
 import { MsgType } from '../../../src/protocol/message-types.js';
-import { REPO_ROOT } from '../../helpers/wire-fixtures.js';
+import { runCli, stopCliProcesses } from '../../helpers/cli-process.js';
 import { defaultReply, FakeDn } from '../../unit/client/fake-dn.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
+  await stopCliProcesses();
   while (cleanups.length) await cleanups.pop()!();
 });
 
@@ -114,19 +114,7 @@ describe('checkDirectory over TCP', () => {
   });
 });
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/jm-orderbook.ts', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    cleanups.push(async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli('jm-orderbook', args, { env });
 
 describe('jm-orderbook directories check', () => {
   it('prints the table (terminal-safe MOTD); exit 0 when one answers, 1 when none does, 2 on bad usage', async () => {

@@ -4,81 +4,30 @@
  * jm-taker coinjoin with it and one in-process maker prints the txid; the maker prints the
  * confirmed coinjoin; SIGTERM → exit 0.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostPort } from '../../../src/client/dialer.js';
 import type { DirectoryServer } from '../../../src/directory/index.js';
 import { Wallet } from '../../../src/wallet/wallet.js';
 import { newPool, newWallet, startDn, startMaker, type TestMaker } from '../../helpers/coinjoin-net.js';
 import { regtestAvailable, startRegtestNode, type RegtestNode } from '../../helpers/regtest-node.js';
-import { REPO_ROOT } from '../../helpers/wire-fixtures.js';
+import { CliProcess, stopCliProcesses } from '../../helpers/cli-process.js';
 
-const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
 const AMOUNT = 30_000_000;
 const PASSWORD = 'cli test password';
 const KDF = { N: 1024, r: 8, p: 1 };
 const available = regtestAvailable();
 
-const running: Cli[] = [];
-function track(child: ChildProcess): Cli {
-  const c = new Cli(child);
-  running.push(c);
-  return c;
-}
-
-/** A child process whose stdout lines can be awaited by pattern. */
-class Cli {
-  readonly lines: string[] = [];
-  stderr = '';
-  readonly exited: Promise<number | null>;
-  private waiters: Array<{ re: RegExp; resolve: (m: RegExpMatchArray) => void }> = [];
-
-  constructor(readonly child: ChildProcess) {
-    createInterface({ input: child.stdout! }).on('line', (l) => {
-      this.lines.push(l);
-      this.waiters = this.waiters.filter((w) => {
-        const m = l.match(w.re);
-        if (m) w.resolve(m);
-        return !m;
-      });
-    });
-    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-  }
-
-  static run(script: string, args: string[]): Cli {
-    return track(spawn(TSX, [join(REPO_ROOT, 'src', 'cli', script), ...args], {
-      env: { ...process.env, JM_WALLET_PASSWORD: PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'],
-    }));
-  }
-
-  /** Resolves with the first (past or future) stdout line matching `re`; rejects if the process exits first. */
-  line(re: RegExp, ms = 60_000): Promise<RegExpMatchArray> {
-    for (const l of this.lines) {
-      const m = l.match(re);
-      if (m) return Promise.resolve(m);
-    }
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no ${re} within ${ms} ms; stdout: ${this.lines.join(' | ')}; stderr: ${this.stderr.slice(-3000)}`)), ms);
-      this.waiters.push({ re, resolve: (m) => { clearTimeout(t); resolve(m); } });
-      void this.exited.then((code) => {
-        clearTimeout(t);
-        reject(new Error(`exited (${code}) before printing ${re}; stderr: ${this.stderr.slice(-3000)}`));
-      });
-    });
-  }
-}
+const run = (command: 'jm-maker' | 'jm-taker', args: string[]): CliProcess => CliProcess.start(command, args, { env: { JM_WALLET_PASSWORD: PASSWORD } });
 
 describe.skipIf(!available)('jm-maker and jm-taker CLIs', () => {
   let node: RegtestNode;
   let dn: DirectoryServer;
   let dns: HostPort[];
   let other: TestMaker;
-  let maker: Cli | undefined;
+  let maker: CliProcess | undefined;
   let dir = '';
   let burn = '';
   let rpc: string[] = [];
@@ -111,13 +60,7 @@ describe.skipIf(!available)('jm-maker and jm-taker CLIs', () => {
   }, 120_000);
 
   afterAll(async () => {
-    // SIGTERM: tsx passes it on to its node child (SIGKILL would orphan that child)
-    for (const c of running.filter((x) => x.child.exitCode === null && x.child.signalCode === null)) {
-      c.child.kill('SIGTERM');
-      const t = setTimeout(() => c.child.kill('SIGKILL'), 10_000);
-      await c.exited;
-      clearTimeout(t);
-    }
+    await stopCliProcesses(10_000);
     await other?.maker.stop();
     await dn?.stop();
     await node?.stop();
@@ -126,7 +69,7 @@ describe.skipIf(!available)('jm-maker and jm-taker CLIs', () => {
 
   it('jm-maker start announces on the DN and serves its loopback location', async () => {
     const t0 = Date.now();
-    maker = Cli.run('jm-maker.ts', ['start', '--wallet', makerFile, ...rpc, '--minsize', '100000', '--txfee', '1000', '--cjfee-r', '0.0002', '--algorithm', 'basic', '--log-level', 'warn']);
+    maker = run('jm-maker', ['start', '--wallet', makerFile, ...rpc, '--minsize', '100000', '--txfee', '1000', '--cjfee-r', '0.0002', '--algorithm', 'basic', '--log-level', 'warn']);
     const [, nick] = await maker.line(/^maker (J5\w+) announced on 127\.0\.0\.1:\d+$/);
     const [, served] = await maker.line(/^maker J5\w+ started; serving (127\.0\.0\.1:\d+); offers: !sw0reloffer 0 \d+ \d+ 1000 0\.0002$/);
     console.log(`jm-maker ready in ${Date.now() - t0} ms as ${nick}, serving ${served}`);
@@ -144,7 +87,7 @@ describe.skipIf(!available)('jm-maker and jm-taker CLIs', () => {
   it('jm-taker coinjoin with the CLI maker and another prints the txid; the maker prints it confirmed', async () => {
     const t0 = Date.now();
     const dest = Wallet.create({ network: node.network, words: 12 }).getAddress(0, 0, 0).address;
-    const taker = Cli.run('jm-taker.ts', ['coinjoin', '--wallet', takerFile, ...rpc, '--amount', String(AMOUNT), '--mixdepth', '0',
+    const taker = run('jm-taker', ['coinjoin', '--wallet', takerFile, ...rpc, '--amount', String(AMOUNT), '--mixdepth', '0',
       '--makers', '2', '--destination', dest, '--fee-rate', '2', '--wait', '4']);
     const [txid] = await taker.line(/^[0-9a-f]{64}$/, 90_000);
     const [, makers] = await taker.line(/^amount=30000000 makers=(\d+) cjfees=\d+ minerfee=\d+ change=\d+ attempts=1$/);

@@ -1,31 +1,19 @@
 /** `jm-orderbook --once --json` as a child process against a live DN and a scripted maker. */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { runCli, stopCliProcesses } from '../../helpers/cli-process.js';
 import { ScriptedMaker } from '../../helpers/scripted-maker.js';
 import { DirectoryServer } from '../../../src/directory/index.js';
 import { DirectorySchema, OrderbookSchema } from '../../../src/orderbook/schema.js';
 import { KEYS, NETWORK, TEST_BOND } from './watch-helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const CLI = 'src/cli/jm-orderbook.ts';
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runCli('jm-orderbook', args);
 
 const OnceOutput = z.object({ apiVersion: z.literal(1), orderbook: OrderbookSchema, directories: z.array(DirectorySchema) });
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
+  await stopCliProcesses();
   while (cleanups.length) await cleanups.pop()!();
 });
 

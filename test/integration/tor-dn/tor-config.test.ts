@@ -6,11 +6,12 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fromCli, resolveDirectoryConfig } from '../../../src/cli/config/directory-config.js';
 import { defaultDataDir, resolveTorConfig, torFromCli, torFromEnv } from '../../../src/cli/config/tor-config.js';
 import { chooseTorSource, type TorSourceDeps } from '../../../src/cli/config/tor-source.js';
 import { DnProcess } from './dn-process.js';
+import { stopCliProcesses } from '../../helpers/cli-process.js';
 
 function tor(cli: Record<string, string>, env: Record<string, string> = {}) {
   const base = resolveDirectoryConfig(fromCli({ network: 'testnet', ...cli }));
@@ -101,6 +102,7 @@ describe('jm-directory --managed-tor failures', () => {
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'jm-tor-cfg-'));
   });
+  afterEach(() => stopCliProcesses());
   afterAll(async () => {
     await rm(tmp, { recursive: true, force: true });
   });

@@ -1,22 +1,16 @@
 // The jm-wallet command-line contract (docs/wallet.md), run as child processes like scripts do.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { runCli as run, stopCliProcesses, type CliRun } from '../../helpers/cli-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'jm-wallet-cli-'));
+afterEach(() => stopCliProcesses());
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Run { code: number; stdout: string; stderr: string }
-function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/jm-wallet.ts', ...args], { env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
-const parse = (r: Run): Record<string, unknown> => {
+const runCli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => run('jm-wallet', args, { env, timeoutMs: 120_000 });
+const parse = (r: CliRun): Record<string, unknown> => {
   if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, unknown>;
 };

@@ -1,19 +1,12 @@
 // jm-wallet display / list-bonds / spend-bond against a real regtest node (docs/wallet.md).
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCli as run, stopCliProcesses, type CliRun } from '../../helpers/cli-process.js';
 import { regtestAvailable, startRegtestNode, type RegtestNode } from '../../helpers/regtest-node.js';
 
-interface Run { code: number; stdout: string; stderr: string }
-function runCli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/jm-wallet.ts', ...args], { env: { ...process.env, ...env }, timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const runCli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => run('jm-wallet', args, { env, timeoutMs: 120_000 });
 
 const available = regtestAvailable();
 
@@ -27,6 +20,7 @@ describe.skipIf(!available)('jm-wallet against regtest', () => {
     node = await startRegtestNode();
     base = ['--network', 'regtest', '--hrp', node.network.hrp, '--wallet', join(dir, 'w.jmw'), '--kdf-log-n', '10'];
   });
+  afterEach(() => stopCliProcesses());
   afterAll(async () => {
     await node?.stop();
     rmSync(dir, { recursive: true, force: true });
