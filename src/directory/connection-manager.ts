@@ -16,6 +16,7 @@ import type { DirectoryLimits } from './limits.js';
 import { ConnState, PeerConnection } from './peer-connection.js';
 import type { DirectoryStats } from './stats.js';
 import { errorMessage } from './log-util.js';
+import { InputGuard } from './input-guard.js';
 
 export interface ConnectionHandler {
   /** One complete line (bytes without terminator) from a connection that is not closing. */
@@ -28,7 +29,7 @@ export interface ConnectionManagerOptions {
   listener: Listener;
   clock: Clock;
   logger: Logger;
-  limits: Pick<DirectoryLimits, 'maxPending' | 'writeHighWaterBytes' | 'closeGraceMs'>;
+  limits: Pick<DirectoryLimits, 'maxPending' | 'writeHighWaterBytes' | 'closeGraceMs' | 'lineTimeoutMs' | 'inputBudgetBytes'>;
   stats: DirectoryStats;
   handler: ConnectionHandler;
   /**
@@ -48,6 +49,8 @@ export class ConnectionManager {
   readonly pending = new Set<PeerConnection>();
   /** Connections that were ended gracefully and wait for the peer's FIN. */
   readonly closing = new Set<PeerConnection>();
+  /** Unterminated lines: bytes held, line deadline, DN-wide budget. */
+  readonly input: InputGuard;
   private nextId = 1;
   private queue: PeerConnection[] = [];
   private flushScheduled = false;
@@ -64,6 +67,7 @@ export class ConnectionManager {
   private readonly onError: (this: TaggedSocket, err: Error) => void;
 
   constructor(private readonly o: ConnectionManagerOptions) {
+    this.input = new InputGuard(o.limits);
     const self = this;
     this.onData = function (chunk) {
       const c = this[CONN];
@@ -106,7 +110,11 @@ export class ConnectionManager {
     this.o.stats.bytesIn += chunk.length;
     if (conn.state >= ConnState.Closing) return;
     const now = this.o.clock.now();
-    for (const ev of conn.splitter.pushBytes(chunk)) {
+    const capacity = conn.splitter.capacity;
+    const events = conn.splitter.pushBytes(chunk);
+    this.input.track(conn, capacity, events.length > 0, now);
+    if (this.input.overBudget) this.shedInput();
+    for (const ev of events) {
       if (conn.state >= ConnState.Closing) return;
       if (ev.kind === 'oversize') {
         this.close(conn, `oversize line (${ev.bytes} bytes)`, 'oversize');
@@ -119,6 +127,24 @@ export class ConnectionManager {
         this.o.logger.error({ conn: conn.id, err: errorMessage(e) }, 'internal error handling a line');
         this.close(conn, 'internal error', 'internal');
       }
+    }
+  }
+
+  /** Cuts the connections with the oldest unterminated lines until the total is in budget. */
+  private shedInput(): void {
+    const before = this.input.heldBytes;
+    let n = 0;
+    for (const c of this.input.toShed()) {
+      n++;
+      this.close(c, `input budget: line unfinished for ${this.o.clock.now() - c.lineStartedAt} ms while ${this.input.heldBytes} bytes were held`, 'input-budget');
+    }
+    this.o.logger.warn({ heldBytes: before, budget: this.o.limits.inputBudgetBytes, cut: n }, 'input budget exceeded: cut the oldest unfinished lines');
+  }
+
+  /** Closes connections whose current line is older than the line timeout (heartbeat sweep). */
+  expireLines(now: number): void {
+    for (const c of this.input.expired(now)) {
+      this.close(c, `line not completed within ${this.o.limits.lineTimeoutMs} ms (${c.splitter.bufferedBytes} bytes held)`, 'line-timeout');
     }
   }
 
@@ -260,6 +286,7 @@ export class ConnectionManager {
 
   private retire(conn: PeerConnection): void {
     this.pending.delete(conn);
+    this.input.release(conn);
     this.o.handler.onRetire(conn);
   }
 

@@ -25,7 +25,7 @@ type HeartbeatLimits = Pick<
 
 export interface HeartbeatOptions {
   registry: PeerRegistry;
-  manager: Pick<ConnectionManager, 'pending' | 'close' | 'send' | 'reapClosing'>;
+  manager: Pick<ConnectionManager, 'pending' | 'close' | 'send' | 'reapClosing' | 'expireLines'>;
   limits: HeartbeatLimits;
   clock: Clock;
   stats: DirectoryStats;
@@ -76,6 +76,7 @@ export class Heartbeat {
     }
     const na = this.o.nickAuth;
     if (na) for (const c of m.pending) if (c.auth !== null && na.expired(c.auth, now)) na.expire(c);
+    m.expireLines(now);
     m.reapClosing(now);
     const peers = this.o.registry.peers;
     // Backwards: an eviction swaps the last (already visited) peer into slot i.

@@ -31,6 +31,14 @@ export const DirectoryLimitsSchema = z.object({
   rateOrderbookPerMin: count.default(6),
   rateGetpeerlistPerMin: count.default(6),
   ratePrivmsgPerMin: count.default(6_000),
+  /**
+   * A started line must end within this many ms, before and after the handshake (0 = no
+   * deadline). A whole 40 kB line fits in Tor's initial stream window, so it arrives within
+   * one circuit round trip even on a slow circuit.
+   */
+  lineTimeoutMs: ms.default(60_000),
+  /** Bytes held for unterminated lines, all peers together; above it the oldest lines are cut. */
+  inputBudgetBytes: z.number().int().min(65_536).default(64 * 1024 * 1024),
   /** Slow-reader cut-off: unsent output above this many bytes disconnects the peer. */
   writeHighWaterBytes: z.number().int().min(1024).default(1_048_576),
   /** Departures within this window share one `;D` PEERLIST broadcast (0 = same tick). */

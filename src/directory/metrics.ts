@@ -10,6 +10,8 @@ export interface MetricsSource {
   readonly stats: DirectoryStats;
   readonly registry: { makers: number; takers: number };
   readonly pendingCount: number;
+  /** Bytes held for unterminated lines, all connections. */
+  readonly partialLineBytes: number;
   readonly uptimeSeconds: number;
 }
 
@@ -58,6 +60,14 @@ export function createMetricsRegistry(src: MetricsSource): Registry {
     registers: [reg],
     collect() {
       this.set(src.uptimeSeconds);
+    },
+  });
+  new Gauge({
+    name: 'jm_directory_partial_line_bytes',
+    help: 'Bytes held for unterminated lines over all connections (bounded by the input budget)',
+    registers: [reg],
+    collect() {
+      this.set(src.partialLineBytes);
     },
   });
   labelledCounter(reg, 'jm_directory_handshakes_total', 'Client handshakes by result', 'result', () =>

@@ -26,6 +26,8 @@ export class PeerConnection {
   lastSeen: number;
   /** When the close started (Closing state), for the grace-period destroy. */
   closingSince = 0;
+  /** When the unterminated line now held started (0 = none held). */
+  lineStartedAt = 0;
   /** First reason given for closing; logged when the socket is gone. */
   closeReason = '';
 

@@ -173,6 +173,11 @@ export class DirectoryServer {
     return this.manager.pending.size;
   }
 
+  /** Bytes held for unterminated lines, all connections. */
+  get partialLineBytes(): number {
+    return this.manager.input.heldBytes;
+  }
+
   get connectionCount(): number {
     return this.manager.all.size;
   }

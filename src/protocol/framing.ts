@@ -164,6 +164,13 @@ export class LineSplitter {
     return out;
   }
 
+  /** Lets go of the held remainder; nothing more is split (the connection is closing). */
+  release(): void {
+    this.buf = null;
+    this.held = 0;
+    this.broken = true;
+  }
+
   /** Emits each complete line and each oversize one (its size). */
   private split(chunk: Buffer, emit: (line: Buffer) => void, over: (bytes: number) => void): void {
     if (this.broken) return;

@@ -85,6 +85,14 @@ describe('env and flags', () => {
     expect(c.limits).toEqual({ maxPeers: 20, handshakeTimeoutMs: 2500, ratePubmsgPerMin: 0, evictSilentTakers: true });
   });
 
+  it('limits for hostile input: flags and env vars', () => {
+    const c = resolveDirectoryConfig(
+      fromEnv({ JM_DIRECTORY_NETWORK: 'testnet', JM_DIRECTORY_LINE_TIMEOUT: '90', JM_DIRECTORY_INPUT_BUDGET: '1048576' }),
+      fromCli({ lineTimeout: '120' }),
+    );
+    expect(c.limits).toEqual({ lineTimeoutMs: 120_000, inputBudgetBytes: 1_048_576 });
+  });
+
   it('network is required', () => {
     expect(err(() => resolveDirectoryConfig({}))).toBe('--network is required (or JM_DIRECTORY_NETWORK, or [BLOCKCHAIN] network in --config)');
   });
@@ -110,6 +118,8 @@ describe('env and flags', () => {
     rateGetpeerlist: ['', 'expected a whole number'],
     ratePrivmsg: ['x', 'expected a whole number'],
     writeHighWater: ['100', 'must be at least 1024'],
+    lineTimeout: ['-1', 'expected a number of seconds'],
+    inputBudget: ['65535', 'must be at least 65536'],
     departureCoalesce: ['20000', 'must be at most 10000'],
     nickAuth: ['maybe', 'expected prefer, require, off'],
     nickAuthId: ['Not-An-Id', 'expected [a-z0-9][a-z0-9.:_-]* (e.g. <onion>.onion:5222)'],

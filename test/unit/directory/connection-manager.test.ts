@@ -18,7 +18,7 @@ async function setup() {
     listener,
     clock: new ManualClock(0),
     logger: silentLogger(),
-    limits: { maxPending: 100, writeHighWaterBytes: 1 << 20, closeGraceMs: 1_000 },
+    limits: { maxPending: 100, writeHighWaterBytes: 1 << 20, closeGraceMs: 1_000, lineTimeoutMs: 0, inputBudgetBytes: 1 << 26 },
     stats: new DirectoryStats(),
     audience,
     handler: { onLine: () => {}, onRetire: (c) => void audience.splice(audience.indexOf(c), 1) },
