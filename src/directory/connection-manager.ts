@@ -17,6 +17,7 @@ import { ConnState, PeerConnection } from './peer-connection.js';
 import type { DirectoryStats } from './stats.js';
 import { errorMessage } from './log-util.js';
 import { InputGuard } from './input-guard.js';
+import { OutputGuard } from './output-guard.js';
 
 export interface ConnectionHandler {
   /** One complete line (bytes without terminator) from a connection that is not closing. */
@@ -29,7 +30,7 @@ export interface ConnectionManagerOptions {
   listener: Listener;
   clock: Clock;
   logger: Logger;
-  limits: Pick<DirectoryLimits, 'maxPending' | 'writeHighWaterBytes' | 'closeGraceMs' | 'lineTimeoutMs' | 'inputBudgetBytes'>;
+  limits: Pick<DirectoryLimits, 'maxPending' | 'writeHighWaterBytes' | 'closeGraceMs' | 'lineTimeoutMs' | 'inputBudgetBytes' | 'outputBudgetBytes'>;
   stats: DirectoryStats;
   handler: ConnectionHandler;
   /**
@@ -51,6 +52,8 @@ export class ConnectionManager {
   readonly closing = new Set<PeerConnection>();
   /** Unterminated lines: bytes held, line deadline, DN-wide budget. */
   readonly input: InputGuard;
+  /** Unsent private output: DN-wide budget. */
+  readonly output: OutputGuard;
   private nextId = 1;
   private queue: PeerConnection[] = [];
   private flushScheduled = false;
@@ -68,6 +71,7 @@ export class ConnectionManager {
 
   constructor(private readonly o: ConnectionManagerOptions) {
     this.input = new InputGuard(o.limits);
+    this.output = new OutputGuard(o.limits);
     const self = this;
     this.onData = function (chunk) {
       const c = this[CONN];
@@ -155,13 +159,26 @@ export class ConnectionManager {
     conn.state = ConnState.Ready;
   }
 
-  /** Queues a buffer; all queued buffers go out in one write per connection per turn. */
+  /**
+   * Queues a buffer; all queued buffers go out in one write per connection per turn. A
+   * connection already over the high-water mark is cut instead.
+   */
   send(conn: PeerConnection, buf: Buffer): void {
     if (conn.state >= ConnState.Closing) return;
     this.mix(conn);
     this.catchUp(conn);
+    if (conn.state >= ConnState.Closing || this.cutSlowReader(conn)) return;
     this.enqueue(conn, buf);
     this.o.stats.deliveries++;
+  }
+
+  /** Cuts a connection whose unsent output (socket buffer + this turn's queue) is over the high-water mark. */
+  private cutSlowReader(c: PeerConnection): boolean {
+    const unsent = c.socket.writableLength + c.pendingBytes;
+    if (unsent <= this.o.limits.writeHighWaterBytes) return false;
+    this.o.stats.slowReaderDisconnects++;
+    this.close(c, `slow reader: ${unsent} bytes unsent`, 'slow-reader');
+    return true;
   }
 
   /** Queues a buffer for every ready connection except `from` (which may be null). */
@@ -190,10 +207,17 @@ export class ConnectionManager {
     }
   }
 
-  /** Copies the turn's broadcasts this connection has not yet queued (not its own) into its queue. */
-  private catchUp(conn: PeerConnection): void {
+  /**
+   * Copies the turn's broadcasts this connection has not yet queued (not its own) into its
+   * queue, cutting it when that takes it over the high-water mark (unless it is closing anyway).
+   */
+  private catchUp(conn: PeerConnection, check = true): void {
     const end = this.lines.length;
-    for (let i = conn.lineCursor; i < end; i++) if (this.froms[i] !== conn) this.enqueue(conn, this.lines[i]!);
+    for (let i = conn.lineCursor; i < end; i++) {
+      if (this.froms[i] === conn) continue;
+      if (check && this.cutSlowReader(conn)) return;
+      this.enqueue(conn, this.lines[i]!);
+    }
     conn.lineCursor = end;
   }
 
@@ -202,6 +226,7 @@ export class ConnectionManager {
     if (p === null) conn.pending = [buf];
     else p.push(buf);
     conn.pendingBytes += buf.length;
+    this.output.recount(conn);
   }
 
   private schedule(): void {
@@ -219,7 +244,7 @@ export class ConnectionManager {
     for (const c of q) {
       c.queued = false;
       if (c.state === ConnState.Ready) this.catchUp(c);
-      this.flushConn(c);
+      if (c.state < ConnState.Closing) this.flushConn(c);
     }
     if (lines.length > 0) {
       const shared = lines.length === 1 ? lines[0]! : Buffer.concat(lines, this.linesBytes);
@@ -228,14 +253,23 @@ export class ConnectionManager {
       // Backwards: closing a slow reader swaps the last (already visited) peer into its slot.
       for (let i = a.length - 1; i >= 0; i--) {
         const c = a[i]!;
-        if (c.mixedTurn !== turn && c.state === ConnState.Ready) this.write(c, shared, shared.length);
+        if (c.mixedTurn !== turn && c.state === ConnState.Ready) this.write(c, shared, shared.length, true);
       }
       this.lines = [];
       this.froms = [];
       this.linesBytes = 0;
     }
     this.turn++;
+    if (this.output.overBudget) this.shedOutput();
   };
+
+  /** Cuts the connections holding the most unsent private output until the total is in budget. */
+  private shedOutput(): void {
+    const before = this.output.total;
+    const victims = this.output.toShed();
+    for (const c of victims) this.close(c, `output budget: ${c.counted} bytes unsent`, 'output-budget');
+    if (victims.length > 0) this.o.logger.warn({ unsentBytes: before, budget: this.o.limits.outputBudgetBytes, cut: victims.length }, 'output budget exceeded: cut the largest queues');
+  }
 
   private flushConn(c: PeerConnection): void {
     const p = c.pending;
@@ -244,19 +278,16 @@ export class ConnectionManager {
     const data = p.length === 1 ? p[0]! : Buffer.concat(p, bytes);
     p.length = 0;
     c.pendingBytes = 0;
-    this.write(c, data, bytes);
+    this.write(c, data, bytes, false);
   }
 
-  private write(c: PeerConnection, data: Buffer, bytes: number): void {
+  private write(c: PeerConnection, data: Buffer, bytes: number, shared: boolean): void {
     if (c.state >= ConnState.Closed || c.socket.destroyed) return;
     // What is still unsent from earlier turns is what the peer failed to read.
-    if (c.socket.writableLength > this.o.limits.writeHighWaterBytes) {
-      this.o.stats.slowReaderDisconnects++;
-      this.close(c, `slow reader: ${c.socket.writableLength} bytes unsent`, 'slow-reader');
-      return;
-    }
+    if (c.state < ConnState.Closing && this.cutSlowReader(c)) return;
     this.o.stats.bytesOut += bytes;
     c.socket.write(data);
+    if (c.state < ConnState.Closing) this.output.wrote(c, bytes, shared);
   }
 
   /**
@@ -271,10 +302,11 @@ export class ConnectionManager {
     if (graceful) {
       if (conn.state === ConnState.Ready) {
         this.mix(conn);
-        this.catchUp(conn);
+        this.catchUp(conn, false);
       }
-      this.flushConn(conn);
+      // Closing first: the last flush is not checked against the high-water mark.
       conn.state = ConnState.Closing;
+      this.flushConn(conn);
       conn.closingSince = this.o.clock.now();
       this.closing.add(conn);
       conn.socket.end();
@@ -282,6 +314,7 @@ export class ConnectionManager {
       conn.state = ConnState.Closing;
       conn.socket.destroy();
     }
+    this.output.forget(conn);
   }
 
   private retire(conn: PeerConnection): void {
@@ -304,6 +337,8 @@ export class ConnectionManager {
     }
     conn.state = ConnState.Closed;
     conn.pending = null;
+    conn.pendingBytes = 0;
+    this.output.forget(conn);
     this.all.delete(conn);
     this.closing.delete(conn);
     this.o.logger.info({ conn: conn.id, remote: conn.remote, nick: conn.nick || undefined, reason: conn.closeReason }, 'disconnect');

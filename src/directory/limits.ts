@@ -39,8 +39,10 @@ export const DirectoryLimitsSchema = z.object({
   lineTimeoutMs: ms.default(60_000),
   /** Bytes held for unterminated lines, all peers together; above it the oldest lines are cut. */
   inputBudgetBytes: z.number().int().min(65_536).default(64 * 1024 * 1024),
-  /** Slow-reader cut-off: unsent output above this many bytes disconnects the peer. */
+  /** Slow-reader cut-off: unsent output above this many bytes disconnects the peer (checked whenever output is added). */
   writeHighWaterBytes: z.number().int().min(1024).default(1_048_576),
+  /** Unsent private output of all peers together; above it the largest queues are cut. */
+  outputBudgetBytes: z.number().int().min(65_536).default(64 * 1024 * 1024),
   /** Departures within this window share one `;D` PEERLIST broadcast (0 = same tick). */
   departureCoalesceMs: ms.default(50),
   /** How long a closing socket may linger after its last reply before it is destroyed. */

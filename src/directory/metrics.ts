@@ -12,6 +12,8 @@ export interface MetricsSource {
   readonly pendingCount: number;
   /** Bytes held for unterminated lines, all connections. */
   readonly partialLineBytes: number;
+  /** Unsent private output bytes, all connections (an upper bound between refreshes). */
+  readonly unsentOutputBytes: number;
   readonly uptimeSeconds: number;
 }
 
@@ -68,6 +70,14 @@ export function createMetricsRegistry(src: MetricsSource): Registry {
     registers: [reg],
     collect() {
       this.set(src.partialLineBytes);
+    },
+  });
+  new Gauge({
+    name: 'jm_directory_unsent_output_bytes',
+    help: 'Private output bytes queued or in socket buffers, not yet taken by peers (bounded by the output budget; shared broadcast buffers not counted)',
+    registers: [reg],
+    collect() {
+      this.set(src.unsentOutputBytes);
     },
   });
   labelledCounter(reg, 'jm_directory_handshakes_total', 'Client handshakes by result', 'result', () =>

@@ -4,6 +4,7 @@
  */
 import { LineSplitter } from '../protocol/framing.js';
 import type { InboundSocket } from '../transport/types.js';
+import type { PrivateSpans } from './output-guard.js';
 import type { Location } from '../protocol/onion.js';
 import type { AuthPending } from './nick-auth.js';
 
@@ -67,6 +68,12 @@ export class PeerConnection {
   mixedTurn = 0;
   /** First of the turn's broadcast lines not yet copied into `pending`. */
   lineCursor = 0;
+  /** Bytes handed to socket.write so far. */
+  written = 0;
+  /** Private output that may still be in the socket's buffer (see OutputGuard). */
+  privateOut: PrivateSpans | null = null;
+  /** Unsent private bytes the OutputGuard counts for this connection. */
+  counted = 0;
 
   constructor(
     readonly id: number,

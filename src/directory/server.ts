@@ -178,6 +178,11 @@ export class DirectoryServer {
     return this.manager.input.heldBytes;
   }
 
+  /** Unsent private output bytes, all connections. */
+  get unsentOutputBytes(): number {
+    return this.manager.output.total;
+  }
+
   get connectionCount(): number {
     return this.manager.all.size;
   }

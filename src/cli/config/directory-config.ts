@@ -36,6 +36,7 @@ const PARSERS = {
   writeHighWater: intIn(1024),
   lineTimeout: seconds,
   inputBudget: intIn(65_536),
+  outputBudget: intIn(65_536),
   departureCoalesce: intIn(0, 10_000),
   nickAuth: z.string().trim().pipe(z.enum(NICK_AUTH_MODES, `expected ${NICK_AUTH_MODES.join(', ')}`)),
   nickAuthId: z.string().trim().refine(isValidDirectoryId, 'expected [a-z0-9][a-z0-9.:_-]* (e.g. <onion>.onion:5222)'),
@@ -72,9 +73,10 @@ export const DIRECTORY_OPTIONS: readonly OptionSpec[] = [
   { key: 'rateOrderbook', flag: '--rate-orderbook <n>', help: '!orderbook requests per minute per peer; default 6' },
   { key: 'rateGetpeerlist', flag: '--rate-getpeerlist <n>', help: 'GETPEERLIST per minute per peer; default 6' },
   { key: 'ratePrivmsg', flag: '--rate-privmsg <n>', help: 'privmsgs (and PINGs) per minute per peer; default 6000' },
-  { key: 'writeHighWater', flag: '--write-high-water <bytes>', help: 'unsent bytes before a slow reader is cut off; default 1048576' },
+  { key: 'writeHighWater', flag: '--write-high-water <bytes>', help: 'unsent bytes (checked whenever output is added) before a slow reader is cut off; default 1048576' },
   { key: 'lineTimeout', flag: '--line-timeout <s>', help: 'seconds to finish a started line, before and after the handshake (0 = none); default 60' },
   { key: 'inputBudget', flag: '--input-budget <bytes>', help: 'bytes of unfinished lines held for all peers; above it the oldest are cut; default 67108864' },
+  { key: 'outputBudget', flag: '--output-budget <bytes>', help: 'unsent output held for all peers; above it the largest queues are cut; default 67108864' },
   { key: 'departureCoalesce', flag: '--departure-coalesce <ms>', help: 'window for batching ;D notices; default 50' },
   { key: 'nickAuth', flag: '--nick-auth <mode>', help: 'nick authentication: prefer (authenticate who asks) | require (refuse who does not) | off; default prefer' },
   { key: 'nickAuthId', flag: '--nick-auth-id <id>', help: 'directory id signed by clients; default our public location (<onion>:5222, or the tcp listen address)' },
@@ -208,6 +210,7 @@ export function resolveDirectoryConfig(...layers: RawValues[]): DirectoryConfig 
   set('writeHighWaterBytes', get('writeHighWater'));
   set('lineTimeoutMs', get('lineTimeout'));
   set('inputBudgetBytes', get('inputBudget'));
+  set('outputBudgetBytes', get('outputBudget'));
   set('departureCoalesceMs', get('departureCoalesce'));
   return {
     transport: get('transport') ?? 'tor',

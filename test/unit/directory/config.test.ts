@@ -87,10 +87,10 @@ describe('env and flags', () => {
 
   it('limits for hostile input: flags and env vars', () => {
     const c = resolveDirectoryConfig(
-      fromEnv({ JM_DIRECTORY_NETWORK: 'testnet', JM_DIRECTORY_LINE_TIMEOUT: '90', JM_DIRECTORY_INPUT_BUDGET: '1048576' }),
+      fromEnv({ JM_DIRECTORY_NETWORK: 'testnet', JM_DIRECTORY_LINE_TIMEOUT: '90', JM_DIRECTORY_INPUT_BUDGET: '1048576', JM_DIRECTORY_OUTPUT_BUDGET: '2097152' }),
       fromCli({ lineTimeout: '120' }),
     );
-    expect(c.limits).toEqual({ lineTimeoutMs: 120_000, inputBudgetBytes: 1_048_576 });
+    expect(c.limits).toEqual({ lineTimeoutMs: 120_000, inputBudgetBytes: 1_048_576, outputBudgetBytes: 2_097_152 });
   });
 
   it('network is required', () => {
@@ -120,6 +120,7 @@ describe('env and flags', () => {
     writeHighWater: ['100', 'must be at least 1024'],
     lineTimeout: ['-1', 'expected a number of seconds'],
     inputBudget: ['65535', 'must be at least 65536'],
+    outputBudget: ['64k', 'expected a whole number'],
     departureCoalesce: ['20000', 'must be at most 10000'],
     nickAuth: ['maybe', 'expected prefer, require, off'],
     nickAuthId: ['Not-An-Id', 'expected [a-z0-9][a-z0-9.:_-]* (e.g. <onion>.onion:5222)'],

@@ -10,16 +10,17 @@ import { ManualClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { afterFlush, fakeListener, type DrivableSocket } from './fakes.js';
 
-async function setup() {
+async function setup(limits: { writeHighWaterBytes?: number; outputBudgetBytes?: number } = {}) {
   const listener = fakeListener();
   const audience: PeerConnection[] = [];
   const conns: PeerConnection[] = [];
+  const stats = new DirectoryStats();
   const m = new ConnectionManager({
     listener,
     clock: new ManualClock(0),
     logger: silentLogger(),
-    limits: { maxPending: 100, writeHighWaterBytes: 1 << 20, closeGraceMs: 1_000, lineTimeoutMs: 0, inputBudgetBytes: 1 << 26 },
-    stats: new DirectoryStats(),
+    limits: { maxPending: 100, writeHighWaterBytes: 1 << 20, closeGraceMs: 1_000, lineTimeoutMs: 0, inputBudgetBytes: 1 << 26, outputBudgetBytes: 1 << 26, ...limits },
+    stats,
     audience,
     handler: { onLine: () => {}, onRetire: (c) => void audience.splice(audience.indexOf(c), 1) },
   });
@@ -36,10 +37,12 @@ async function setup() {
     m.markReady(p.c);
     return p;
   };
-  return { m, ready, connect };
+  return { m, ready, connect, stats };
 }
 
 const b = (s: string): Buffer => Buffer.from(s);
+/** The fake socket reports this many bytes it has not passed on. */
+const setUnsent = (s: DrivableSocket, n: number): void => void ((s as { writableLength: number }).writableLength = n);
 
 describe('ConnectionManager batching', () => {
   it('writes the same Buffer to plain recipients, once per turn', async () => {
@@ -98,5 +101,35 @@ describe('ConnectionManager batching', () => {
     expect(slow.s.destroyed).toBe(true);
     expect(a.s.text()).toBe('1\n');
     expect(c.s.text()).toBe('1\n');
+  });
+
+  it('a peer already over the high-water mark is cut when more is queued for it, not at its next flush', async () => {
+    const t = await setup({ writeHighWaterBytes: 1_024 });
+    const [a, b2] = [t.ready(), t.ready()];
+    await afterFlush();
+    setUnsent(a.s, 2_000);
+    t.m.send(a.c, b('x\n'));
+    expect(a.s.destroyed).toBe(true);
+    expect(t.stats.slowReaderDisconnects).toBe(1);
+    // A broadcast copied into a mixed peer's queue is checked the same way.
+    setUnsent(b2.s, 2_000);
+    t.m.broadcast(b('y\n'), null);
+    t.m.send(b2.c, b('z\n'));
+    expect(b2.s.destroyed).toBe(true);
+    expect(t.stats.slowReaderDisconnects).toBe(2);
+  });
+
+  it('over the output budget, the largest private queues are cut at the end of the turn', async () => {
+    const t = await setup({ outputBudgetBytes: 65_536 });
+    const peers = [t.ready(), t.ready(), t.ready()];
+    await afterFlush();
+    peers.forEach((p, i) => {
+      setUnsent(p.s, 30_000 + i * 1_000); // the peer takes nothing
+      t.m.send(p.c, Buffer.alloc(30_000 + i * 1_000, 0x61));
+    });
+    await afterFlush();
+    expect(peers.map((p) => p.s.destroyed)).toEqual([false, true, true]);
+    expect(t.m.output.total).toBe(30_000);
+    expect(t.stats.disconnects.get('output-budget')).toBe(2);
   });
 });
