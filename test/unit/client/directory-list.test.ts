@@ -168,3 +168,20 @@ describe('defaults', () => {
     expect(clientDataDir(undefined, { XDG_DATA_HOME: 'relative' }, '/h')).toBe('/h/.local/share/joinmarket-ts');
   });
 });
+
+describe('resolveClientNetwork', () => {
+  it('the wire network picks the list and the handshake; the chain network picks the default transport', async () => {
+    const { resolveClientNetwork } = await import('../../../src/client/directory-list.js');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'jm-dirlist-'));
+    try {
+      expect(resolveClientNetwork({ network: 'regtest', wireNetwork: 'testnet', directory: '127.0.0.1:5222', dataDir: dir }, {})).toMatchObject({
+        wireNetwork: 'testnet', transport: 'tcp', source: '--directory', directories: [{ host: '127.0.0.1', port: 5222 }],
+      });
+      expect(resolveClientNetwork({ network: 'signet', dataDir: dir }, {})).toMatchObject({ wireNetwork: 'signet', transport: 'tor', source: 'built-in list' });
+      expect(resolveClientNetwork({ network: 'mainnet', dataDir: dir }, { JM_DIRECTORIES: `${A}` })).toMatchObject({ source: 'JM_DIRECTORIES', transport: 'tor' });
+      expect(() => resolveClientNetwork({ network: 'regtest', wireNetwork: 'regnet', dataDir: dir }, {})).toThrow(/--wire-network must be one of/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
