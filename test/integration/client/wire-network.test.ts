@@ -25,12 +25,14 @@ function run(args: string[]): Promise<{ code: number | null; stdout: string; std
 
 describe('--wire-network: a regtest chain meets reference peers that say "testnet"', () => {
   let server: net.Server;
+  const sockets = new Set<net.Socket>();
   let port = 0;
   const announced: string[] = [];
 
   beforeAll(async () => {
     expect(REFERENCE_795.toString()).toContain('\\"network\\": \\"testnet\\"');
     server = net.createServer((s) => {
+      sockets.add(s);
       const split = new LineSplitter();
       s.on('error', () => {});
       s.on('data', (chunk: Buffer) => {
@@ -49,7 +51,7 @@ describe('--wire-network: a regtest chain meets reference peers that say "testne
   });
 
   afterAll(async () => {
-    server.closeAllConnections?.();
+    for (const s of sockets) s.destroy();
     await new Promise((r) => server.close(r));
   });
 
