@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     motd: cfg.motd,
     limits: cfg.limits,
     nickAuth: cfg.nickAuth,
+    locationProofs: cfg.locationProofs,
     logger,
     ...(cfg.http !== null ? { http: cfg.http } : {}),
   };

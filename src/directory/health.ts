@@ -6,6 +6,7 @@ export interface HealthSource extends MetricsSource {
   readonly nick: string;
   readonly publicLocation: string;
   readonly limits: { maxPeers: number };
+  readonly nickAuth: { readonly mode: string; readonly directoryId: string; readonly enabled: boolean };
 }
 
 export interface HealthBody {
@@ -21,6 +22,10 @@ export interface HealthBody {
   location: string;
   /** "<56 chars>.onion:5222" once a Tor directory has published its service, else null. */
   onion: string | null;
+  /** Serving claims by proof state; null when location proofs are off. */
+  locations: { proven: number; pending: number; failed: number } | null;
+  /** Nick authentication mode and the id clients sign for (null when off). */
+  nickAuth: { mode: string; directoryId: string } | null;
 }
 
 const ONION_LOCATION = /^[a-z2-7]{56}\.onion:[0-9]{1,5}$/;
@@ -39,5 +44,7 @@ export function healthBody(src: HealthSource): HealthBody {
     nick: src.nick,
     location: src.publicLocation,
     onion: ONION_LOCATION.test(src.publicLocation) ? src.publicLocation : null,
+    locations: src.prover ? src.locationCounts() : null,
+    nickAuth: src.nickAuth.enabled ? { mode: src.nickAuth.mode, directoryId: src.nickAuth.directoryId } : null,
   };
 }

@@ -9,6 +9,7 @@ import { encodeEnvelopeBuffer, relayEncoding, type WireLine } from '../protocol/
 import { PUBLIC, splitRouted } from '../protocol/jm-message.js';
 import { MsgType } from '../protocol/message-types.js';
 import { chunkPeerlist, encodePeerEntry } from '../protocol/peerlist.js';
+import { NOT_SERVING_ONION } from '../protocol/onion.js';
 import type { PeerConnection } from './peer-connection.js';
 import type { PeerRegistry } from './peer-registry.js';
 import { RATE_KIND_NAMES, RateKind, type RateKindCode, type RateLimiter, type RateVerdict } from './rate-limiter.js';
@@ -144,12 +145,15 @@ export class MessageRouter {
     // Tell the recipient where the sender can be reached directly (reference order: DN first).
     const withF = target.wantsPeerlistFeatures;
     let pl = this.ctx.selfEntry(withF);
-    if (conn.serving) pl += ',' + encodePeerEntry({ nick: conn.nick, location: conn.location, features: conn.features }, withF);
+    if (conn.listedLocation !== NOT_SERVING_ONION) pl += ',' + encodePeerEntry({ nick: conn.nick, location: conn.listedLocation, features: conn.features }, withF);
     this.ctx.stats.routed.peerlist++;
     this.ctx.send(target, encodeEnvelopeBuffer(MsgType.PEERLIST, pl));
   }
 
-  /** DN entry first, then serving peers and any peer that announced an offer (spec §3.4). */
+  /**
+   * DN entry first, then serving peers and any peer that announced an offer (spec §3.4); a
+   * location not yet proven is listed as NOT-SERVING-ONION.
+   */
   private getPeerlist(conn: PeerConnection, now: number): void {
     if (this.limit(conn, RateKind.Getpeerlist, now) !== 'ok') return;
     const withF = conn.wantsPeerlistFeatures;
@@ -157,7 +161,7 @@ export class MessageRouter {
     for (const p of this.ctx.registry.peers) {
       if (!(p.serving || p.announcedOffer)) continue;
       p.known = true;
-      entries.push(encodePeerEntry({ nick: p.nick, location: p.location, features: p.features }, withF));
+      entries.push(encodePeerEntry({ nick: p.nick, location: p.listedLocation, features: p.features }, withF));
     }
     const chunks = chunkPeerlist(entries, 20);
     this.ctx.stats.routed.peerlist += chunks.length;

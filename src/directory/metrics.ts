@@ -5,6 +5,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import { HANDSHAKE_RESULTS, NICK_AUTH_COUNTERS, RELAY_REFUSALS, ROUTED_TYPES, type DirectoryStats } from './stats.js';
 import { RATE_KIND_NAMES } from './rate-limiter.js';
+import type { ProverStats } from './location-prover.js';
 
 export interface MetricsSource {
   readonly stats: DirectoryStats;
@@ -15,6 +16,9 @@ export interface MetricsSource {
   /** Unsent private output bytes, all connections (an upper bound between refreshes). */
   readonly unsentOutputBytes: number;
   readonly uptimeSeconds: number;
+  /** Serving claims of registered peers by proof state (all zero when proofs are off). */
+  locationCounts(): { proven: number; pending: number; failed: number };
+  readonly prover: { readonly stats: ProverStats } | null;
 }
 
 function counter(reg: Registry, name: string, help: string, read: () => number): void {
@@ -55,6 +59,20 @@ export function createMetricsRegistry(src: MetricsSource): Registry {
       this.set({ role: 'taker' }, src.registry.takers);
       this.set({ role: 'pending' }, src.pendingCount);
     },
+  });
+  new Gauge({
+    name: 'jm_directory_locations',
+    help: 'Serving locations claimed by handshaked peers, by proof state (only proven ones are listed in peerlists)',
+    labelNames: ['state'],
+    registers: [reg],
+    collect() {
+      const c = src.locationCounts();
+      for (const k of ['proven', 'pending', 'failed'] as const) this.set({ state: k }, c[k]);
+    },
+  });
+  labelledCounter(reg, 'jm_directory_location_proofs_total', 'Location proof work: probes dialled, claimants proven or failed, cache hits, claims refused for a full queue', 'event', () => {
+    const st = src.prover?.stats;
+    return st ? Object.entries(st) : [];
   });
   new Gauge({
     name: 'jm_directory_uptime_seconds',

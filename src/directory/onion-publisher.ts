@@ -24,6 +24,11 @@ export class OnionLocationPublisher implements LocationPublisher {
     return this.location;
   }
 
+  /** A SOCKS port of the same tor, for dialling peers' onions (location proofs). */
+  async socks(): Promise<{ host: string; port: number } | null> {
+    return (await this.service?.socksListener().catch(() => null)) ?? null;
+  }
+
   async publish(local: ListenAddress): Promise<string> {
     if (this.service) throw new Error('onion service already published');
     const log = this.opts.logger;

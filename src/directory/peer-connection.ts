@@ -15,6 +15,10 @@ export interface AdmittedHandshake {
   features: string[];
 }
 
+/** Whether a declared location was shown to serve this nick (location-prover.ts). */
+export const LocationProof = { None: 0, Pending: 1, Proven: 2, Failed: 3 } as const;
+export type LocationProofState = (typeof LocationProof)[keyof typeof LocationProof];
+
 export const ConnState = { Pending: 0, Ready: 1, Closing: 2, Closed: 3 } as const;
 export type ConnStateCode = (typeof ConnState)[keyof typeof ConnState];
 
@@ -35,9 +39,16 @@ export class PeerConnection {
   // Set at handshake.
   nick = '';
   location = '';
-  /** Key of the one-nick-per-location rule ('' for non-serving peers). */
+  /** Key of the one-nick-per-location rule ('' for non-serving peers, and until proven). */
   locationKey = '';
+  /** Declared a serving location (role maker, probed with !orderbook). */
   serving = false;
+  /** The location key claimed in the handshake ('' for non-serving peers). */
+  claimedKey = '';
+  /** What peerlists say about this peer: its location once proven (or proofs off), else NOT-SERVING-ONION. */
+  listedLocation = '';
+  /** LocationProof code for a serving claim. */
+  locationProof: LocationProofState = LocationProof.None;
   /** Enabled features, sorted; never mutated in place. */
   features: string[] = NO_FEATURES;
   wantsPing = false;

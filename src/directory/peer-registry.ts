@@ -53,6 +53,21 @@ export class PeerRegistry {
     if (conn.serving) this.makers++;
   }
 
+  /**
+   * A registered peer's location was proven: it takes the location key. A previous holder
+   * loses it (its listing falls back to not serving) and is returned.
+   */
+  setLocation(conn: PeerConnection, key: string): PeerConnection | null {
+    if (!this.has(conn) || key === '') return null;
+    const prev = this.locations.get(key);
+    if (prev === conn) return null;
+    if (conn.locationKey !== '' && this.locations.get(conn.locationKey) === conn) this.locations.delete(conn.locationKey);
+    conn.locationKey = key;
+    this.locations.set(key, conn);
+    if (prev) prev.locationKey = '';
+    return prev ?? null;
+  }
+
   /** Unregisters a peer; returns false if it was not registered. */
   remove(conn: PeerConnection): boolean {
     if (!this.has(conn)) return false;

@@ -23,7 +23,9 @@ import { Heartbeat } from './heartbeat.js';
 import { resolveLimits, type DirectoryLimits, type DirectoryLimitsInput } from './limits.js';
 import { LOG_INPUT_MAX, clip } from './log-util.js';
 import { MessageRouter } from './message-router.js';
-import { ConnState, type AdmittedHandshake, type PeerConnection } from './peer-connection.js';
+import { ConnState, LocationProof, type AdmittedHandshake, type PeerConnection } from './peer-connection.js';
+import { LocationProofLimitsSchema, LocationProver, type LocationDialer, type LocationProofLimitsInput } from './location-prover.js';
+import { locationDialer } from './location-dialer.js';
 import { PeerRegistry, locationKey } from './peer-registry.js';
 import { RateLimiter } from './rate-limiter.js';
 import { DirectoryStats } from './stats.js';
@@ -57,6 +59,11 @@ export interface DirectoryServerOptions {
    * is on and there is no id we can stand behind.
    */
   nickAuth?: { mode?: NickAuthMode; directoryId?: string; timeoutMs?: number };
+  /**
+   * Proven locations (location-prover.ts): on by default. Loopback locations are dialled over
+   * TCP; onion locations through `socks` (or `dial`), else their proofs fail.
+   */
+  locationProofs?: { enabled?: boolean; socks?: { host: string; port: number }; dial?: LocationDialer; limits?: LocationProofLimitsInput };
 }
 
 export class DirectoryServer {
@@ -75,7 +82,11 @@ export class DirectoryServer {
   private readonly departures: DepartureNotifier;
   private readonly limiter: RateLimiter;
   readonly nickAuth: NickAuthGate;
+  /** Null when location proofs are off: declared locations are listed as they come. */
+  readonly prover: LocationProver<PeerConnection> | null;
   private location: string;
+  /** SOCKS proxy for onion proofs: the option, else the publisher's tor once published. */
+  private proofSocks: { host: string; port: number } | null = null;
   private selfPlain = '';
   private selfWithF = '';
   private startedAt = 0;
@@ -92,6 +103,15 @@ export class DirectoryServer {
     this.nick = opts.nick ?? nickFromPrivateKey(randomPrivateKey());
     this.limiter = new RateLimiter(this.limits);
     this.nickAuth = new NickAuthGate(opts.nickAuth?.mode ?? 'prefer', this.stats, opts.nickAuth?.timeoutMs);
+    const lp = opts.locationProofs;
+    this.prover = lp?.enabled === false ? null : new LocationProver<PeerConnection>({
+      dial: lp?.dial ?? locationDialer(() => this.proofSocks),
+      network: this.network,
+      limits: LocationProofLimitsSchema.parse(lp?.limits ?? {}),
+      clock: this.clock,
+      logger: this.logger,
+      events: { proven: (c, key) => this.onLocationProven(c, key), failed: (c, key, why) => this.onLocationFailed(c, key, why) },
+    });
     const listener = opts.listener ?? new TcpListener({
       host: opts.listen?.host ?? '127.0.0.1',
       port: opts.listen?.port ?? 0,
@@ -197,6 +217,11 @@ export class DirectoryServer {
       if (this.opts.locationPublisher) this.setPublicLocation(await this.opts.locationPublisher.publish(addr));
       else if (this.mode === 'loopback') this.setPublicLocation(formatLocation({ kind: 'loopback', host: '127.0.0.1', port: addr.port }));
     }
+    this.proofSocks = this.opts.locationProofs?.socks ?? (await this.opts.locationPublisher?.socks?.()) ?? null;
+    if (this.prover && this.mode === 'onion' && !this.opts.locationProofs?.dial) {
+      if (this.proofSocks) this.logger.info({ socks: `${this.proofSocks.host}:${this.proofSocks.port}` }, 'location proofs dial onions through this SOCKS proxy');
+      else this.logger.error('location proofs are on but there is no SOCKS proxy to reach onions: makers stay unlisted (give --proof-socks, or --prove-locations false)');
+    }
     try {
       this.setupNickAuth();
     } catch (e) {
@@ -235,6 +260,7 @@ export class DirectoryServer {
     if (this.state === 'stopping' || this.state === 'stopped') return;
     this.state = 'stopping';
     this.heartbeat.stop();
+    this.prover?.stop();
     this.departures.stop();
     await this.httpEndpoint?.close();
     await this.manager.stop();
@@ -307,7 +333,9 @@ export class DirectoryServer {
   /** Stage 3 (nick and location rules, capacity), then registration. */
   private admit(conn: PeerConnection, hs: AdmittedHandshake, verified: string | null, now: number): void {
     const { nick, location, features } = hs;
-    const key = locationKey(location);
+    const claimed = locationKey(location);
+    // With proofs, a location is owned once proven there, not by whoever claims it first.
+    const key = this.prover ? '' : claimed;
     const a = admit(this.registry, nick, key, now, this.limits, verified);
     if (a.kind === 'reject') {
       for (const holder of a.probe) this.heartbeat.probe(holder, now);
@@ -326,7 +354,11 @@ export class DirectoryServer {
     conn.nick = nick;
     conn.location = formatLocation(location);
     conn.locationKey = key;
+    conn.claimedKey = claimed;
     conn.serving = location.kind !== 'not-serving';
+    const proving = this.prover !== null && conn.serving;
+    conn.listedLocation = proving ? NOT_SERVING_ONION : conn.location;
+    if (proving) conn.locationProof = LocationProof.Pending;
     conn.known = known || conn.serving;
     conn.verifiedPubkey = verified;
     if (features.length > 0) conn.features = features;
@@ -342,6 +374,33 @@ export class DirectoryServer {
       this.manager.send(conn, resultBuffer('ok'));
     } else this.manager.send(conn, this.handshake.accepted());
     this.logger.info({ conn: conn.id, nick, location: conn.location, role: conn.role, features, verified: verified !== null }, 'handshake accepted');
+    if (proving) this.prover!.claim(conn, claimed, location);
+  }
+
+  private onLocationProven(conn: PeerConnection, key: string): void {
+    if (!this.registry.has(conn) || conn.claimedKey !== key) return;
+    const prev = this.registry.setLocation(conn, key);
+    if (prev) {
+      prev.listedLocation = NOT_SERVING_ONION;
+      prev.locationProof = LocationProof.Failed;
+      this.logger.info({ conn: prev.id, nick: prev.nick, location: prev.location, by: conn.nick }, 'location now serves another nick; no longer listed');
+    }
+    conn.listedLocation = conn.location;
+    conn.locationProof = LocationProof.Proven;
+    this.logger.info({ conn: conn.id, nick: conn.nick, location: conn.location }, 'location proven');
+  }
+
+  private onLocationFailed(conn: PeerConnection, key: string, reason: string): void {
+    if (!this.registry.has(conn) || conn.claimedKey !== key || conn.locationProof === LocationProof.Proven) return;
+    conn.locationProof = LocationProof.Failed;
+    this.logger.debug({ conn: conn.id, nick: conn.nick, location: conn.location, reason }, 'location not proven; listed as not serving');
+  }
+
+  /** Proven, pending and failed serving claims of the registered peers. */
+  locationCounts(): { proven: number; pending: number; failed: number } {
+    const n = [0, 0, 0, 0];
+    for (const p of this.registry.peers) n[p.locationProof]!++;
+    return { proven: n[LocationProof.Proven]!, pending: n[LocationProof.Pending]!, failed: n[LocationProof.Failed]! };
   }
 
   private reject(conn: PeerConnection, reason: string, nick?: string): void {
@@ -353,6 +412,7 @@ export class DirectoryServer {
 
   /** A peer nobody can know of (never listed, never relayed) leaves without a `;D`. */
   private onRetire(conn: PeerConnection): void {
+    if (conn.claimedKey !== '') this.prover?.release(conn, conn.claimedKey);
     if (this.registry.remove(conn) && conn.known) this.departures.add(conn.nick, conn.location);
   }
 }

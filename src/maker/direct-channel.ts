@@ -3,7 +3,9 @@
  * as an onion by `publisher`, or advertised as 127.0.0.1:port in tcp mode). A peer sends its
  * 793 handshake and gets no reply (as a reference maker; never 795), then signed privmsgs from
  * the handshake nick, handled exactly as if a directory had relayed them; replies go back on
- * the same connection. Pubmsgs are not carried here (`!orderbook` is pubmsg-only).
+ * the same connection. The one pubmsg answered here is `<its nick>!PUBLIC!orderbook`, as
+ * reference and joinmarket-ng makers do (our signed offers reply lets a directory prove that
+ * this location serves our nick); other pubmsgs are not carried here.
  * Limits per connection: handshake timeout, line size, lines, `!orderbook` and `!fill` per minute;
  * plus a cap on connections. A misbehaving peer loses its connection, never the listener.
  *
@@ -19,7 +21,7 @@ import { TypedEmitter } from '../client/typed-emitter.js';
 import type { NickIdentity } from '../client/identity.js';
 import { encodeEnvelope, LineSplitter, MAX_EMIT_BYTES, MAX_LINE_BYTES, parseEnvelope } from '../protocol/framing.js';
 import { APP_NAME, parseClientHandshake, PROTO_VER } from '../protocol/handshake.js';
-import { parsePrivmsgBody, splitRouted, verifyPrivmsg } from '../protocol/jm-message.js';
+import { PUBLIC, parsePrivmsgBody, splitRouted, verifyPrivmsg } from '../protocol/jm-message.js';
 import { MsgType } from '../protocol/message-types.js';
 import { isValidNickFormat, nickMatchesPubkey } from '../protocol/nick.js';
 import { splitCommands, type Command } from '../protocol/offers.js';
@@ -41,7 +43,7 @@ export interface DirectLimits {
   idleTimeoutMs: number;
   maxLineBytes: number;
   linesPerMinute: number;
-  /** `!orderbook` on a direct connection is never answered; past this many per minute we hang up. */
+  /** `!orderbook` per connection per minute (answered with our offers); past this we hang up. */
   orderbookPerMinute: number;
   /** `!fill` (session starts) per connection per minute; further ones are dropped. */
   fillsPerMinute: number;
@@ -314,8 +316,7 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
       case MsgType.PRIVMSG:
         return this.onPrivmsg(c, line);
       case MsgType.PUBMSG:
-        if (/(^|!)orderbook\b/.test(line)) this.countOrderbook(c);
-        return;
+        return this.onPubmsg(c, line);
       case MsgType.PING:
         this.write(c, MsgType.PONG, '');
         return;
@@ -345,8 +346,24 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
     this.emit('handshake', { id: c.id, nick: c.nick });
   }
 
-  private countOrderbook(c: Conn): void {
-    if (!this.take(c.orderbook, this.limits.orderbookPerMinute)) this.limited(c, 'orderbook', `over ${this.limits.orderbookPerMinute}/min`);
+  /** Returns false when over the limit (and the connection is closed). */
+  private countOrderbook(c: Conn): boolean {
+    if (this.take(c.orderbook, this.limits.orderbookPerMinute)) return true;
+    this.limited(c, 'orderbook', `over ${this.limits.orderbookPerMinute}/min`);
+    return false;
+  }
+
+  /** `!orderbook` from the handshake nick is answered on this connection; nothing else public is. */
+  private onPubmsg(c: Conn, line: string): void {
+    const r = splitRouted(line);
+    if (!r || r.to !== PUBLIC || r.from !== c.nick) return;
+    const commands = splitCommands(r.body).filter((x) => x.name === 'orderbook');
+    if (commands.length !== 1 || !this.countOrderbook(c)) return; // ref: twice in one pubmsg is ignored
+    const msg: InboundMessage = {
+      from: r.from, kind: 'pub', commands, fromDirectory: false, route: c.id,
+      reply: (cmd, args) => this.write(c, MsgType.PRIVMSG, this.o.identity.signPrivmsg(r.from, cmd, args)),
+    };
+    for (const h of [...this.handlers]) h(msg);
   }
 
   private onPrivmsg(c: Conn, line: string): void {
@@ -369,7 +386,7 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
     if (!v.ok) return drop(v.reason);
     c.lastUseful = this.clock.now();
     const commands: Command[] = splitCommands(`${m.cmd} ${m.args}`);
-    if (commands.some((x) => x.name === 'orderbook')) return this.countOrderbook(c);
+    if (commands.some((x) => x.name === 'orderbook')) return void this.countOrderbook(c);
     if (commands.some((x) => x.name === 'fill') && !this.take(c.fills, this.limits.fillsPerMinute)) {
       return this.limited(c, 'fill', `over ${this.limits.fillsPerMinute}/min`, false);
     }

@@ -37,4 +37,6 @@ export interface Listener {
 export interface LocationPublisher {
   publish(localAddress: ListenAddress): Promise<string>;
   close?(): Promise<void>;
+  /** A SOCKS proxy through the same Tor, if it has one (for dialling peers' onions). */
+  socks?(): Promise<{ host: string; port: number } | null>;
 }

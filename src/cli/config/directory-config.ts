@@ -38,6 +38,8 @@ const PARSERS = {
   inputBudget: intIn(65_536),
   outputBudget: intIn(65_536),
   departureCoalesce: intIn(0, 10_000),
+  proveLocations: bool,
+  proofSocks: hostPort,
   nickAuth: z.string().trim().pipe(z.enum(NICK_AUTH_MODES, `expected ${NICK_AUTH_MODES.join(', ')}`)),
   nickAuthId: z.string().trim().refine(isValidDirectoryId, 'expected [a-z0-9][a-z0-9.:_-]* (e.g. <onion>.onion:5222)'),
   nickAuthTimeout: seconds.pipe(z.number().min(100, 'must be at least 0.1 s').max(30_000, 'at most 30 s (ng caps it there)')),
@@ -78,6 +80,8 @@ export const DIRECTORY_OPTIONS: readonly OptionSpec[] = [
   { key: 'inputBudget', flag: '--input-budget <bytes>', help: 'bytes of unfinished lines held for all peers; above it the oldest are cut; default 67108864' },
   { key: 'outputBudget', flag: '--output-budget <bytes>', help: 'unsent output held for all peers; above it the largest queues are cut; default 67108864' },
   { key: 'departureCoalesce', flag: '--departure-coalesce <ms>', help: 'window for batching ;D notices; default 50' },
+  { key: 'proveLocations', flag: '--prove-locations [bool]', help: 'list a serving location only once a probe found the peer\'s nick there; default true' },
+  { key: 'proofSocks', flag: '--proof-socks <host:port>', help: 'SOCKS proxy for probing onion locations; default the SOCKS port of the tor we publish through' },
   { key: 'nickAuth', flag: '--nick-auth <mode>', help: 'nick authentication: prefer (authenticate who asks) | require (refuse who does not) | off; default prefer' },
   { key: 'nickAuthId', flag: '--nick-auth-id <id>', help: 'directory id signed by clients; default our public location (<onion>:5222, or the tcp listen address)' },
   { key: 'nickAuthTimeout', flag: '--nick-auth-timeout <s>', help: 'seconds a client has to send its proof; default 30 (the maximum)' },
@@ -180,6 +184,7 @@ export interface DirectoryConfig {
   hiddenServiceDir: string | null;
   limits: DirectoryLimitsInput;
   nickAuth: { mode: NickAuthMode; directoryId?: string; timeoutMs?: number };
+  locationProofs: { enabled: boolean; socks?: { host: string; port: number } };
 }
 
 /** Later layers win: resolveDirectoryConfig(cfg, env, cli). */
@@ -223,6 +228,7 @@ export function resolveDirectoryConfig(...layers: RawValues[]): DirectoryConfig 
     publicLocation: get('publicLocation') ?? null,
     hiddenServiceDir: get('hiddenServiceDir') ?? null,
     limits,
+    locationProofs: { enabled: get('proveLocations') ?? true, ...(get('proofSocks') !== undefined ? { socks: get('proofSocks')! } : {}) },
     nickAuth: {
       mode: get('nickAuth') ?? 'prefer',
       ...(get('nickAuthId') !== undefined ? { directoryId: get('nickAuthId')! } : {}),

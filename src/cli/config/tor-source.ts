@@ -29,6 +29,8 @@ export async function chooseTorSource(cfg: TorConfig, deps: TorSourceDeps = defa
     kind: 'managed',
     tor: {
       dataDir: path.join(cfg.dataDir, 'managed-tor'),
+      // Location proofs dial peers' onions through it.
+      socksPort: 'auto',
       ...(cfg.torBinary !== null ? { torBinary: cfg.torBinary } : {}),
       ...(cfg.torrcInclude !== null ? { torrcInclude: cfg.torrcInclude } : {}),
       ...(cfg.stallTimeoutMs !== null ? { stallTimeoutMs: cfg.stallTimeoutMs } : {}),

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { Clock, Timer } from '../../util/clock.js';
 import type { Logger } from '../../util/logger.js';
 import { authenticate, protocolInfo, type ControlAuth } from './auth.js';
-import { addOnion, delOnion, parseHsDescEvent, setEvents, supportsAddOnionPow } from './commands.js';
+import { addOnion, delOnion, getInfo, parseHsDescEvent, setEvents, supportsAddOnionPow } from './commands.js';
 import { TorControlClient, type TorEvent } from './control-client.js';
 import { describeControlTarget, type ControlTarget } from './control-target.js';
 import { TorControlReplyError, TorError, TorSetupError } from './errors.js';
@@ -59,6 +59,14 @@ export class OnionService extends EventEmitter<OnionServiceEvents> {
   private retryTimer: Timer | undefined;
   private retryDelay: number;
   private readonly log: Logger;
+
+  /** tor's first SOCKS listener (`GETINFO net/listeners/socks`), or null (none, or no control connection). */
+  async socksListener(): Promise<{ host: string; port: number } | null> {
+    if (!this.client) return null;
+    const v = (await getInfo(this.client, ['net/listeners/socks'])).get('net/listeners/socks') ?? '';
+    const m = /"?(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})"?/.exec(v);
+    return m ? { host: m[1]!, port: Number(m[2]) } : null;
+  }
 
   constructor(private readonly opts: OnionServiceOptions) {
     super();

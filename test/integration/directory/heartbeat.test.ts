@@ -14,6 +14,7 @@ const PING = '{"type": 798, "line": ""}\r\n';
 async function setup(limits: DirectoryLimitsInput = {}): Promise<void> {
   clock = new ManualClock();
   ({ dn, port } = await startTestDirectory({
+    locationProofs: { enabled: false },
     clock,
     limits: { sweepIntervalMs: 1_000, probeAfterMs: 10_000, pongTimeoutMs: 5_000, evictAfterMs: 60_000, departureCoalesceMs: 0, ...limits },
   }));

@@ -10,7 +10,7 @@ let port: number;
 const open: DnPeer[] = [];
 
 async function setup(opts: Partial<DirectoryServerOptions> = {}): Promise<void> {
-  ({ dn, port } = await startTestDirectory({ ...opts, limits: { departureCoalesceMs: 0, ...opts.limits } }));
+  ({ dn, port } = await startTestDirectory({ locationProofs: { enabled: false }, ...opts, limits: { departureCoalesceMs: 0, ...opts.limits } }));
 }
 
 async function join(label: string, location?: string): Promise<{ p: DnPeer; nick: string }> {

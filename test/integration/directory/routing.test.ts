@@ -29,7 +29,7 @@ const lineOf = (raw: string): string => {
 
 describe('routing', () => {
   it('broadcasts a pubmsg byte-identical to every other peer, not back to the sender', async () => {
-    ({ dn, port } = await startTestDirectory());
+    ({ dn, port } = await startTestDirectory({ locationProofs: { enabled: false } }));
     const a = await join('a');
     const b = await join('b');
     const c = await join('c');
@@ -44,7 +44,7 @@ describe('routing', () => {
   });
 
   it('relays a privmsg to its target only, then a PEERLIST with the DN entry first', async () => {
-    ({ dn, port } = await startTestDirectory());
+    ({ dn, port } = await startTestDirectory({ locationProofs: { enabled: false } }));
     const self = `${dn.nick};${dn.publicLocation}`;
     const maker = await join('maker', { location: '127.0.0.1:9001', features: { ping: true } });
     const taker = await join('taker');
@@ -73,7 +73,7 @@ describe('routing', () => {
   });
 
   it('drops privmsgs to unknown nicks and lines without two "!", keeping the sender', async () => {
-    ({ dn, port } = await startTestDirectory());
+    ({ dn, port } = await startTestDirectory({ locationProofs: { enabled: false } }));
     const a = await join('a');
     const b = await join('b');
     a.p.send(685, `${a.nick}!${testNick('nobody')}!fill 1 2 3 4`);
@@ -88,7 +88,7 @@ describe('routing', () => {
   });
 
   it('coalesces the departure notices of many peers into chunked PEERLISTs', async () => {
-    ({ dn, port } = await startTestDirectory({ limits: { departureCoalesceMs: 100 } }));
+    ({ dn, port } = await startTestDirectory({ limits: { departureCoalesceMs: 100 }, locationProofs: { enabled: false } }));
     const watcher = await join('watcher');
     const leavers: Array<{ p: DnPeer; nick: string }> = [];
     for (let i = 0; i < 25; i++) leavers.push(await join(`leaver-${i}`, i % 2 ? { location: `127.0.0.1:${10_000 + i}` } : {}));
@@ -113,7 +113,7 @@ describe('routing', () => {
   });
 
   it('answers GETPEERLIST in chunks of at most 20, DN first, F: only when asked', async () => {
-    ({ dn, port } = await startTestDirectory());
+    ({ dn, port } = await startTestDirectory({ locationProofs: { enabled: false } }));
     for (let i = 0; i < 24; i++) await join(`maker-${i}`, { location: `127.0.0.1:${20_000 + i}`, features: { ping: true } });
     const offering = await join('offering-taker');
     await join('silent-taker');

@@ -122,6 +122,8 @@ describe('env and flags', () => {
     inputBudget: ['65535', 'must be at least 65536'],
     outputBudget: ['64k', 'expected a whole number'],
     departureCoalesce: ['20000', 'must be at most 10000'],
+    proveLocations: ['maybe', 'expected true or false'],
+    proofSocks: ['nowhere', 'expected HOST:PORT with port 0-65535, got "nowhere"'],
     nickAuth: ['maybe', 'expected prefer, require, off'],
     nickAuthId: ['Not-An-Id', 'expected [a-z0-9][a-z0-9.:_-]* (e.g. <onion>.onion:5222)'],
     nickAuthTimeout: ['31', 'at most 30 s (ng caps it there)'],

@@ -31,6 +31,8 @@ export function fakePeer(nick: string, opts: { location?: string; serving?: bool
   c.location = opts.location ?? 'NOT-SERVING-ONION';
   c.serving = opts.serving ?? opts.location !== undefined;
   c.locationKey = c.serving ? c.location : '';
+  c.claimedKey = c.locationKey;
+  c.listedLocation = c.location;
   c.features = opts.features ?? [];
   c.wantsPing = c.features.includes('ping');
   c.wantsPeerlistFeatures = c.features.includes('peerlist_features');

@@ -219,16 +219,19 @@ describe('maker direct connections', () => {
     await stillServes(t);
   });
 
-  it('never answers !orderbook on a direct connection and hangs up past the limit', async () => {
+  it('answers a direct !orderbook pubmsg with signed offers on that connection, and hangs up past the limit', async () => {
     const t = await setup({ orderbookPerMinute: 2 });
     const p = await t.joined();
-    const lim = next(t.direct, 'limited');
     p.peer.send(MsgType.PUBMSG, `${p.nick}!PUBLIC!orderbook`);
-    p.privmsg(t.direct.nick, 'orderbook', 'x');
+    // DirectPeer verifies the signature before returning it.
+    expect(await p.nextPrivmsg()).toMatchObject({ cmd: expect.stringMatching(/offer$/) });
+    p.peer.send(MsgType.PUBMSG, `someoneElse!PUBLIC!orderbook`); // not the handshake nick: ignored
+    const lim = next(t.direct, 'limited');
+    p.privmsg(t.direct.nick, 'orderbook', 'x'); // counted, never answered
     p.peer.send(MsgType.PUBMSG, `${p.nick}!PUBLIC!orderbook`);
     expect(await lim).toMatchObject({ kind: 'orderbook' });
     await p.closed;
-    expect(p.receivedText()).toBe('');
+    expect(p.receivedText().match(/"type": 685/g)).toHaveLength(1);
     await stillServes(t);
   });
 

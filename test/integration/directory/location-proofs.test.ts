@@ -1,0 +1,151 @@
+/**
+ * Proven locations in loopback mode, over real TCP: our real maker (DirectChannel + Maker) is
+ * listed as serving only once the DN found its nick at its location; a squatter claiming that
+ * location stays unlisted and connected; failures are retried with backoff within a budget;
+ * concurrent probes are capped; a reconnecting maker is proven from the cache.
+ */
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DirectoryPool } from '../../../src/client/directory-pool.js';
+import { NickIdentity } from '../../../src/client/identity.js';
+import { CommitmentBlacklist } from '../../../src/maker/commitments.js';
+import { DirectChannel } from '../../../src/maker/direct-channel.js';
+import { Maker } from '../../../src/maker/maker.js';
+import { PoolChannel } from '../../../src/maker/pool-channel.js';
+import { DEFAULT_YIELD_CONFIG } from '../../../src/protocol/coinjoin/yield.js';
+import { MsgType } from '../../../src/protocol/message-types.js';
+import { parsePeerlist } from '../../../src/protocol/peerlist.js';
+import type { DirectoryServer } from '../../../src/directory/index.js';
+import { FakeChain, FakeWallet, NET } from '../../unit/maker/fakes.js';
+import { DnPeer, startTestDirectory, testNick } from '../../helpers/dn-peer.js';
+
+const stops: Array<() => Promise<unknown> | void> = [];
+afterEach(async () => {
+  for (const s of stops.splice(0).reverse()) await s();
+});
+
+async function dnWith(limits: Parameters<typeof startTestDirectory>[0] = {}): Promise<{ dn: DirectoryServer; port: number }> {
+  const r = await startTestDirectory({ network: 'regtest', http: { host: '127.0.0.1', port: 0 }, ...limits });
+  stops.push(() => r.dn.stop());
+  return r;
+}
+
+/** A real maker: wallet with one coin, offers, direct listener on loopback, pool to the DN. */
+async function startMaker(port: number, identity = NickIdentity.random()) {
+  const wallet = new FakeWallet();
+  wallet.addCoin(0, 3_000_000);
+  const direct = new DirectChannel({ identity, network: 'regtest' });
+  const location = await direct.listen();
+  const pool = new DirectoryPool({ directories: [{ host: '127.0.0.1', port }], identity, network: 'regtest', location, backoff: { initialMs: 50, maxMs: 200 } });
+  const maker = new Maker({
+    channels: [new PoolChannel(pool, {}), direct], wallet, chain: new FakeChain(), commitments: CommitmentBlacklist.memory(), network: NET,
+    yieldConfig: { ...DEFAULT_YIELD_CONFIG, cjfeeR: '0.0002', txfee: 10, minsize: 100_000 }, algorithm: 'basic',
+  });
+  await maker.start();
+  await pool.whenConnected(10_000);
+  const stop = async (): Promise<void> => {
+    await maker.stop();
+  };
+  stops.push(stop);
+  return { nick: identity.nick, identity, location, stop };
+}
+
+async function until(pred: () => boolean, what: string | (() => string), ms = 10_000): Promise<void> {
+  const t0 = Date.now();
+  while (!pred()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function listing(port: number): Promise<Map<string, string>> {
+  const p = await DnPeer.joined(port, { nick: testNick(`watch${Math.random()}`), network: 'regtest', features: { peerlist_features: true } });
+  p.send(MsgType.GETPEERLIST, '');
+  const env = await p.nextOfType(MsgType.PEERLIST);
+  p.destroy();
+  return new Map(parsePeerlist(env.line).map((e) => [e.nick, e.location]));
+}
+
+describe('proven locations (loopback)', () => {
+  it('lists our real maker as serving only once its location is proven; /metrics and /health count it', async () => {
+    const { dn, port } = await dnWith({ locationProofs: { limits: { retryBaseMs: 60_000 } } });
+    const m = await startMaker(port);
+    await until(() => dn.locationCounts().proven === 1, 'the proof');
+    expect((await listing(port)).get(m.nick)).toBe(m.location);
+    expect(dn.prover!.stats).toMatchObject({ probes: 1, proven: 1, failed: 0 });
+    const http = dn.httpAddress!;
+    const health = (await (await fetch(`http://${http.host}:${http.port}/health`)).json()) as Record<string, unknown>;
+    expect(health.locations).toEqual({ proven: 1, pending: 0, failed: 0 });
+    const metrics = await (await fetch(`http://${http.host}:${http.port}/metrics`)).text();
+    expect(metrics).toContain('jm_directory_locations{state="proven"} 1');
+    expect(metrics).toContain('jm_directory_location_proofs_total{event="probes"} 1');
+  });
+
+  it('a squatter claiming the maker\'s location stays unlisted and connected; it never blocks the maker', async () => {
+    const { dn, port } = await dnWith({ locationProofs: { limits: { retryBaseMs: 60_000, minIntervalMs: 100 } } });
+    // The maker's listener exists before the maker joins: the squatter claims it first.
+    const identity = NickIdentity.random();
+    const direct = new DirectChannel({ identity, network: 'regtest' });
+    const location = await direct.listen();
+    await direct.stop();
+    const squatNick = testNick('squatter');
+    const squatter = await DnPeer.joined(port, { nick: squatNick, network: 'regtest', location, features: { ping: true } });
+    stops.push(() => squatter.destroy());
+    await until(() => dn.locationCounts().failed === 1, 'the squatter\'s failed proof');
+    const m = await startMaker(port, identity); // its failed-over location may be a fresh port: claim that one too
+    const squatter2 = await DnPeer.joined(port, { nick: testNick('squatter2'), network: 'regtest', location: m.location, features: { ping: true } });
+    stops.push(() => squatter2.destroy());
+    await until(() => dn.locationCounts().proven === 1 && dn.locationCounts().failed === 2, 'the proofs');
+    const listed = await listing(port);
+    expect(listed.get(m.nick)).toBe(m.location);
+    expect(listed.get(squatNick)).toBe('NOT-SERVING-ONION'); // listed, but never as serving
+    await squatter2.barrier(); // still connected
+    expect(dn.registry.byNick(testNick('squatter2'))?.listedLocation).toBe('NOT-SERVING-ONION');
+  });
+
+  it('retries a failed proof with backoff until the per-location budget is spent, without disconnecting', async () => {
+    const { dn, port } = await dnWith({ locationProofs: { limits: { retryBaseMs: 100, maxAttempts: 3 } } });
+    const dead = net.createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => dead.once('listening', r));
+    const deadPort = (dead.address() as net.AddressInfo).port;
+    await new Promise((r) => dead.close(r)); // nothing listens there now
+    const p = await DnPeer.joined(port, { nick: testNick('nobody-home'), network: 'regtest', location: `127.0.0.1:${deadPort}`, features: { ping: true } });
+    stops.push(() => p.destroy());
+    await until(() => dn.prover!.stats.probes === 3, 'three probes');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(dn.prover!.stats.probes).toBe(3); // budget spent: no fourth dial
+    await p.barrier();
+    expect(dn.locationCounts()).toEqual({ proven: 0, pending: 0, failed: 1 });
+  });
+
+  it('caps concurrent probes and proves a reconnecting maker from the cache', async () => {
+    let open = 0;
+    let maxOpen = 0;
+    const silent = net.createServer((s) => {
+      maxOpen = Math.max(maxOpen, ++open);
+      s.on('close', () => open--);
+      s.on('error', () => {});
+      s.resume(); // reads and ignores everything, so it sees the probe hang up
+    }).listen(0, '127.0.0.1');
+    await new Promise((r) => silent.once('listening', r));
+    stops.push(() => new Promise((r) => silent.close(r)));
+    const sp = (silent.address() as net.AddressInfo).port;
+    const { dn, port } = await dnWith({ locationProofs: { limits: { maxConcurrent: 1, timeoutLoopbackMs: 300, retryBaseMs: 60_000 } } });
+    // Three claims on distinct keys (loopback keys keep the port; localhost names the same host).
+    for (const [i, loc] of [`127.0.0.1:${sp}`, `localhost:${sp}`].entries()) {
+      const p = await DnPeer.joined(port, { nick: testNick(`silent${i}`), network: 'regtest', location: loc, features: { ping: true } });
+      stops.push(() => p.destroy());
+    }
+    const m = await startMaker(port);
+    await until(() => dn.locationCounts().proven === 1 && dn.locationCounts().failed >= 1, () => `the probes (${JSON.stringify(dn.locationCounts())} ${JSON.stringify(dn.prover!.stats)})`);
+    expect(maxOpen).toBe(1);
+    expect(dn.prover!.stats.probes).toBe(2); // 127.0.0.1 and localhost:<sp> are one location
+    // The maker's DN connection drops; its pool reconnects with the same nick and location.
+    const first = dn.registry.byNick(m.nick)!;
+    first.socket.destroy();
+    await until(() => dn.registry.byNick(m.nick) !== undefined && dn.registry.byNick(m.nick) !== first, 'the reconnection');
+    await until(() => dn.locationCounts().proven === 1, 'the proof of the reconnection');
+    expect(dn.prover!.stats).toMatchObject({ probes: 2, cacheHits: 1 });
+    expect((await listing(port)).get(m.nick)).toBe(m.location);
+  });
+});
