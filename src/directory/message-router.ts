@@ -122,7 +122,7 @@ export class MessageRouter {
     if (verdict !== 'ok') return;
     const out = this.relayBytes(conn, w);
     if (out === null) return;
-    if (!conn.announcedOffer && names.some((n) => OFFER_COMMANDS.has(n))) conn.announcedOffer = true;
+    if (!conn.announcedOffer && names.some((n) => OFFER_COMMANDS.has(n))) this.ctx.registry.markOfferer(conn);
     this.ctx.stats.routed.pubmsg++;
     conn.known = true;
     this.ctx.broadcast(out, conn);

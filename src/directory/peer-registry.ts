@@ -17,6 +17,7 @@ export class PeerRegistry {
   private readonly locations = new Map<string, PeerConnection>();
   /** Dense list of registered peers; iterate it for broadcasts. Do not mutate. */
   readonly peers: PeerConnection[] = [];
+  /** Peers that serve (advertise a location) or announced an offer; the rest are takers. */
   makers = 0;
 
   get size(): number {
@@ -50,7 +51,14 @@ export class PeerRegistry {
     if (conn.locationKey !== '') this.locations.set(conn.locationKey, conn);
     conn.registryIndex = this.peers.length;
     this.peers.push(conn);
-    if (conn.serving) this.makers++;
+    if (conn.serving || conn.announcedOffer) this.makers++;
+  }
+
+  /** The peer announced an offer: a maker from now on, even without a serving location. */
+  markOfferer(conn: PeerConnection): void {
+    if (conn.announcedOffer) return;
+    conn.announcedOffer = true;
+    if (!conn.serving && this.has(conn)) this.makers++;
   }
 
   /**
@@ -80,7 +88,7 @@ export class PeerRegistry {
     conn.registryIndex = -1;
     if (this.nicks.get(conn.nick) === conn) this.nicks.delete(conn.nick);
     if (conn.locationKey !== '' && this.locations.get(conn.locationKey) === conn) this.locations.delete(conn.locationKey);
-    if (conn.serving) this.makers--;
+    if (conn.serving || conn.announcedOffer) this.makers--;
     return true;
   }
 }

@@ -55,6 +55,7 @@ export interface MakerSessionDeps {
   commitments: CommitmentBlacklist;
   network: Network;
   clock: Clock;
+  /** Carries the taker's nick (the maker passes a child logger). */
   log: Logger;
   randomBytes(n: number): Uint8Array;
   timeouts?: SessionTimeouts;
@@ -104,7 +105,7 @@ export class MakerSession {
   async handle(cmd: 'auth' | 'tx', ciphertext: string): Promise<void> {
     if (cmd === 'auth' && this._state === 'await-auth') return this.onAuth(ciphertext);
     if (cmd === 'tx' && this._state === 'await-tx') return this.onTx(ciphertext);
-    this.d.log.debug({ taker: this.d.takerNick, cmd, state: this._state }, 'ignoring out-of-order command');
+    this.d.log.debug({ cmd, state: this._state }, 'ignoring out-of-order command');
   }
 
   close(reason: string): void {
@@ -116,7 +117,7 @@ export class MakerSession {
     // signed coins stay locked until the bot has seen the tx or given up on it
     if (!wasSigned && this.order) this.d.wallet.unlock(this.order.coins);
     if (!this.d.commitments.isUsed(this.d.fill.commitmentHex)) this.d.commitments.release(this.d.fill.commitmentHex);
-    this.d.log.info({ taker: this.d.takerNick, reason }, wasSigned ? 'session finished' : 'session closed');
+    this.d.log.info({ reason }, wasSigned ? 'session finished' : 'session closed');
     this.d.onClosed?.(reason);
   }
 

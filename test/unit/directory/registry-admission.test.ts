@@ -29,6 +29,23 @@ describe('PeerRegistry', () => {
     expect(r.makers).toBe(1);
   });
 
+  it('a non-serving peer that announced an offer counts as a maker until it leaves', () => {
+    const r = new PeerRegistry();
+    const a = fakePeer('A', { location: '127.0.0.1:1' });
+    const b = fakePeer('B');
+    r.add(a);
+    r.add(b);
+    expect([r.makers, r.takers]).toEqual([1, 1]);
+    r.markOfferer(b);
+    r.markOfferer(b);
+    r.markOfferer(a); // already a maker
+    expect([r.makers, r.takers]).toEqual([2, 0]);
+    r.remove(b);
+    expect([r.makers, r.takers]).toEqual([1, 0]);
+    r.add(b); // re-registered (e.g. displaced and back): still an offerer
+    expect([r.makers, r.takers]).toEqual([2, 0]);
+  });
+
   it('location keys: onion host ignores the port, loopback keeps it, not-serving has none', () => {
     expect(locationKey({ kind: 'onion', host: ONION, port: 5222 })).toBe(ONION);
     expect(locationKey({ kind: 'loopback', host: 'localhost', port: 8080 })).toBe('127.0.0.1:8080');

@@ -1,4 +1,5 @@
 /** Maker bot with a fake channel: offers and bond replies, limits, refusals, gossip, the tx watch, !push. */
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_YIELD_CONFIG } from '../../../src/protocol/coinjoin/yield.js';
 import { splitCommands } from '../../../src/protocol/offers.js';
@@ -12,7 +13,7 @@ import { ScriptedTaker } from './scripted-taker.js';
 const T1 = 'J5takerOneOOOOOO';
 const T2 = 'J5takerTwoOOOOOO';
 
-async function setup(o: { bond?: boolean; limits?: Partial<MakerLimits> } = {}) {
+async function setup(o: { bond?: boolean; limits?: Partial<MakerLimits>; logLines?: string[] } = {}) {
   const clock = new ManualClock();
   const wallet = new FakeWallet();
   wallet.addCoin(0, 3_000_000);
@@ -32,6 +33,7 @@ async function setup(o: { bond?: boolean; limits?: Partial<MakerLimits> } = {}) 
     refreshWallet: async () => void refreshed++,
     timeouts: { authMs: 1_000, txMs: 1_000, watchIntervalMs: 100, unseenTimeoutMs: 1_000 },
     ...(o.limits ? { limits: o.limits } : {}),
+    ...(o.logLines ? { logger: pino({ level: 'debug' }, { write: (l: string) => void o.logLines!.push(l) }) } : {}),
   });
   await maker.start();
   return { clock, wallet, chain, channel, commitments, maker, refreshed: () => refreshed };
@@ -95,6 +97,18 @@ describe('Maker !fill handling', () => {
     t.channel.deliver(T1, 'priv', new ScriptedTaker().fill(0, 600_000));
     expect(t.maker.activeSessions()).toBe(2);
     expect(t.channel.to(T1, 'pubkey')).toHaveLength(2);
+  });
+
+  it('a session\'s log lines name the taker once', async () => {
+    const lines: string[] = [];
+    const t = await setup({ logLines: lines });
+    t.channel.deliver(T1, 'priv', new ScriptedTaker().fill(0, 500_000));
+    t.channel.deliver(T1, 'priv', new ScriptedTaker().fill(0, 600_000)); // replaces (closes) the first session
+    await flush();
+    const closed = lines.filter((l) => l.includes('"msg":"session closed"'));
+    expect(closed).toHaveLength(1);
+    expect(closed[0]!.match(/"taker":/g)).toHaveLength(1);
+    expect(JSON.parse(closed[0]!)).toMatchObject({ taker: T1, reason: expect.any(String) });
   });
 
   it('drops malformed commands and keeps serving', async () => {
