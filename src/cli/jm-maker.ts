@@ -9,9 +9,9 @@
  */
 import { z } from 'zod';
 import { NickIdentity } from '../client/identity.js';
-import { CommitmentBlacklist } from '../maker/commitments.js';
-import { DirectChannel } from '../maker/direct-channel.js';
-import { Maker } from '../maker/maker.js';
+import { CommitmentBlacklist, DEFAULT_COMMITMENT_LIMITS } from '../maker/commitments.js';
+import { DEFAULT_DIRECT_LIMITS, DirectChannel } from '../maker/direct-channel.js';
+import { DEFAULT_MAKER_LIMITS, Maker } from '../maker/maker.js';
 import { makerOnion } from '../maker/onion.js';
 import { PoolChannel } from '../maker/pool-channel.js';
 import { CoreMakerWallet, loadMakerBond } from '../maker/wallet-adapter.js';
@@ -41,6 +41,13 @@ const MAKER_OPTIONS = {
   serve: { flags: '--no-serve', help: 'accept no direct connections (advertise NOT-SERVING-ONION)', value: z.boolean() , default: true },
   // port 0 = any free port (the default: tor or the DN is told which)
   serveListen: { flags: '--serve-listen <host:port>', help: 'local listener for direct connections (tor mode: the onion points here; port 0 = any)', value: hostPort, default: '127.0.0.1:0' },
+  // flood limits (docs/security.md, maker); the per-nick shares are fixed
+  maxSessions: { flags: '--max-sessions <n>', help: 'coinjoin sessions at once; when full, the oldest one still waiting for !auth makes room', value: intIn(1, 100_000), default: String(DEFAULT_MAKER_LIMITS.maxSessions) },
+  orderbookPerMin: { flags: '--orderbook-per-min <n>', help: '!orderbook replies per minute over all nicks (half kept for nicks asking for the first time)', value: intIn(2, 1_000_000), default: String(DEFAULT_MAKER_LIMITS.orderbookGlobal) },
+  fillsPerMin: { flags: '--fills-per-min <n>', help: 'coinjoin session starts per minute over all nicks (half kept for first fills and takers that proved a coin)', value: intIn(2, 1_000_000), default: String(DEFAULT_MAKER_LIMITS.fillsGlobal) },
+  maxCommitments: { flags: '--max-commitments <n>', help: 'entries kept in the commitment list (gossip evicted before our own)', value: intIn(1_000, 100_000_000), default: String(DEFAULT_COMMITMENT_LIMITS.maxEntries) },
+  commitmentMaxAge: { flags: '--commitment-max-age <days>', help: 'forget commitments learnt from !hp2 gossip after this many days', value: intIn(1, 36_500), default: String(DEFAULT_COMMITMENT_LIMITS.gossipMaxAgeMs / 86_400_000) },
+  maxDirect: { flags: '--max-direct <n>', help: 'direct connections at once (a newcomer replaces one without a handshake or idle)', value: intIn(1, 100_000), default: String(DEFAULT_DIRECT_LIMITS.maxConnections) },
   ...TOR_CONTROL_OPTIONS,
 } as const satisfies Record<string, OptionDef>;
 
@@ -56,13 +63,13 @@ async function start(raw: Record<string, unknown>): Promise<void> {
   const net = clientNetwork(o, log);
   const w = await openWallet(o, log, setup);
   const core = new CoreMakerWallet(w.wallet, w.sync, w.rpc, { persist: w.save, logger: log });
-  const commitments = await CommitmentBlacklist.load(o.commitments ?? `${o.wallet}.commitmentlist`, log);
+  const commitments = await CommitmentBlacklist.load(o.commitments ?? `${o.wallet}.commitmentlist`, log, { maxEntries: o.maxCommitments, gossipMaxAgeMs: o.commitmentMaxAge * 86_400_000 });
   const bond = await loadMakerBond(w.wallet, w.rpc);
   if (bond) log.info(bond.describe(), 'announcing fidelity bond');
   else log.info('no confirmed fidelity bond in the wallet: running without one');
   const identity = NickIdentity.random();
   const direct = o.serve ? new DirectChannel({
-    identity, network: net.wireNetwork, listen: o.serveListen, logger: log,
+    identity, network: net.wireNetwork, listen: o.serveListen, logger: log, limits: { maxConnections: o.maxDirect },
     ...(net.transport === 'tor' ? {
       publisher: makerOnion({ logger: log, source: { kind: 'control', target: o.torControl, auth: {
         ...(o.torCookieFile !== undefined ? { cookieFile: o.torCookieFile } : {}),
@@ -80,6 +87,11 @@ async function start(raw: Record<string, unknown>): Promise<void> {
     wallet: core, chain: core, commitments, network: toBitcoinjs(w.network), bond, logger: log,
     refreshWallet: () => core.refresh(),
     algorithm: o.algorithm,
+    limits: {
+      maxSessions: o.maxSessions,
+      orderbookGlobal: o.orderbookPerMin, orderbookReserve: Math.floor(o.orderbookPerMin / 2),
+      fillsGlobal: o.fillsPerMin, fillsReserve: Math.floor(o.fillsPerMin / 2),
+    },
     yieldConfig: {
       ...DEFAULT_YIELD_CONFIG, ordertype: o.ordertype, cjfeeR: o.cjfeeR, cjfeeA: o.cjfeeA, txfee: o.txfee, minsize: o.minsize,
       cjfeeFactor: o.cjfeeFactor, txfeeFactor: o.txfeeFactor, sizeFactor: o.sizeFactor,

@@ -1,0 +1,379 @@
+/**
+ * The maker section's rig: a regtest chain, our DN as a child process, a funded wallet file and
+ * `jm-maker start` as a child process (the built dist/), /proc readings of that child, and the
+ * peers that attack it or check on it: raw DN peers with a nick key (pubmsgs and signed
+ * privmsgs at any rate), a hostile directory the maker also connects to, raw direct-port
+ * sockets.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { NickIdentity } from '../../../src/client/identity.js';
+import { naclKeyPairFromSecret } from '../../../src/protocol/coinjoin/box.js';
+import { encodeEnvelope, LineSplitter, parseEnvelope } from '../../../src/protocol/framing.js';
+import { buildClientHandshake, buildDirectoryHandshake } from '../../../src/protocol/handshake.js';
+import { MsgType } from '../../../src/protocol/message-types.js';
+import { NOT_SERVING_ONION } from '../../../src/protocol/onion.js';
+import { Wallet } from '../../../src/wallet/wallet.js';
+import { cpuSeconds, rssKiB } from '../../lib/proc.js';
+import type { RegtestNode } from '../../lib/regtest-node.js';
+
+export const NETWORK = 'regtest';
+const PASSWORD = 'attack bench wallet';
+
+// ------------------------------------------------------------------ child processes
+
+export interface Child {
+  child: ChildProcess;
+  pid: number;
+  lines: string[];
+  /** Bytes written to stdout + stderr so far (the log volume). */
+  outputBytes(): number;
+  /** First (past or future) line matching `re`, or an error if the process exits or the time runs out. */
+  line(re: RegExp, ms: number): Promise<RegExpMatchArray>;
+  stop(): Promise<void>;
+}
+
+export function spawnChild(root: string, script: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
+  const child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli', script), ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let bytes = 0;
+  let waiters: Array<{ re: RegExp; resolve: (m: RegExpMatchArray) => void }> = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  for (const s of [child.stdout!, child.stderr!]) {
+    let buf = '';
+    s.setEncoding('utf8');
+    s.on('data', (chunk: string) => {
+      bytes += Buffer.byteLength(chunk);
+      buf += chunk;
+      for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n')) {
+        const l = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (lines.length < 2_000) lines.push(l.slice(0, 2_000)); // enough to find ready lines and errors
+        waiters = waiters.filter((w) => {
+          const m = l.match(w.re);
+          if (m) w.resolve(m);
+          return !m;
+        });
+      }
+      if (buf.length > 1_000_000) buf = buf.slice(-100_000);
+    });
+  }
+  return {
+    child, pid: child.pid!, lines, outputBytes: () => bytes,
+    line(re, ms) {
+      for (const l of lines) {
+        const m = l.match(re);
+        if (m) return Promise.resolve(m);
+      }
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`${script}: no ${re} within ${ms} ms:\n${lines.slice(-20).join('\n')}`)), ms);
+        waiters.push({ re, resolve: (m) => { clearTimeout(t); resolve(m); } });
+        void exited.then((code) => { clearTimeout(t); reject(new Error(`${script} exited (${code}) before ${re}:\n${lines.slice(-20).join('\n')}`)); });
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+export async function startDn(root: string): Promise<{ dn: Child; port: number }> {
+  const dn = spawnChild(root, 'jm-directory.js', ['--transport', 'tcp', '--listen', '127.0.0.1:0', '--network', NETWORK, '--log-level', 'warn']);
+  const m = await dn.line(/"port":(\d+).*"msg":"ready"/, 30_000);
+  return { dn, port: Number(m[1]) };
+}
+
+/** A wallet file with one matured coinbase in mixdepth 0 (and one in mixdepth 1). */
+export async function fundedWallet(node: RegtestNode, path: string, burn: string): Promise<void> {
+  const w = Wallet.create({ network: node.network, words: 12 });
+  await w.setPassword(PASSWORD, { N: 1024, r: 8, p: 1 });
+  await w.save(path);
+  await node.mine(1, w.getAddress(0, 0, 0).address);
+  await node.mine(1, w.getAddress(1, 0, 0).address);
+  await node.mine(100, burn);
+}
+
+export interface MakerChild extends Child {
+  nick: string;
+  /** Direct-connection listener. */
+  servePort: number;
+  offer: { oid: number; minsize: number; maxsize: number };
+}
+
+export async function startMaker(root: string, node: RegtestNode, o: { wallet: string; directories: string[]; commitments: string }): Promise<MakerChild> {
+  const args = [
+    'start', '--wallet', o.wallet, '--network', NETWORK, '--hrp', node.network.hrp, '--transport', 'tcp',
+    '--directory', o.directories.join(','), '--rpc-url', node.url, '--rpc-user', node.user, '--rpc-password', node.password,
+    '--gap', '6', '--lookahead', '40', '--algorithm', 'basic', '--minsize', '100000', '--txfee', '1000', '--cjfee-r', '0.0002',
+    '--commitments', o.commitments, '--log-level', 'info',
+  ];
+  const c = spawnChild(root, 'jm-maker.js', args, { JM_WALLET_PASSWORD: PASSWORD });
+  const m = await c.line(/^maker (J5\w+) started; serving 127\.0\.0\.1:(\d+); offers: !sw0reloffer (\d+) (\d+) (\d+) /, 120_000);
+  for (const d of o.directories) await c.line(new RegExp(`^maker ${m[1]} announced on ${d.replace(/\./g, '\\.')}$`), 60_000);
+  return { ...c, nick: m[1]!, servePort: Number(m[2]), offer: { oid: Number(m[3]), minsize: Number(m[4]), maxsize: Number(m[5]) } };
+}
+
+// ------------------------------------------------------------------ /proc readings
+
+export function writeBytes(pid: number): number {
+  try {
+    return Number(/^write_bytes: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? Number.NaN);
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Samples RSS (peak) and CPU time of a process every `everyMs`. */
+export class ProcSampler {
+  peakMiB = 0;
+  private readonly cpu: Array<[number, number]> = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(readonly pid: number, private readonly everyMs = 200) {}
+
+  rssMiB(): number {
+    return rssKiB(this.pid) / 1024;
+  }
+
+  cpuSeconds(): number {
+    return cpuSeconds(this.pid);
+  }
+
+  start(): this {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.everyMs);
+    return this;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.sample();
+  }
+
+  /** CPU share (0..1 of one core) over the last `ms`. */
+  recentCpu(ms: number): number {
+    const last = this.cpu.at(-1);
+    if (!last) return Number.NaN;
+    const from = this.cpu.findLast(([t]) => last[0] - t >= ms);
+    if (!from) return Number.NaN;
+    return (last[1] - from[1]) / ((last[0] - from[0]) / 1000);
+  }
+
+  /** Resolves with the time (ms since `since`) at which CPU use over 1 s fell below `share`, or null after `maxMs`. */
+  async settled(since: number, share = 0.05, maxMs = 90_000): Promise<number | null> {
+    while (performance.now() - since < maxMs) {
+      await sleep(this.everyMs);
+      if (this.recentCpu(1_000) < share) return Math.max(0, performance.now() - 1_000 - since);
+    }
+    return null;
+  }
+
+  private sample(): void {
+    const rss = this.rssMiB();
+    if (Number.isFinite(rss)) this.peakMiB = Math.max(this.peakMiB, rss);
+    const cpu = this.cpuSeconds();
+    if (Number.isFinite(cpu)) this.cpu.push([performance.now(), cpu]);
+    if (this.cpu.length > 10_000) this.cpu.splice(0, 5_000);
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ------------------------------------------------------------------ peers
+
+interface Waiter {
+  pred: (type: number, line: string) => boolean;
+  resolve: (line: string | null) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** One TCP connection speaking envelopes; keeps nothing it receives except for its waiters. */
+class Wire {
+  readonly closed: Promise<void>;
+  private waiters: Waiter[] = [];
+  private readonly splitter = new LineSplitter(40_000, { skipOversize: true });
+
+  constructor(readonly socket: net.Socket, private readonly onEnvelope: (type: number, line: string) => void = () => {}) {
+    socket.setNoDelay(true);
+    socket.on('error', () => {});
+    socket.on('data', (c: Buffer) => {
+      for (const ev of this.splitter.push(c)) {
+        if (ev.kind !== 'line') continue;
+        const env = parseEnvelope(ev.text);
+        if (!env.ok) continue;
+        this.onEnvelope(env.env.type, env.env.line);
+        this.waiters = this.waiters.filter((w) => {
+          if (!w.pred(env.env.type, env.env.line)) return true;
+          clearTimeout(w.timer);
+          w.resolve(env.env.line);
+          return false;
+        });
+      }
+    });
+    this.closed = new Promise((resolve) => socket.on('close', () => {
+      for (const w of this.waiters.splice(0)) {
+        clearTimeout(w.timer);
+        w.resolve(null);
+      }
+      resolve();
+    }));
+  }
+
+  send(type: number, line: string): void {
+    if (!this.socket.destroyed) this.socket.write(encodeEnvelope(type, line));
+  }
+
+  /** The next envelope satisfying `pred`, or null on timeout or close. */
+  wait(pred: (type: number, line: string) => boolean, ms: number): Promise<string | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w.timer !== timer);
+        resolve(null);
+      }, ms);
+      this.waiters.push({ pred, resolve, timer });
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+function connect(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: '127.0.0.1', port }, () => {
+      s.off('error', reject);
+      resolve(s);
+    });
+    s.once('error', reject);
+  });
+}
+
+/** A nick with a key on a directory (or on the maker's direct port, where no 795 comes back). */
+export class Peer {
+  readonly id = NickIdentity.random();
+  private constructor(private readonly wire: Wire) {}
+
+  static async join(port: number): Promise<Peer> {
+    const p = new Peer(new Wire(await connect(port)));
+    const hs = p.wire.wait((t) => t === MsgType.DN_HANDSHAKE, 15_000);
+    p.handshake();
+    if ((await hs) === null) throw new Error('no directory handshake');
+    return p;
+  }
+
+  /** Direct connection to a maker: handshake only (a maker answers nothing). */
+  static async direct(port: number): Promise<Peer> {
+    const p = new Peer(new Wire(await connect(port)));
+    p.handshake();
+    return p;
+  }
+
+  get nick(): string {
+    return this.id.nick;
+  }
+
+  get closed(): Promise<void> {
+    return this.wire.closed;
+  }
+
+  pub(body: string): void {
+    this.wire.send(MsgType.PUBMSG, `${this.nick}!PUBLIC!${body}`);
+  }
+
+  priv(to: string, cmd: string, args: string): void {
+    this.wire.send(MsgType.PRIVMSG, this.id.signPrivmsg(to, cmd, args));
+  }
+
+  /** The args of the next privmsg from `from` with one of `cmds` (null after `ms`). */
+  async reply(from: string, cmds: string[], ms: number): Promise<{ cmd: string; args: string } | null> {
+    const prefix = `${from}!${this.nick}!`;
+    const line = await this.wire.wait((t, l) => t === MsgType.PRIVMSG && l.startsWith(prefix) && cmds.some((c) => l.startsWith(`${prefix}${c} `)), ms);
+    if (line === null) return null;
+    const body = line.slice(prefix.length);
+    const sp = body.indexOf(' ');
+    return { cmd: body.slice(0, sp), args: body.slice(sp + 1) };
+  }
+
+  close(): void {
+    this.wire.close();
+  }
+
+  private handshake(): void {
+    this.wire.send(MsgType.HANDSHAKE, buildClientHandshake({ nick: this.nick, location: NOT_SERVING_ONION, network: NETWORK, features: {} }));
+  }
+}
+
+export function fillArgs(offer: { oid: number; minsize: number }, amount = offer.minsize): string {
+  return `${offer.oid} ${amount} ${naclKeyPairFromSecret(randomBytes(32)).publicKeyHex} P${randomBytes(32).toString('hex')}`;
+}
+
+/** A directory of our own making that the maker also uses: it can send the maker anything. */
+export class HostileDirectory {
+  readonly nick = NickIdentity.random().nick;
+  private readonly server = net.createServer((s) => this.onConnection(s));
+  private wire: Wire | null = null;
+  private connected: Array<() => void> = [];
+  port = 0;
+
+  async start(): Promise<this> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return this;
+  }
+
+  /** Resolves once a maker has handshaked with us. */
+  whenConnected(): Promise<void> {
+    return this.wire ? Promise.resolve() : new Promise((r) => this.connected.push(r));
+  }
+
+  /** Reconnections by the maker so far (1 = never dropped us). */
+  connections = 0;
+
+  raw(data: string): void {
+    this.wire?.socket.write(data);
+  }
+
+  send(type: number, line: string): void {
+    this.wire?.send(type, line);
+  }
+
+  /** The next privmsg from `from` to `to`, or null. */
+  privmsgTo(from: string, to: string, ms: number): Promise<string | null> {
+    return this.wire ? this.wire.wait((t, l) => t === MsgType.PRIVMSG && l.startsWith(`${from}!${to}!`), ms) : Promise.resolve(null);
+  }
+
+  async stop(): Promise<void> {
+    this.wire?.close();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  private onConnection(s: net.Socket): void {
+    this.connections++;
+    const wire = new Wire(s, (type) => {
+      if (type !== MsgType.HANDSHAKE) return;
+      wire.send(MsgType.DN_HANDSHAKE, buildDirectoryHandshake({ nick: this.nick, network: NETWORK, accepted: true, motd: 'hostile', features: {} }));
+      this.wire = wire;
+      for (const r of this.connected.splice(0)) r();
+    });
+  }
+}
+
+/** A socket on the maker's direct port that never handshakes; sends a byte now and then. */
+export async function slowSocket(port: number): Promise<net.Socket | null> {
+  try {
+    const s = await connect(port);
+    s.on('error', () => {});
+    return s;
+  } catch {
+    return null;
+  }
+}
