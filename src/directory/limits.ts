@@ -31,6 +31,8 @@ export const DirectoryLimitsSchema = z.object({
   rateOrderbookPerMin: count.default(6),
   rateGetpeerlistPerMin: count.default(6),
   ratePrivmsgPerMin: count.default(6_000),
+  /** GETPEERLIST reply bytes per minute per peer (a reply may overdraw; the next waits). */
+  peerlistBytesPerMin: count.default(262_144),
   /**
    * A started line must end within this many ms, before and after the handshake (0 = no
    * deadline). A whole 40 kB line fits in Tor's initial stream window, so it arrives within

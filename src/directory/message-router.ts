@@ -35,6 +35,13 @@ export interface RouterContext {
 
 const PONG = encodeEnvelopeBuffer(MsgType.PONG, '');
 
+/** A serialised GETPEERLIST reply and what it was built from. */
+interface PeerlistReply {
+  key: string;
+  buf: Buffer;
+  chunks: number;
+}
+
 /** Command names of a body "cmd a b!cmd2 c" (the pubmsg body after "PUBLIC!"). */
 export function commandNames(body: string): string[] {
   const names: string[] = [];
@@ -47,6 +54,9 @@ export function commandNames(body: string): string[] {
 }
 
 export class MessageRouter {
+  /** Cached replies without and with `;F:`. */
+  private readonly replies: [PeerlistReply | null, PeerlistReply | null] = [null, null];
+
   constructor(private readonly ctx: RouterContext) {}
 
   handle(conn: PeerConnection, w: WireLine, now: number): void {
@@ -151,20 +161,40 @@ export class MessageRouter {
   }
 
   /**
-   * DN entry first, then serving peers and any peer that announced an offer (spec §3.4); a
-   * location not yet proven is listed as NOT-SERVING-ONION.
+   * The reply costs O(1): it is built once per change of the listed peers and the same Buffer
+   * goes to every requester. Its bytes are charged to the requester's byte bucket, so asking
+   * cannot make the DN send more than that allowance (plus one reply) per minute.
    */
   private getPeerlist(conn: PeerConnection, now: number): void {
     if (this.limit(conn, RateKind.Getpeerlist, now) !== 'ok') return;
-    const withF = conn.wantsPeerlistFeatures;
-    const entries = [this.ctx.selfEntry(withF)];
+    const reply = this.peerlistReply(conn.wantsPeerlistFeatures);
+    if (this.ctx.limiter.charge(conn, RateKind.PeerlistBytes, reply.buf.length, now) !== 'ok') {
+      this.ctx.stats.rateLimitDrops.peerlist_bytes++;
+      this.ctx.logger.debug({ conn: conn.id, nick: conn.nick, bytes: reply.buf.length }, 'GETPEERLIST over the byte allowance, dropped');
+      return;
+    }
+    this.ctx.stats.routed.peerlist += reply.chunks;
+    this.ctx.send(conn, reply.buf);
+  }
+
+  /**
+   * DN entry first, then serving peers and any peer that announced an offer (spec §3.4); a
+   * location not yet proven is listed as NOT-SERVING-ONION.
+   */
+  private peerlistReply(withF: boolean): PeerlistReply {
+    const self = this.ctx.selfEntry(withF);
+    const key = `${this.ctx.registry.version}/${self}`;
+    const cached = this.replies[withF ? 1 : 0];
+    if (cached && cached.key === key) return cached;
+    const entries = [self];
     for (const p of this.ctx.registry.peers) {
       if (!(p.serving || p.announcedOffer)) continue;
       p.known = true;
       entries.push(encodePeerEntry({ nick: p.nick, location: p.listedLocation, features: p.features }, withF));
     }
     const chunks = chunkPeerlist(entries, 20);
-    this.ctx.stats.routed.peerlist += chunks.length;
-    this.ctx.send(conn, Buffer.concat(chunks.map((c) => encodeEnvelopeBuffer(MsgType.PEERLIST, c))));
+    const reply = { key, buf: Buffer.concat(chunks.map((c) => encodeEnvelopeBuffer(MsgType.PEERLIST, c))), chunks: chunks.length };
+    this.replies[withF ? 1 : 0] = reply;
+    return reply;
   }
 }

@@ -19,6 +19,8 @@ export class PeerRegistry {
   readonly peers: PeerConnection[] = [];
   /** Peers that serve (advertise a location) or announced an offer; the rest are takers. */
   makers = 0;
+  /** Bumped whenever the listed peers may change (GETPEERLIST replies are cached per version). */
+  version = 0;
 
   get size(): number {
     return this.peers.length;
@@ -51,6 +53,7 @@ export class PeerRegistry {
     if (conn.locationKey !== '') this.locations.set(conn.locationKey, conn);
     conn.registryIndex = this.peers.length;
     this.peers.push(conn);
+    this.version++;
     if (conn.serving || conn.announcedOffer) this.makers++;
   }
 
@@ -58,6 +61,7 @@ export class PeerRegistry {
   markOfferer(conn: PeerConnection): void {
     if (conn.announcedOffer) return;
     conn.announcedOffer = true;
+    this.version++;
     if (!conn.serving && this.has(conn)) this.makers++;
   }
 
@@ -67,6 +71,8 @@ export class PeerRegistry {
    */
   setLocation(conn: PeerConnection, key: string): PeerConnection | null {
     if (!this.has(conn) || key === '') return null;
+    // The caller updates the listed locations next.
+    this.version++;
     const prev = this.locations.get(key);
     if (prev === conn) return null;
     if (conn.locationKey !== '' && this.locations.get(conn.locationKey) === conn) this.locations.delete(conn.locationKey);
@@ -86,6 +92,7 @@ export class PeerRegistry {
       last.registryIndex = i;
     }
     conn.registryIndex = -1;
+    this.version++;
     if (this.nicks.get(conn.nick) === conn) this.nicks.delete(conn.nick);
     if (conn.locationKey !== '' && this.locations.get(conn.locationKey) === conn) this.locations.delete(conn.locationKey);
     if (conn.serving || conn.announcedOffer) this.makers--;

@@ -33,6 +33,7 @@ const PARSERS = {
   rateOrderbook: intIn(0),
   rateGetpeerlist: intIn(0),
   ratePrivmsg: intIn(0),
+  peerlistBytes: intIn(0),
   writeHighWater: intIn(1024),
   lineTimeout: seconds,
   inputBudget: intIn(65_536),
@@ -75,6 +76,7 @@ export const DIRECTORY_OPTIONS: readonly OptionSpec[] = [
   { key: 'rateOrderbook', flag: '--rate-orderbook <n>', help: '!orderbook requests per minute per peer; default 6' },
   { key: 'rateGetpeerlist', flag: '--rate-getpeerlist <n>', help: 'GETPEERLIST per minute per peer; default 6' },
   { key: 'ratePrivmsg', flag: '--rate-privmsg <n>', help: 'privmsgs (and PINGs) per minute per peer; default 6000' },
+  { key: 'peerlistBytes', flag: '--peerlist-bytes <n>', help: 'GETPEERLIST reply bytes per minute per peer (0 = unlimited); default 262144' },
   { key: 'writeHighWater', flag: '--write-high-water <bytes>', help: 'unsent bytes (checked whenever output is added) before a slow reader is cut off; default 1048576' },
   { key: 'lineTimeout', flag: '--line-timeout <s>', help: 'seconds to finish a started line, before and after the handshake (0 = none); default 60' },
   { key: 'inputBudget', flag: '--input-budget <bytes>', help: 'bytes of unfinished lines held for all peers; above it the oldest are cut; default 67108864' },
@@ -212,6 +214,7 @@ export function resolveDirectoryConfig(...layers: RawValues[]): DirectoryConfig 
   set('rateOrderbookPerMin', get('rateOrderbook'));
   set('rateGetpeerlistPerMin', get('rateGetpeerlist'));
   set('ratePrivmsgPerMin', get('ratePrivmsg'));
+  set('peerlistBytesPerMin', get('peerlistBytes'));
   set('writeHighWaterBytes', get('writeHighWater'));
   set('lineTimeoutMs', get('lineTimeout'));
   set('inputBudgetBytes', get('inputBudget'));

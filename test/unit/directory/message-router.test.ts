@@ -15,9 +15,10 @@ function wire(env: Envelope): WireLine {
   return r.line;
 }
 
-function setup(rates = { ratePubmsgPerMin: 100, rateOrderbookPerMin: 2, rateGetpeerlistPerMin: 1, ratePrivmsgPerMin: 100 }) {
+function setup(rates: ConstructorParameters<typeof RateLimiter>[0] = { ratePubmsgPerMin: 100, rateOrderbookPerMin: 2, rateGetpeerlistPerMin: 1, ratePrivmsgPerMin: 100 }) {
   const registry = new PeerRegistry();
   const sent: Array<[string, string]> = [];
+  const bufs: Buffer[] = [];
   const closed: Array<[string, string]> = [];
   const stats = new DirectoryStats();
   const limiter = new RateLimiter(rates);
@@ -26,7 +27,10 @@ function setup(rates = { ratePubmsgPerMin: 100, rateOrderbookPerMin: 2, rateGetp
     limiter,
     stats,
     logger: silentLogger(),
-    send: (c: PeerConnection, b: Buffer) => void sent.push([c.nick, b.toString('utf8')]),
+    send: (c: PeerConnection, b: Buffer) => {
+      bufs.push(b);
+      sent.push([c.nick, b.toString('utf8')]);
+    },
     broadcast: (b: Buffer, from: PeerConnection | null) => {
       for (const p of registry.peers) if (p !== from) sent.push([p.nick, b.toString('utf8')]);
     },
@@ -40,7 +44,7 @@ function setup(rates = { ratePubmsgPerMin: 100, rateOrderbookPerMin: 2, rateGetp
     return p;
   };
   const handle = (c: PeerConnection, env: Envelope, now: number): void => router.handle(c, wire(env), now);
-  return { router, handle, sent, closed, stats, add };
+  return { router, handle, sent, bufs, closed, stats, add, registry };
 }
 
 describe('MessageRouter decisions', () => {
@@ -100,6 +104,33 @@ describe('MessageRouter decisions', () => {
     // a bucket of 1: the second request is already a debt of a whole bucket
     expect(t.stats.rateLimitDisconnects.getpeerlist).toBe(1);
     expect(t.closed).toEqual([['A', 'rate limit exceeded: getpeerlist']]);
+  });
+
+  it('GETPEERLIST: one Buffer per state of the list, rebuilt when a listed peer joins or announces', () => {
+    const t = setup({ ratePubmsgPerMin: 0, rateOrderbookPerMin: 0, rateGetpeerlistPerMin: 0, ratePrivmsgPerMin: 0 });
+    const a = t.add(fakePeer('A', { location: '127.0.0.1:1' }));
+    const b = t.add(fakePeer('B'));
+    t.handle(a, { type: 791, line: '' }, 0);
+    t.handle(b, { type: 791, line: '' }, 0);
+    expect(t.bufs[1]).toBe(t.bufs[0]);
+    t.handle(b, { type: 687, line: 'B!PUBLIC!sw0reloffer 0 1 2 3 0.1' }, 0);
+    t.bufs.length = 0;
+    t.handle(a, { type: 791, line: '' }, 0);
+    expect(t.bufs[0]!.toString()).toBe('{"type": 789, "line": "J5dn;loc,A;127.0.0.1:1,B;NOT-SERVING-ONION"}\r\n');
+    t.add(fakePeer('C', { location: '127.0.0.1:3' }));
+    t.handle(a, { type: 791, line: '' }, 0);
+    expect(t.bufs[1]!.toString()).toContain(',C;127.0.0.1:3');
+  });
+
+  it('GETPEERLIST reply bytes are charged: served while the byte bucket is not in debt', () => {
+    const t = setup({ ratePubmsgPerMin: 0, rateOrderbookPerMin: 0, rateGetpeerlistPerMin: 0, ratePrivmsgPerMin: 0, peerlistBytesPerMin: 98 });
+    const a = t.add(fakePeer('A', { location: '127.0.0.1:1' }));
+    const reply = '{"type": 789, "line": "J5dn;loc,A;127.0.0.1:1"}\r\n'; // 49 bytes: two empty the bucket
+    for (let i = 0; i < 4; i++) t.handle(a, { type: 791, line: '' }, 0);
+    expect(t.sent).toEqual([['A', reply], ['A', reply]]);
+    expect(t.stats.rateLimitDrops.peerlist_bytes).toBe(2);
+    t.handle(a, { type: 791, line: '' }, 30_000); // half a minute refills 49 bytes
+    expect(t.sent).toHaveLength(3);
   });
 
   it('answers PING with PONG and ignores unknown types', () => {
