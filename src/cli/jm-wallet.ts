@@ -23,7 +23,7 @@ import { formatYearMonth, parseYearMonth, timenumberToLocktime } from '../wallet
 import { parseOutpoint } from '../wallet/utxo.js';
 import { Wallet } from '../wallet/wallet.js';
 import { DEFAULT_KDF, type KdfParams } from '../wallet/wallet-file.js';
-import { satsToBtc } from '../wallet/amount.js';
+import { formatBondValue, formatBtc } from '../wallet/format.js';
 import { bytesToHex } from '../protocol/crypto.js';
 import { payments } from 'bitcoinjs-lib';
 import { intIn } from './config/values.js';
@@ -192,13 +192,13 @@ async function cmdDisplay(g: Globals): Promise<void> {
   const total = wallet.balances().reduce((s, b) => s + b, 0n);
   if (g.json) return json({ network: wallet.network.name, tipHeight: tip, totalSat: total, bondsSat, mixdepths: mds });
   for (const m of mds) {
-    out(`mixdepth ${m.mixdepth}  ${satsToBtc(m.balanceSat)} BTC`);
+    out(`mixdepth ${m.mixdepth}  ${formatBtc(m.balanceSat)}`);
     for (const [name, b] of [['external', m.external], ['internal', m.internal]] as const) {
-      for (const a of b.addresses) out(`  ${name} ${String(a.index).padStart(4)}  ${a.address}  ${satsToBtc(a.balanceSat)}`);
+      for (const a of b.addresses) out(`  ${name} ${String(a.index).padStart(4)}  ${a.address}  ${formatBtc(a.balanceSat)}`);
       out(`  ${name} next  ${b.nextAddress}`);
     }
   }
-  out(`total ${satsToBtc(total)} BTC (plus ${satsToBtc(bondsSat)} BTC in fidelity bonds) at height ${tip}`);
+  out(`total ${formatBtc(total)} (plus ${formatBtc(bondsSat)} in fidelity bonds) at height ${tip}`);
 }
 
 const NEW_ADDRESS = {
@@ -249,7 +249,7 @@ async function cmdListBonds(g: Globals): Promise<void> {
   if (g.json) return json({ medianTimePast: r.medianTimePast, tipHeight: r.tipHeight, bonds: rows });
   if (rows.length === 0) out('no fidelity bonds');
   for (const b of rows) {
-    out(`${b.outpoint}  ${satsToBtc(BigInt(b.amountSat))} BTC  until ${b.lockedUntil}  conf ${b.confirmations}  value ${b.value.toExponential(6)}  ${b.expired ? 'EXPIRED (spendable)' : `expires in ${(b.secondsToExpiry / 86400).toFixed(1)} days`}`);
+    out(`${b.outpoint}  ${formatBtc(b.amountSat)}  until ${b.lockedUntil}  conf ${b.confirmations}  value ${formatBondValue(b.value)}  ${b.expired ? 'EXPIRED (spendable)' : `expires in ${(b.secondsToExpiry / 86400).toFixed(1)} days`}`);
   }
 }
 
@@ -301,7 +301,7 @@ function cmdBondCalc(g: Globals, o: ParsedOptions<typeof BOND_CALC>): void {
   const value = bondValue(input);
   const r = { value, valueInt: bondValueInt(input), ...input, lockYears: (input.locktime - input.confirmTime) / YEAR_SECONDS, expired: input.locktime < now };
   if (g.json) return json(r);
-  out(`bond value ${value} (REF display ${value / 1e16}) for ${satsToBtc(BigInt(input.amountSat))} BTC locked ${r.lockYears.toFixed(3)} years${r.expired ? ' (expired, decaying)' : ''}`);
+  out(`bond value ${formatBondValue(value)} for ${formatBtc(input.amountSat)} locked ${r.lockYears.toFixed(3)} years${r.expired ? ' (expired, decaying)' : ''}`);
 }
 
 const DERIVE = {

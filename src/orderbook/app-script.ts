@@ -1,26 +1,21 @@
 /**
  * Browser script for live refresh: polls the JSON API and rebuilds the table bodies with
- * textContent only (no HTML from data). Mirrors the formatting in format.ts.
+ * textContent only (no HTML from data). Amounts and bond values use the very functions the
+ * server uses (src/wallet/format.ts, embedded as source); the rest mirrors format.ts.
  */
+import { formatBondValue, formatBtc } from '../wallet/format.js';
+
 export const APP_JS = `'use strict';
 (function () {
   var every = Number(document.body.dataset.refresh || 10) * 1000;
-  function grp(n) { return Math.round(n).toLocaleString('en-US'); }
-  function sats(n) { return grp(n) + ' sat'; }
-  function btc(s) { if (!isFinite(s)) return '\\u221e BTC'; s = Math.round(s); return grp(Math.floor(s / 1e8)) + '.' + String(s % 1e8).padStart(8, '0') + ' BTC'; }
-  function amount(s) { return Math.abs(s) >= 100000 ? btc(s) : sats(s); }
+  ${String(formatBtc)}
+  ${String(formatBondValue)}
+  var amount = formatBtc, bv = formatBondValue;
   function fee(kind, c) {
-    if (kind === 'abs') return sats(Number(c));
+    if (kind === 'abs') return formatBtc(Number(c));
     var p = c.split('.'), i = p[0], f = (p[1] || '').padEnd(2, '0'), t = i + f, at = i.length + 2;
     var w = t.slice(0, at).replace(/^0+(?=\\d)/, '') || '0', r = t.slice(at).replace(/0+$/, '');
     return w + (r ? '.' + r : '') + ' %';
-  }
-  function bv(v) {
-    if (v === null) return '\\u2014';
-    if (v === 0) return '0';
-    if (Math.abs(v) < 1e6) return grp(Math.round(v));
-    var p = v.toExponential(3).split('e'), sup = '\\u2070\\u00b9\\u00b2\\u00b3\\u2074\\u2075\\u2076\\u2077\\u2078\\u2079';
-    return p[0] + ' \\u00d7 10' + String(Number(p[1])).replace(/[0-9]/g, function (d) { return sup[Number(d)]; }).replace('-', '\\u207b');
   }
   function pct(p) { return (p * 100).toFixed(2) + ' %'; }
   function date(t) { return t === null ? '\\u2014' : new Date(t * 1000).toISOString().slice(0, 10); }
@@ -46,7 +41,7 @@ export const APP_JS = `'use strict';
       cell(tr, short(o.nick)); cell(tr, String(o.oid), 'num');
       var t = cell(tr, o.kind === 'rel' ? 'relative' : 'absolute', '', 'tag ' + o.kind);
       var m = document.createElement('span'); m.className = 'muted'; m.textContent = ' ' + o.type; t.appendChild(m);
-      cell(tr, amount(o.minsize), 'num'); cell(tr, amount(o.maxsize), 'num'); cell(tr, fee(o.kind, o.cjfee), 'num'); cell(tr, sats(o.txfee), 'num');
+      cell(tr, amount(o.minsize), 'num'); cell(tr, amount(o.maxsize), 'num'); cell(tr, fee(o.kind, o.cjfee), 'num'); cell(tr, formatBtc(o.txfee), 'num');
       cell(tr, o.bondStatus === 'none' ? '\\u2014' : o.bondStatus === 'verified' ? bv(o.bondValue) : o.bondStatus, 'num', 'bond ' + o.bondStatus);
       cell(tr, pct(o.pickChance), 'num'); cell(tr, o.directories.length + ' DN' + (o.directories.length === 1 ? '' : 's'));
       return tr;

@@ -4,7 +4,7 @@
  */
 import type { ApiDirectories, ApiOrderbook } from './schema.js';
 import {
-  escapeHtml as h, formatAmount, formatBondValue, formatDate, formatFee, formatPercent, formatSats, offerTypeLabel,
+  escapeHtml as h, formatBtc, formatBondValue, formatDate, formatFee, formatPercent, offerTypeLabel,
 } from './format.js';
 import { renderDirectoryHistory } from './history-view.js';
 
@@ -16,7 +16,7 @@ export function offersRows(ob: ApiOrderbook): string {
   if (ob.offers.length === 0) return '<tr class="empty"><td colspan="10">No offers yet.</td></tr>';
   return ob.offers.map((o) => `<tr data-nick="${h(o.nick)}">${txt(shortNick(o.nick))}${num(String(o.oid))}`
     + `<td><span class="tag ${o.kind}">${h(offerTypeLabel(o.kind))}</span> <span class="muted">${h(o.type)}</span></td>`
-    + `${num(formatAmount(o.minsize))}${num(formatAmount(o.maxsize))}${num(formatFee(o.kind, o.cjfee))}${num(formatSats(o.txfee))}`
+    + `${num(formatBtc(o.minsize))}${num(formatBtc(o.maxsize))}${num(formatFee(o.kind, o.cjfee))}${num(formatBtc(o.txfee))}`
     + `<td class="num"><span class="bond ${o.bondStatus}">${h(o.bondStatus === 'none' ? '—' : o.bondStatus === 'verified' ? formatBondValue(o.bondValue) : o.bondStatus)}</span></td>`
     + `${num(formatPercent(o.pickChance))}${txt(o.directories.length + ' DN' + (o.directories.length === 1 ? '' : 's'))}</tr>`).join('');
 }
@@ -25,7 +25,7 @@ export function bondsRows(ob: ApiOrderbook): string {
   if (ob.bonds.length === 0) return '<tr class="empty"><td colspan="7">No fidelity bonds announced.</td></tr>';
   return ob.bonds.map((b) => `<tr data-nick="${h(b.nick)}">${txt(shortNick(b.nick))}`
     + `<td><span class="bond ${b.status}" title="${h(b.reason ?? '')}">${h(b.status)}${b.duplicateOf ? ' (duplicate)' : ''}</span></td>`
-    + `${num(formatBondValue(b.value))}${num(b.amountSat === null ? '—' : formatAmount(b.amountSat))}${num(formatDate(b.locktime))}`
+    + `${num(formatBondValue(b.value))}${num(b.amountSat === null ? '—' : formatBtc(b.amountSat))}${num(formatDate(b.locktime))}`
     + `${num(b.certExpiry === null ? '—' : String(b.certExpiry * 2016))}<td class="mono">${h(b.txid ? `${b.txid.slice(0, 16)}…:${b.vout}` : '—')}</td></tr>`).join('');
 }
 
@@ -38,7 +38,7 @@ export function directoriesRows(d: ApiDirectories): string {
 
 export function sybilRows(ob: ApiOrderbook): string {
   if (ob.sybil.rows.length === 0) return `<tr class="empty"><td colspan="6">${h(ob.sybil.note)}</td></tr>`;
-  return ob.sybil.rows.map((r) => `<tr>${num(String(r.makers))}${['1y', '2y', '5y', '10y'].map((k) => num(formatAmount(r.lockedSats[k] ?? 0))).join('')}${num(formatAmount(r.burnedSats))}</tr>`).join('');
+  return ob.sybil.rows.map((r) => `<tr>${num(String(r.makers))}${['1y', '2y', '5y', '10y'].map((k) => num(formatBtc(r.lockedSats[k] ?? 0))).join('')}${num(formatBtc(r.burnedSats))}</tr>`).join('');
 }
 
 export function summary(ob: ApiOrderbook, d: ApiDirectories): string {

@@ -1,6 +1,6 @@
 /** Plain-text tables for `jm-orderbook --once` (numbers right-aligned). */
 import type { ApiDirectories, ApiOrderbook } from './schema.js';
-import { formatAmount, formatBondValue, formatFee, formatPercent, formatSats, offerTypeLabel } from './format.js';
+import { formatBtc, formatBondValue, formatFee, formatPercent, offerTypeLabel } from './format.js';
 
 type Align = 'l' | 'r';
 
@@ -16,15 +16,15 @@ export function renderText(ob: ApiOrderbook, d: ApiDirectories): string {
     ['maker', 'oid', 'type', 'min size', 'max size', 'fee', 'txfee', 'bond value', 'pick'],
     ['l', 'r', 'l', 'r', 'r', 'r', 'r', 'r', 'r'],
     ob.offers.map((o) => [
-      o.nick, String(o.oid), offerTypeLabel(o.kind), formatAmount(o.minsize), formatAmount(o.maxsize), formatFee(o.kind, o.cjfee),
-      formatSats(o.txfee), o.bondStatus === 'verified' ? formatBondValue(o.bondValue) : o.bondStatus === 'none' ? '-' : o.bondStatus,
+      o.nick, String(o.oid), offerTypeLabel(o.kind), formatBtc(o.minsize), formatBtc(o.maxsize), formatFee(o.kind, o.cjfee),
+      formatBtc(o.txfee), o.bondStatus === 'verified' ? formatBondValue(o.bondValue) : o.bondStatus === 'none' ? '-' : o.bondStatus,
       formatPercent(o.pickChance),
     ]),
   );
   const bonds = ob.bonds.length === 0 ? '(no bonds)' : textTable(
     ['maker', 'status', 'value', 'amount', 'locktime', 'outpoint'],
     ['l', 'l', 'r', 'r', 'r', 'l'],
-    ob.bonds.map((b) => [b.nick, b.status, formatBondValue(b.value), b.amountSat === null ? '-' : formatAmount(b.amountSat),
+    ob.bonds.map((b) => [b.nick, b.status, formatBondValue(b.value), b.amountSat === null ? '-' : formatBtc(b.amountSat),
       b.locktime === null ? '-' : new Date(b.locktime * 1000).toISOString().slice(0, 10), b.txid ? `${b.txid}:${b.vout}` : '-']),
   );
   const dirs = textTable(

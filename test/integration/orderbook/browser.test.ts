@@ -14,7 +14,7 @@ import { DirectoryServer } from '../../../src/directory/index.js';
 import type { OrderbookWatcher } from '../../../src/orderbook/watcher.js';
 import type { DirectoryPool } from '../../../src/client/directory-pool.js';
 import { KEYS, NETWORK, TEST_BOND, startWatcher, stubChain, waitFor } from './watch-helpers.js';
-import { formatBondValue } from '../../../src/orderbook/format.js';
+import { formatBondValue, formatBtc } from '../../../src/orderbook/format.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -88,6 +88,9 @@ describe.skipIf(!haveChromium)('orderbook page in chromium', () => {
     later.push(second);
     await page.waitForSelector(`#offers tbody tr[data-nick="${second.nick}"]`, { timeout: 10_000 });
     expect(await page.locator('#offers tbody tr').count()).toBe(3);
+    // rendered in the browser by the embedded src/wallet/format.ts: one format with the server
+    const row = await page.locator(`#offers tbody tr[data-nick="${second.nick}"]`).innerText();
+    for (const sats of [100_000, 20_000_000, 1234]) expect(row).toContain(formatBtc(sats));
     await page.screenshot({ path: path.join(ARTIFACTS, 'orderbook-page.png'), fullPage: true });
     await page.close();
   });

@@ -39,7 +39,7 @@ describe.skipIf(!available)('jm-wallet against regtest', () => {
     expect(disp.totalSat).toBe(disp.mixdepths[0]!.balanceSat);
     expect(disp.mixdepths[0]!.external.nextIndex).toBe(1);
     const text = await runCli([...base, ...rpcArgs, 'display'], env);
-    expect(text.stdout).toMatch(/^mixdepth 0 {2}\d+\.\d{8} BTC/m);
+    expect(text.stdout).toMatch(/^mixdepth 0 {2}[\d,]+\.\d{8} BTC/m);
     const lb = JSON.parse((await runCli([...base, ...rpcArgs, 'list-bonds', '--json'], env)).stdout) as { bonds: unknown[]; medianTimePast: number };
     expect(lb.bonds).toEqual([]);
     expect(lb.medianTimePast).toBeGreaterThan(0);
