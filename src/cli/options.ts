@@ -148,3 +148,12 @@ export const TOR_CONTROL_OPTIONS = {
 
 /** An HTTP listener (keep it on loopback). */
 export const HTTP_LISTEN = { flags: '--http <host:port>', help: 'HTTP listen address (keep it on loopback)', value: hostPort } satisfies OptionDef;
+
+// ---------------------------------------------------------------- money paths (jm-taker, jm-wallet)
+
+const satPerVb = z.string().trim().regex(/^\d+(\.\d+)?$/, 'expected sat/vB, e.g. 2 or 1.5').transform(Number).refine((n) => n > 0, 'must be above 0');
+
+export const FEE_RATE = { flags: '--fee-rate <sat/vB>', help: 'miner fee rate (default: the node estimate, fallback 20)', value: satPerVb } satisfies OptionDef;
+/** REF's absurd_fee_per_kb (350,000 sat/kvB) as the default cap. */
+export const MAX_FEE_RATE = { flags: '--max-fee-rate <sat/vB>', help: 'refuse a miner fee rate above this, given or estimated', value: satPerVb, default: '350' } as const satisfies OptionDef;
+export const YES = { flags: '--yes', help: 'do not ask before spending (required when not on a terminal)', value: flag } satisfies OptionDef;

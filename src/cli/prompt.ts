@@ -49,3 +49,15 @@ export async function walletPassword(passwordFile: string | undefined, opts: { c
   if (opts.confirm && p !== (await promptLine('Repeat password: ', { hidden: true, noTerminal: NO_PASSWORD }))) throw new UsageError('passwords do not match');
   return p;
 }
+
+/** Before any wallet or network work: a command that asks before spending needs a terminal or --yes. */
+export function assertCanConfirm(yes: boolean | undefined): void {
+  if (!yes && !process.stdin.isTTY) throw new UsageError('not on a terminal, so nobody can confirm the fees: pass --yes to go ahead without asking');
+}
+
+/** "question [y/N]" on the terminal, unless `yes`; only y or yes goes ahead. */
+export async function confirmSpend(yes: boolean | undefined, question: string): Promise<boolean> {
+  if (yes) return true;
+  const a = await promptLine(`${question} [y/N] `, { hidden: false, noTerminal: 'not on a terminal: pass --yes to go ahead without asking' });
+  return /^\s*y(es)?\s*$/i.test(a);
+}

@@ -26,6 +26,7 @@ import { bytesToHex, hexToBytes, randomPrivateKey } from '../../src/protocol/cry
 import { cjFeeFor, type Offer } from '../../src/protocol/offers.js';
 import { CommitmentBlacklist } from '../../src/maker/commitments.js';
 import { Maker, type MakerTimeouts } from '../../src/maker/maker.js';
+import type { MakerBond } from '../../src/maker/ports.js';
 import { PoolChannel } from '../../src/maker/pool-channel.js';
 import { CoreMakerWallet, loadMakerBond } from '../../src/maker/wallet-adapter.js';
 import { CoreTakerWallet, poolNetwork } from '../../src/taker/adapters.js';
@@ -94,7 +95,7 @@ export interface TestMaker {
 
 export async function startMaker(
   node: RegtestNode, dns: HostPort[], w: { wallet: Wallet; sync: WalletSync },
-  o: { yieldConfig?: Partial<YieldConfig>; algorithm?: 'privacy' | 'basic'; timeouts?: Partial<MakerTimeouts>; transport?: NetTransport } = {},
+  o: { yieldConfig?: Partial<YieldConfig>; algorithm?: 'privacy' | 'basic'; timeouts?: Partial<MakerTimeouts>; transport?: NetTransport; bond?: MakerBond | null } = {},
 ): Promise<TestMaker> {
   const t = o.transport ?? {};
   await w.sync.sync();
@@ -112,7 +113,7 @@ export async function startMaker(
   const maker = new Maker({
     channels: [channel, direct], wallet: core, chain: core, commitments, network: toBitcoinjs(node.network),
     yieldConfig: { ...DEFAULT_YIELD_CONFIG, cjfeeR: '0.0002', txfee: 1_000, minsize: 100_000, ...o.yieldConfig },
-    algorithm: o.algorithm ?? 'privacy', bond: await loadMakerBond(w.wallet, node.rpc),
+    algorithm: o.algorithm ?? 'privacy', bond: o.bond !== undefined ? o.bond : await loadMakerBond(w.wallet, node.rpc),
     refreshWallet: () => core.refresh(),
     timeouts: { authMs: 10_000, txMs: 15_000, watchIntervalMs: 200, unseenTimeoutMs: 60_000, ...o.timeouts },
   });

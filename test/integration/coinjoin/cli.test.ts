@@ -88,7 +88,7 @@ describe.skipIf(!available)('jm-maker and jm-taker CLIs', () => {
     const t0 = Date.now();
     const dest = Wallet.create({ network: node.network, words: 12 }).getAddress(0, 0, 0).address;
     const taker = run('jm-taker', ['coinjoin', '--wallet', takerFile, ...rpc, '--amount', String(AMOUNT), '--mixdepth', '0',
-      '--makers', '2', '--destination', dest, '--fee-rate', '2', '--wait', '4']);
+      '--makers', '2', '--destination', dest, '--fee-rate', '2', '--yes']);
     const [txid] = await taker.line(/^[0-9a-f]{64}$/, 90_000);
     const [, makers] = await taker.line(/^amount=30000000 makers=(\d+) cjfees=\d+ minerfee=\d+ change=\d+ attempts=1$/);
     expect(await taker.exited).toBe(0);
