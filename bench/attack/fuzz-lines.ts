@@ -30,6 +30,8 @@ export interface FuzzOptions {
   nicks?: readonly string[];
   /** Share of outputs deliberately over the 40,000-byte line limit; default 0.002. */
   oversizeRate?: number;
+  /** Draw only these mutations (same relative weights), e.g. STRUCTURAL to reach the router. */
+  only?: readonly Mutation[];
 }
 
 /** Mutations and their relative weights (lines near 40 kB are rarer, so the mean output stays small). */
@@ -41,8 +43,16 @@ const WEIGHTS = {
 type Weighted = keyof typeof WEIGHTS;
 export type Mutation = Weighted | 'oversize';
 export const MUTATIONS: readonly Mutation[] = [...(Object.keys(WEIGHTS) as Weighted[]), 'oversize'];
+/** Mutations that keep the line a well-formed envelope more often than not (they reach routing). */
+export const STRUCTURAL: readonly Mutation[] = ['valid', 'type', 'spacing', 'extra-key', 'duplicate-key', 'escapes', 'non-ascii', 'near-limit', 'routed'];
+
 /** One entry per weight unit: drawing an index is one multiply. */
-const TABLE: readonly Weighted[] = (Object.entries(WEIGHTS) as Array<[Weighted, number]>).flatMap(([m, w]) => Array<Weighted>(w).fill(m));
+function weightTable(only?: readonly Mutation[]): readonly Weighted[] {
+  return (Object.entries(WEIGHTS) as Array<[Weighted, number]>)
+    .filter(([m]) => !only || only.includes(m))
+    .flatMap(([m, w]) => Array<Weighted>(w).fill(m));
+}
+const TABLE = weightTable();
 
 const CRLF = Buffer.from('\r\n');
 const LINE_LIMIT = 40_000;
@@ -86,12 +96,15 @@ export class LineFuzzer {
   private state: number;
   private readonly nicks: readonly string[];
   private readonly oversizeRate: number;
+  private readonly table: readonly Weighted[];
 
   constructor(seed: number, private readonly corpus: FuzzCorpus, opts: FuzzOptions = {}) {
     // xorshift32 needs a non-zero state; mix the seed so nearby seeds diverge at once.
     this.state = (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ 0x27d4eb2f) >>> 0 || 1;
     this.nicks = opts.nicks && opts.nicks.length > 0 ? opts.nicks : corpus.nicks.length > 0 ? corpus.nicks : ['J5xxxxxxxxxxxxxx'];
-    this.oversizeRate = opts.oversizeRate ?? 0.002;
+    this.oversizeRate = opts.only && !opts.only.includes('oversize') ? 0 : (opts.oversizeRate ?? 0.002);
+    this.table = opts.only ? weightTable(opts.only) : TABLE;
+    if (this.table.length === 0) throw new Error('LineFuzzer: no mutation to draw from');
   }
 
   next(): Buffer {
@@ -99,7 +112,7 @@ export class LineFuzzer {
       this.lastMutation = 'oversize';
       return this.oversize();
     }
-    const m = TABLE[this.int(TABLE.length)]!;
+    const m = this.table[this.int(this.table.length)]!;
     this.lastMutation = m;
     return this.mutate(m);
   }
@@ -153,8 +166,13 @@ export class LineFuzzer {
     return this.pick(this.corpus.lines);
   }
 
+  /** A seed envelope; a routed one mostly claims one of our nicks, so it passes the sender check. */
   private envelope(): { type: number; line: string } {
-    return this.corpus.envelopes.length > 0 ? this.pick(this.corpus.envelopes) : { type: 687, line: `${this.pick(this.nicks)}!PUBLIC!orderbook` };
+    if (this.corpus.envelopes.length === 0) return { type: 687, line: `${this.pick(this.nicks)}!PUBLIC!orderbook` };
+    const e = this.pick(this.corpus.envelopes);
+    const bang = e.line.indexOf('!');
+    if ((e.type !== 685 && e.type !== 687) || bang <= 0 || this.int(8) === 0) return e;
+    return { type: e.type, line: this.pick(this.nicks) + e.line.slice(bang) };
   }
 
   // --- byte-level mutations ---------------------------------------------------------------

@@ -38,6 +38,15 @@ describe('fuzz-lines', () => {
     expect(over).toBeGreaterThan(50);
   });
 
+  it('can be limited to some mutations', () => {
+    const f = new LineFuzzer(3, corpus, { only: ['routed', 'spacing'] });
+    for (let i = 0; i < 200; i++) {
+      f.next();
+      expect(['routed', 'spacing']).toContain(f.lastMutation);
+    }
+    expect(() => new LineFuzzer(3, corpus, { only: [] })).toThrow(/no mutation/);
+  });
+
   it('needs seed lines', () => {
     expect(() => fuzzCorpus([])).toThrow(/no seed lines/);
   });
