@@ -20,16 +20,19 @@ import { HdKeys, EXTERNAL, INTERNAL, type Chain } from '../wallet/hd.js';
 import { mnemonicToSeed, parseMnemonic } from '../wallet/mnemonic.js';
 import { toBitcoinjs, type NetworkParams } from '../wallet/network.js';
 import { formatYearMonth, parseYearMonth, timenumberToLocktime } from '../wallet/timenumber.js';
-import { parseOutpoint } from '../wallet/utxo.js';
+import { parseOutpoint, type WalletUtxo } from '../wallet/utxo.js';
 import { Wallet } from '../wallet/wallet.js';
 import { DEFAULT_KDF, type KdfParams } from '../wallet/wallet-file.js';
 import { formatBondValue, formatBtc } from '../wallet/format.js';
 import { bytesToHex } from '../protocol/crypto.js';
-import { payments } from 'bitcoinjs-lib';
+import { payments, type Transaction } from 'bitcoinjs-lib';
 import { intIn } from './config/values.js';
-import { HRP, JSON_OUTPUT, NETWORK, PASSWORD_FILE, RPC_OPTIONS, SYNC_OPTIONS, WALLET, addOptions, parseOptions, readableFile, required, type OptionDefs, type ParsedOptions } from './options.js';
+import {
+  FEE_RATE, HRP, JSON_OUTPUT, MAX_FEE_RATE, NETWORK, PASSWORD_FILE, RPC_OPTIONS, SYNC_OPTIONS, WALLET, YES, addOptions, parseOptions, readableFile, required,
+  type OptionDefs, type ParsedOptions,
+} from './options.js';
 import { UsageError, cliProgram, runCli } from './program.js';
-import { promptLine, walletPassword } from './prompt.js';
+import { assertCanConfirm, confirmSpend, promptLine, walletPassword } from './prompt.js';
 import { outputScript, rpcFlags } from './runtime.js';
 
 const decimal = (min: number, max: number) =>
@@ -76,7 +79,7 @@ function walletCtx(g: Globals): Ctx {
   return c;
 }
 
-const password = (g: Globals, confirm = false): Promise<string> => walletPassword(g.passwordFile, { confirm });
+const password = (g: Globals): Promise<string> => walletPassword(g.passwordFile);
 
 /** scrypt settings for a new wallet file (an existing file keeps its own). */
 function kdf(g: Globals): KdfParams {
@@ -131,13 +134,14 @@ async function openAndSync(g: Globals, o: { persist: boolean }, c = walletCtx(g)
 const MIXDEPTHS = { flags: '--mixdepths <n>', help: 'number of mixdepths', value: intIn(1, 100), default: '5' } as const;
 const EXTENSION_FILE = { flags: '--extension-file <file>', help: 'mnemonic extension (BIP39 passphrase): first line of a file; or env JM_MNEMONIC_EXTENSION', value: readableFile };
 const FORCE_OVERWRITE = { flags: '--force', help: 'overwrite an existing wallet file', value: z.boolean() };
+const ALLOW_EMPTY_PASSWORD = { flags: '--allow-empty-password', help: 'accept an empty wallet password (the file then opens for anyone)', value: z.boolean() };
 const GENERATE = {
   words: { flags: '--words <n>', help: '12 or 24', value: z.string().trim().pipe(z.enum(['12', '24'], 'expected 12 or 24')).transform((w) => (w === '12' ? 12 : 24)), default: '24' },
-  mixdepths: MIXDEPTHS, extensionFile: EXTENSION_FILE, force: FORCE_OVERWRITE,
+  mixdepths: MIXDEPTHS, extensionFile: EXTENSION_FILE, force: FORCE_OVERWRITE, allowEmptyPassword: ALLOW_EMPTY_PASSWORD,
 } as const satisfies OptionDefs;
 const RECOVER = {
   mnemonicFile: { flags: '--mnemonic-file <file>', help: 'first line words, optional second line extension (default: prompt)', value: readableFile },
-  mixdepths: MIXDEPTHS, extensionFile: EXTENSION_FILE, force: FORCE_OVERWRITE,
+  mixdepths: MIXDEPTHS, extensionFile: EXTENSION_FILE, force: FORCE_OVERWRITE, allowEmptyPassword: ALLOW_EMPTY_PASSWORD,
 } as const satisfies OptionDefs;
 
 /** generate and recover; a new wallet file's path is checked before any prompt. */
@@ -162,7 +166,7 @@ async function cmdGenerate(g: Globals, o: ParsedOptions<typeof GENERATE> | Parse
   }
   const words = 'words' in o ? o.words : 24 as const;
   const wallet = Wallet.create({ network: c.network, words, extension, mixdepths: o.mixdepths, ...(mnemonic ? { mnemonic } : {}) });
-  await wallet.setPassword(await password(g, true), kdf(g));
+  await wallet.setPassword(await walletPassword(g.passwordFile, { newWallet: true, allowEmpty: o.allowEmptyPassword ?? false }), kdf(g));
   await wallet.save(c.walletFile, { overwrite: o.force ?? false });
   const info = { walletFile: c.walletFile, network: c.network.name, mixdepths: wallet.mixdepthCount, firstAddress: wallet.getAddress(0, EXTERNAL, 0).address, extension: extension !== '' };
   if (g.json) return json(recover ? info : { ...info, mnemonic: wallet.mnemonic });
@@ -171,33 +175,40 @@ async function cmdGenerate(g: Globals, o: ParsedOptions<typeof GENERATE> | Parse
   out(`Wallet saved to ${info.walletFile} (${info.network}, ${info.mixdepths} mixdepths). First address: ${info.firstAddress}`);
 }
 
+/** One branch (external or internal) of a mixdepth: used addresses with balances, the next fresh one. */
+function branchView(wallet: Wallet, md: number, chain: Chain, utxos: readonly WalletUtxo[]) {
+  const next = wallet.nextIndex(md, chain);
+  const addresses = Array.from({ length: next }, (_, i) => {
+    const a = wallet.getAddress(md, chain, i);
+    return { index: i, address: a.address, balanceSat: utxos.filter((u) => u.address === a.address).reduce((s, u) => s + u.valueSat, 0n) };
+  });
+  return { nextIndex: next, nextAddress: wallet.getAddress(md, chain, next).address, addresses };
+}
+
+function mixdepthView(wallet: Wallet, md: number) {
+  const utxos = wallet.utxos(md);
+  return {
+    mixdepth: md, balanceSat: wallet.balances()[md]!, external: branchView(wallet, md, EXTERNAL, utxos), internal: branchView(wallet, md, INTERNAL, utxos),
+    utxos: utxos.map((u) => ({ outpoint: `${u.txid}:${u.vout}`, valueSat: u.valueSat, confirmations: u.confirmations, path: u.path, frozen: wallet.isUnavailable(u) })),
+  };
+}
+
+function printMixdepth(m: ReturnType<typeof mixdepthView>): void {
+  out(`mixdepth ${m.mixdepth}  ${formatBtc(m.balanceSat)}`);
+  for (const [name, b] of [['external', m.external], ['internal', m.internal]] as const) {
+    for (const a of b.addresses) out(`  ${name} ${String(a.index).padStart(4)}  ${a.address}  ${formatBtc(a.balanceSat)}`);
+    out(`  ${name} next  ${b.nextAddress}`);
+  }
+}
+
+/** Read-only: syncs and shows, never writes the wallet file. */
 async function cmdDisplay(g: Globals): Promise<void> {
   const { wallet, tip } = await openAndSync(g, { persist: false });
-  const mds = Array.from({ length: wallet.mixdepthCount }, (_, md) => {
-    const utxos = wallet.utxos(md);
-    const branch = (chain: Chain) => {
-      const next = wallet.nextIndex(md, chain);
-      return {
-        nextIndex: next,
-        nextAddress: wallet.getAddress(md, chain, next).address,
-        addresses: Array.from({ length: next }, (_, i) => {
-          const a = wallet.getAddress(md, chain, i);
-          return { index: i, address: a.address, balanceSat: utxos.filter((u) => u.address === a.address).reduce((s, u) => s + u.valueSat, 0n) };
-        }),
-      };
-    };
-    return { mixdepth: md, balanceSat: wallet.balances()[md]!, external: branch(EXTERNAL), internal: branch(INTERNAL), utxos: utxos.map((u) => ({ outpoint: `${u.txid}:${u.vout}`, valueSat: u.valueSat, confirmations: u.confirmations, path: u.path, frozen: wallet.isUnavailable(u) })) };
-  });
+  const mds = Array.from({ length: wallet.mixdepthCount }, (_, md) => mixdepthView(wallet, md));
   const bondsSat = wallet.bondUtxos().reduce((s, u) => s + u.valueSat, 0n);
   const total = wallet.balances().reduce((s, b) => s + b, 0n);
   if (g.json) return json({ network: wallet.network.name, tipHeight: tip, totalSat: total, bondsSat, mixdepths: mds });
-  for (const m of mds) {
-    out(`mixdepth ${m.mixdepth}  ${formatBtc(m.balanceSat)}`);
-    for (const [name, b] of [['external', m.external], ['internal', m.internal]] as const) {
-      for (const a of b.addresses) out(`  ${name} ${String(a.index).padStart(4)}  ${a.address}  ${formatBtc(a.balanceSat)}`);
-      out(`  ${name} next  ${b.nextAddress}`);
-    }
-  }
+  mds.forEach(printMixdepth);
   out(`total ${formatBtc(total)} (plus ${formatBtc(bondsSat)} in fidelity bonds) at height ${tip}`);
 }
 
@@ -261,16 +272,42 @@ const outpoint = z.string().trim().transform((s, ctx) => {
     return z.NEVER;
   }
 });
+/** Every command that spends: fee rate and its cap, dry run, confirmation. */
+const SPEND_OPTIONS = {
+  feeRate: FEE_RATE,
+  maxFeeRate: MAX_FEE_RATE,
+  dryRun: { flags: '--dry-run', help: 'show the signed transaction and its fee without broadcasting', value: z.boolean() },
+  yes: YES,
+} as const satisfies OptionDefs;
+
+/** Offline checks of the spend options (before the wallet or the node). */
+function checkSpendOptions(o: ParsedOptions<typeof SPEND_OPTIONS>): void {
+  if (!o.dryRun) assertCanConfirm(o.yes);
+  if (o.feeRate !== undefined && o.feeRate > o.maxFeeRate) throw new UsageError(`--fee-rate ${o.feeRate} is above --max-fee-rate ${o.maxFeeRate} sat/vB`);
+}
+
+async function feeRate(rpc: CoreRpc, o: ParsedOptions<typeof SPEND_OPTIONS>): Promise<number> {
+  return o.feeRate ?? (await estimateFeeRate(rpc, { maxSatPerVb: o.maxFeeRate })).satPerVb;
+}
+
+/** Dry run: the hex; else the summary, the confirmation, the broadcast. Returns the txid, or null when cancelled. */
+async function broadcastConfirmed(rpc: CoreRpc, tx: Transaction, o: ParsedOptions<typeof SPEND_OPTIONS>, summary: string): Promise<string | null> {
+  process.stderr.write(`${summary}\n`);
+  if (o.dryRun) return tx.getId();
+  if (!(await confirmSpend(o.yes, 'Broadcast this transaction?'))) return null;
+  return rpc.sendRawTransaction(tx.toHex());
+}
+
 const SPEND_BOND = {
   outpoint: required({ flags: '--outpoint <txid:vout>', help: 'the bond UTXO', value: outpoint }),
   destination: required({ flags: '--destination <address>', help: 'where the coins go', value: z.string().trim().min(1) }),
-  feeRate: { flags: '--fee-rate <sat/vB>', help: 'fee rate (default: node estimate, fallback 20)', value: decimal(1, 10_000) },
-  dryRun: { flags: '--dry-run', help: 'print the signed transaction without broadcasting', value: z.boolean() },
+  ...SPEND_OPTIONS,
 } as const satisfies OptionDefs;
 
 async function cmdSpendBond(g: Globals, o: ParsedOptions<typeof SPEND_BOND>): Promise<void> {
   const c = walletCtx(g);
   const dest = outputScript('--destination', o.destination, c.network);
+  checkSpendOptions(o);
   const { wallet, rpc, mtp } = await openAndSync(g, { persist: true }, c);
   const op = o.outpoint;
   const u = wallet.bondUtxos().find((b) => b.txid === op.txid && b.vout === op.vout);
@@ -278,11 +315,51 @@ async function cmdSpendBond(g: Globals, o: ParsedOptions<typeof SPEND_BOND>): Pr
   if (!isBondSpendable(u.bond.locktime, mtp)) {
     throw new UsageError(`bond is locked until ${new Date(u.bond.locktime * 1000).toISOString()}; chain median-time-past is ${new Date(mtp * 1000).toISOString()}`);
   }
-  const rate = o.feeRate ?? (await estimateFeeRate(rpc)).satPerVb;
+  const rate = await feeRate(rpc, o);
   const { tx, feeSat } = wallet.createBondSpend(u, dest, rate);
-  const txid = o.dryRun ? tx.getId() : await rpc.sendRawTransaction(tx.toHex());
+  const txid = await broadcastConfirmed(rpc, tx, o, `spend bond ${op.txid}:${op.vout} (${formatBtc(u.valueSat)}) to ${o.destination}: fee ${formatBtc(feeSat)} at ${rate} sat/vB`);
+  if (txid === null) throw new Error('cancelled: nothing was broadcast');
   if (g.json) return json({ txid, hex: tx.toHex(), feeSat, broadcast: !o.dryRun });
-  out(o.dryRun ? tx.toHex() : `broadcast ${txid} (fee ${feeSat} sat)`);
+  out(o.dryRun ? tx.toHex() : `broadcast ${txid} (fee ${formatBtc(feeSat)})`);
+}
+
+const SEND = {
+  mixdepth: required({ flags: '--mixdepth <n>', help: 'mixdepth the coins come from', value: intIn(0, 99) }),
+  destination: required({ flags: '--destination <address>', help: 'where the coins go', value: z.string().trim().min(1) }),
+  amount: { flags: '--amount <sats>', help: 'satoshis to send (or --sweep)', value: intIn(1, 21e14) },
+  sweep: { flags: '--sweep', help: 'send everything in the mixdepth (or every --utxo), no change', value: z.boolean() },
+  utxo: { flags: '--utxo <txid:vout...>', help: 'coin control: spend only these coins of the mixdepth', value: z.array(outpoint) },
+  ...SPEND_OPTIONS,
+} as const satisfies OptionDefs;
+
+/** An ordinary payment (or a sweep) from one mixdepth; change stays in it. */
+async function cmdSend(g: Globals, o: ParsedOptions<typeof SEND>): Promise<void> {
+  const c = walletCtx(g);
+  outputScript('--destination', o.destination, c.network);
+  if ((o.amount === undefined) === !o.sweep) throw new UsageError('give exactly one of --amount or --sweep');
+  checkSpendOptions(o);
+  const { wallet, rpc } = await openAndSync(g, { persist: false }, c);
+  if (o.mixdepth >= wallet.mixdepthCount) throw new UsageError(`--mixdepth: must be at most ${wallet.mixdepthCount - 1}`);
+  const rate = await feeRate(rpc, o);
+  const { tx, selection: sel, change } = wallet.createSpend({
+    mixdepth: o.mixdepth, destination: o.destination, satPerVb: rate, sweep: o.sweep ?? false,
+    ...(o.amount !== undefined ? { amountSat: BigInt(o.amount) } : {}), ...(o.utxo ? { outpoints: o.utxo } : {}),
+  });
+  const amountSat = o.sweep ? sel.totalInSat - sel.feeSat : BigInt(o.amount!);
+  const summary = [
+    `send ${formatBtc(amountSat)} from mixdepth ${o.mixdepth} to ${o.destination}`,
+    `  ${sel.inputs.length} input(s), ${formatBtc(sel.totalInSat)}; fee ${formatBtc(sel.feeSat)} at ${rate} sat/vB (${tx.virtualSize()} vB)`,
+    change ? `  change ${formatBtc(sel.changeSat)} to ${change.address}` : '  no change',
+  ].join('\n');
+  const txid = await broadcastConfirmed(rpc, tx, o, summary);
+  if (txid === null) throw new Error('cancelled: nothing was broadcast');
+  if (!o.dryRun && change) await wallet.save(c.walletFile); // the change index was handed out
+  const r = {
+    txid, hex: tx.toHex(), amountSat, feeSat: sel.feeSat, changeSat: sel.changeSat, changeAddress: change?.address ?? null,
+    inputs: sel.inputs.map((u) => `${u.txid}:${u.vout}`), broadcast: !o.dryRun,
+  };
+  if (g.json) return json(r);
+  out(o.dryRun ? tx.toHex() : `broadcast ${txid} (${formatBtc(amountSat)}, fee ${formatBtc(sel.feeSat)})`);
 }
 
 const unixTime = intIn(0, 2 ** 40);
@@ -346,6 +423,7 @@ function build(): Command {
   sub('bond-address', 'fidelity-bond address locked until the first day of YYYY-MM (UTC)', BOND_ADDRESS, cmdBondAddress).argument('<YYYY-MM>', 'month the bond unlocks');
   sub('list-bonds', 'sync and list fidelity bonds with value, locktime, confirmations, expiry', {}, (g) => cmdListBonds(g));
   sub('spend-bond', 'spend an expired fidelity bond (after its locktime passes chain median-time-past)', SPEND_BOND, cmdSpendBond);
+  sub('send', 'send coins of one mixdepth to an address (or sweep it), after a confirmation', SEND, cmdSend);
   sub('bond-calc', 'value of a hypothetical bond (no wallet needed)', BOND_CALC, cmdBondCalc);
   sub('derive', 'derive an address from mnemonic words (no wallet file)', DERIVE, cmdDerive);
   return program;

@@ -33,9 +33,18 @@ const NO_PASSWORD = 'no password given: use --password-file, JM_WALLET_PASSWORD,
 
 /**
  * The wallet password: the first line of --password-file, else env JM_WALLET_PASSWORD, else a
- * hidden prompt (asked twice with `confirm`, for a new wallet).
+ * hidden prompt. For a new wallet (`newWallet`) the prompt asks twice, and an empty password is
+ * refused unless `allowEmpty` (the file would then open for anyone who copies it).
  */
-export async function walletPassword(passwordFile: string | undefined, opts: { confirm?: boolean } = {}): Promise<string> {
+export async function walletPassword(passwordFile: string | undefined, opts: { newWallet?: boolean; allowEmpty?: boolean } = {}): Promise<string> {
+  const p = await passwordFromSources(passwordFile, opts.newWallet ?? false);
+  if (opts.newWallet && p === '' && !opts.allowEmpty) {
+    throw new UsageError('refusing an empty wallet password: anyone with a copy of the file could open it (--allow-empty-password accepts that)');
+  }
+  return p;
+}
+
+async function passwordFromSources(passwordFile: string | undefined, twice: boolean): Promise<string> {
   if (passwordFile !== undefined) {
     try {
       return readFileSync(passwordFile, 'utf8').split(/\r?\n/)[0] ?? '';
@@ -46,7 +55,7 @@ export async function walletPassword(passwordFile: string | undefined, opts: { c
   const env = process.env['JM_WALLET_PASSWORD'];
   if (env !== undefined) return env;
   const p = await promptLine('Wallet password: ', { hidden: true, noTerminal: NO_PASSWORD });
-  if (opts.confirm && p !== (await promptLine('Repeat password: ', { hidden: true, noTerminal: NO_PASSWORD }))) throw new UsageError('passwords do not match');
+  if (twice && p !== (await promptLine('Repeat password: ', { hidden: true, noTerminal: NO_PASSWORD }))) throw new UsageError('passwords do not match');
   return p;
 }
 

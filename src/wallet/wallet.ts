@@ -47,6 +47,17 @@ export interface CreateWalletOptions {
   now?: number;
 }
 
+export interface SpendRequest {
+  mixdepth: number;
+  destination: string;
+  /** Satoshis to pay; not with `sweep`. */
+  amountSat?: bigint;
+  sweep?: boolean;
+  satPerVb: number;
+  /** Coin control: spend only these coins of the mixdepth. */
+  outpoints?: readonly { txid: string; vout: number }[];
+}
+
 export interface Prevout {
   index: number;
   valueSat: bigint;
@@ -259,15 +270,19 @@ export class Wallet {
     return signed;
   }
 
-  /** A signed payment from one mixdepth; change goes to that mixdepth's internal chain. */
-  createSpend(o: { mixdepth: number; destination: string; amountSat?: bigint; sweep?: boolean; satPerVb: number }): { tx: Transaction; selection: Selection; change?: DerivedAddress } {
+  /**
+   * A signed payment from one mixdepth (wallet-and-bonds.md §3); change goes to that
+   * mixdepth's internal chain. `outpoints` limits the coins to those (coin control); `sweep`
+   * spends all of them (or the whole mixdepth) to `destination`, without change.
+   */
+  createSpend(o: SpendRequest): { tx: Transaction; selection: Selection; change?: DerivedAddress } {
     let destScript: Uint8Array;
     try {
       destScript = bjsAddress.toOutputScript(o.destination, toBitcoinjs(this.network));
     } catch {
       throw new Error(`"${o.destination}" is not a valid ${this.network.name} address`);
     }
-    const sel = selectCoins(this.utxos(o.mixdepth), {
+    const sel = selectCoins(this.spendCandidates(o.mixdepth, o.outpoints), {
       targetSat: o.amountSat ?? 0n, satPerVb: o.satPerVb, outputsWeight: outputWeight(destScript.length),
       exclude: this.unavailable(), sweep: o.sweep ?? false,
     });
@@ -279,6 +294,19 @@ export class Wallet {
     if (change) tx.addOutput(change.scriptPubKey, sel.changeSat);
     this.signInputs(tx, sel.inputs.map((u, i) => ({ index: i, valueSat: u.valueSat, scriptPubKey: u.scriptPubKey })));
     return { tx, selection: sel, ...(change ? { change } : {}) };
+  }
+
+  /** The mixdepth's coins, or exactly the given ones (each must be an available coin of it). */
+  private spendCandidates(mixdepth: number, outpoints?: readonly { txid: string; vout: number }[]): WalletUtxo[] {
+    const all = this.utxos(mixdepth);
+    if (!outpoints) return all;
+    return outpoints.map((o) => {
+      const u = all.find((x) => x.txid === o.txid && x.vout === o.vout);
+      if (!u) throw new Error(`${outpointKey(o)} is not an unspent coin of mixdepth ${mixdepth}`);
+      if (this.isUnavailable(u)) throw new Error(`${outpointKey(o)} is frozen or locked`);
+      if (u.confirmations < 1) throw new Error(`${outpointKey(o)} is unconfirmed`);
+      return u;
+    });
   }
 
   /** Signed spend of one expired bond UTXO to `destination` (wallet-and-bonds.md §6). */

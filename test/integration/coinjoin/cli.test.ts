@@ -4,7 +4,7 @@
  * jm-taker coinjoin with it and one in-process maker prints the txid; the maker prints the
  * confirmed coinjoin; SIGTERM → exit 0.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,9 @@ describe.skipIf(!available)('jm-maker and jm-taker CLIs', () => {
   let rpc: string[] = [];
   let makerFile = '';
   let takerFile = '';
+  let makerKdf: unknown;
+  let takerKdf: unknown;
+  const kdfOf = (path: string): unknown => (JSON.parse(readFileSync(path, 'utf8')) as { kdf: unknown }).kdf;
 
   async function walletFile(name: string): Promise<{ path: string; address: string }> {
     const w = Wallet.create({ network: node.network, words: 12 });
@@ -57,6 +60,7 @@ describe.skipIf(!available)('jm-maker and jm-taker CLIs', () => {
     await node.mine(101, burn);
     other = await startMaker(node, dns, wo, { algorithm: 'basic' });
     [makerFile, takerFile] = [mw.path, tw.path];
+    [makerKdf, takerKdf] = [kdfOf(makerFile), kdfOf(takerFile)];
   }, 120_000);
 
   afterAll(async () => {
@@ -106,4 +110,13 @@ describe.skipIf(!available)('jm-maker and jm-taker CLIs', () => {
     expect(await m.exited).toBe(0);
     expect(m.stderr).not.toMatch(/"level":(50|60)/); // no error or fatal log lines
   }, 30_000);
+
+  it('both wallet files were saved with new addresses and kept their scrypt settings and salt (no scrypt per address)', async () => {
+    for (const [path, kdf] of [[makerFile, makerKdf], [takerFile, takerKdf]] as const) {
+      expect(kdfOf(path)).toEqual(kdf);
+      const w = await Wallet.load(path, PASSWORD, node.network);
+      expect(w.kdf).toEqual(KDF);
+      expect(w.nextIndex(0, 1) + w.nextIndex(1, 1)).toBeGreaterThan(0); // change / coinjoin addresses were handed out and saved
+    }
+  });
 });

@@ -1,5 +1,5 @@
 // The jm-wallet command-line contract (docs/wallet.md), run as child processes like scripts do.
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -50,7 +50,7 @@ describe('jm-wallet contract', () => {
   });
 
   it('--help works on every command', async () => {
-    const cmds = ['generate', 'recover', 'display', 'newaddress', 'bond-address', 'list-bonds', 'spend-bond', 'bond-calc', 'derive'];
+    const cmds = ['generate', 'recover', 'display', 'newaddress', 'bond-address', 'list-bonds', 'spend-bond', 'send', 'bond-calc', 'derive'];
     const runs = await Promise.all([runCli(['--help']), ...cmds.map((c) => runCli([c, '--help']))]);
     expect(runs[0]!.stdout).toContain('Usage: jm-wallet [options] [command]');
     cmds.forEach((c, i) => {
@@ -82,5 +82,21 @@ describe('jm-wallet contract', () => {
     const r = parse(await runCli(['--network', 'regtest', '--wallet', rf, '--kdf-log-n', '10', '--password-file', pwFile, 'recover', '--mnemonic-file', mfile('m', `${g['mnemonic'] as string}\n`), '--json']));
     expect(r['firstAddress']).toBe(g['firstAddress']);
     expect(r['mnemonic']).toBeUndefined();
+  });
+
+  it('a new wallet needs --network and a non-empty password unless --allow-empty-password; others cannot read the file', async () => {
+    const wf = join(dir, 'e.jmw');
+    const [noNet, empty] = await Promise.all([
+      runCli(['--wallet', wf, '--kdf-log-n', '10', 'generate'], { JM_WALLET_PASSWORD: 'x' }),
+      runCli(['--network', 'regtest', '--wallet', wf, '--kdf-log-n', '10', 'generate'], { JM_WALLET_PASSWORD: '' }),
+    ]);
+    expect([noNet.code, noNet.stderr]).toEqual([2, expect.stringMatching(/--network is required/)]);
+    expect([empty.code, empty.stderr]).toEqual([2, expect.stringMatching(/refusing an empty wallet password.*--allow-empty-password/)]);
+    expect(existsSync(wf)).toBe(false);
+    const ok = await runCli(['--network', 'regtest', '--wallet', wf, '--kdf-log-n', '10', 'generate', '--allow-empty-password', '--json'], { JM_WALLET_PASSWORD: '' });
+    expect(ok.code, ok.stderr).toBe(0);
+    chmodSync(wf, 0o644);
+    const open = await runCli(['--network', 'regtest', '--wallet', wf, 'newaddress', '--mixdepth', '0'], { JM_WALLET_PASSWORD: '' });
+    expect([open.code, open.stderr]).toEqual([1, expect.stringMatching(/is readable by others \(mode 644\); run: chmod 600/)]);
   });
 });

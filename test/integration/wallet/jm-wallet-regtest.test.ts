@@ -43,7 +43,7 @@ describe.skipIf(!available)('jm-wallet against regtest', () => {
     const lb = JSON.parse((await runCli([...base, ...rpcArgs, 'list-bonds', '--json'], env)).stdout) as { bonds: unknown[]; medianTimePast: number };
     expect(lb.bonds).toEqual([]);
     expect(lb.medianTimePast).toBeGreaterThan(0);
-    const sb = await runCli([...base, ...rpcArgs, 'spend-bond', '--outpoint', disp.mixdepths[0]!.utxos[0]!.outpoint, '--destination', g.firstAddress], env);
+    const sb = await runCli([...base, ...rpcArgs, 'spend-bond', '--outpoint', disp.mixdepths[0]!.utxos[0]!.outpoint, '--destination', g.firstAddress, '--yes'], env);
     expect([sb.code, sb.stderr]).toEqual([2, `jm-wallet: ${disp.mixdepths[0]!.utxos[0]!.outpoint} is not an unspent fidelity bond of this wallet\n`]);
     const auth = await runCli([...base, '--rpc-url', node.url, '--rpc-user', node.user, '--rpc-password', 'wrong', 'display'], env);
     expect(auth.code).toBe(1);
