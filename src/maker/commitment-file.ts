@@ -8,8 +8,8 @@ import { writeFileAtomic } from '../util/atomic-file.js';
 import { LineSplitter } from '../protocol/framing.js';
 
 export interface CommitmentStore {
-  /** Calls `onLine` for each line in order; resolves with how many over-long lines were skipped. */
-  read(onLine: (text: string) => void): Promise<{ skipped: number }>;
+  /** Calls `onLine` with each line's bytes in order (valid only during the call); resolves with how many over-long lines were skipped. */
+  read(onLine: (line: Buffer) => void): Promise<{ skipped: number }>;
   append(text: string): Promise<void>;
   replace(text: string): Promise<void>;
 }
@@ -22,12 +22,12 @@ export class CommitmentFile implements CommitmentStore {
 
   constructor(readonly path: string) {}
 
-  async read(onLine: (text: string) => void): Promise<{ skipped: number }> {
+  async read(onLine: (line: Buffer) => void): Promise<{ skipped: number }> {
     const splitter = new LineSplitter(MAX_LIST_LINE, { skipOversize: true });
     let skipped = 0;
     const take = (chunk: Buffer): void => {
-      for (const ev of splitter.push(chunk)) {
-        if (ev.kind === 'line') onLine(ev.text);
+      for (const ev of splitter.pushBytes(chunk)) {
+        if (ev.kind === 'line') onLine(ev.data);
         else skipped++;
       }
     };
@@ -65,8 +65,8 @@ export class MemoryCommitmentStore implements CommitmentStore {
   replaces = 0;
   bytesWritten = 0;
 
-  async read(onLine: (text: string) => void): Promise<{ skipped: number }> {
-    for (const l of this.text.split('\n')) onLine(l);
+  async read(onLine: (line: Buffer) => void): Promise<{ skipped: number }> {
+    for (const l of this.text.split('\n')) onLine(Buffer.from(l));
     return { skipped: 0 };
   }
 

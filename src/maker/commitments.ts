@@ -14,6 +14,7 @@
  * before each batch (REF/NG take them for entries that never match). Lines before any marker
  * (a REF list, or an older one of ours) count as our own.
  */
+import { AgeMap } from '../util/age-map.js';
 import { LogThrottle } from '../util/log-throttle.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { CommitmentFile, type CommitmentStore } from './commitment-file.js';
@@ -47,9 +48,9 @@ interface Pending {
 }
 
 export class CommitmentBlacklist {
-  /** hex → unix seconds learnt; insertion order = age order. */
-  private readonly own = new Map<string, number>();
-  private readonly gossip = new Map<string, number>();
+  /** hex → unix seconds learnt, oldest first. */
+  private readonly own = new AgeMap<string, number>();
+  private readonly gossip = new AgeMap<string, number>();
   private readonly reserved = new Set<string>();
   private readonly limits: CommitmentLimits;
   private pending: Pending[] = [];
@@ -77,40 +78,43 @@ export class CommitmentBlacklist {
     return new CommitmentBlacklist(null, silentLogger(), limits, now);
   }
 
+  /**
+   * Reads the list in two passes so that memory never holds more than the bound: the first
+   * counts the entries of each kind (no strings made), the second skips the ones the bounds
+   * would evict anyway (the oldest beyond `maxEntries`, expired gossip) and keeps the rest.
+   */
   static async load(
     where: string | CommitmentStore, log: Logger = silentLogger(), limits: Partial<CommitmentLimits> = {}, now: () => number = Date.now,
   ): Promise<CommitmentBlacklist> {
     const store = typeof where === 'string' ? new CommitmentFile(where) : where;
     const b = new CommitmentBlacklist(store, log, limits, now);
-    let kind: CommitmentKind = 'own';
-    let sec = Math.floor(now() / 1000);
-    let bad = 0;
-    let lines = 0;
-    const { skipped } = await store.read((line) => {
-      const t = line.trim().toLowerCase();
-      if (t === '') return;
-      const m = MARKER.exec(t);
-      if (m) {
-        kind = m[1] as CommitmentKind;
-        sec = Number(m[2]);
-        return;
-      }
-      if (!HEX64.test(t)) {
-        if (!t.startsWith('#')) bad++;
-        return;
-      }
-      lines++;
-      b.insert(t, kind, sec);
+    const counts = { own: 0, hp2: 0 };
+    let entries = 0;
+    await walk(store, now, (_line, kind, sec) => {
+      entries++;
+      if (kind === 'own' || !b.tooOld(sec)) counts[kind]++;
     });
-    b.fileEntries = lines;
-    b.expire();
-    if (bad + skipped > 0) log.warn({ bad: bad + skipped }, 'skipped malformed lines in the commitment list');
-    if (b.fileEntries > b.size || bad + skipped > 0) {
+    const keepOwn = Math.min(counts.own, b.limits.maxEntries);
+    const skip = { own: counts.own - keepOwn, hp2: counts.hp2 - Math.min(counts.hp2, b.limits.maxEntries - keepOwn) };
+    let bad = 0;
+    const { junk } = await walk(store, now, (line, kind, sec) => {
+      if (kind === 'hp2' && b.tooOld(sec)) return void b.counts.expired++;
+      if (skip[kind] > 0) {
+        skip[kind]--;
+        return void b.counts.evicted++;
+      }
+      const hex = line.toString('latin1').toLowerCase();
+      if (HEX64.test(hex)) b.insert(hex, kind, sec);
+      else bad++;
+    });
+    b.fileEntries = entries;
+    if (bad + junk > 0) log.warn({ bad: bad + junk }, 'skipped malformed lines in the commitment list');
+    if (b.fileEntries > b.size || bad + junk > 0) {
       // duplicates, evicted or expired entries, junk: write the bounded list once
       b.rewrite = true;
       b.schedule(0);
     }
-    log.info({ own: b.own.size, gossip: b.gossip.size, fileEntries: lines }, 'commitment list loaded');
+    log.info({ own: b.own.size, gossip: b.gossip.size, fileEntries: entries }, 'commitment list loaded');
     return b;
   }
 
@@ -197,8 +201,7 @@ export class CommitmentBlacklist {
     else if (this.gossip.has(k)) return;
     (kind === 'own' ? this.own : this.gossip).set(k, sec);
     while (this.size > this.limits.maxEntries) {
-      const from = this.gossip.size > 0 ? this.gossip : this.own;
-      from.delete(from.keys().next().value!);
+      (this.gossip.size > 0 ? this.gossip : this.own).shift();
       this.counts.evicted++;
     }
   }
@@ -208,9 +211,8 @@ export class CommitmentBlacklist {
   }
 
   private expire(): void {
-    for (const [k, t] of this.gossip) {
-      if (!this.tooOld(t)) break;
-      this.gossip.delete(k);
+    for (let o = this.gossip.oldest(); o !== undefined && this.tooOld(o[1]); o = this.gossip.oldest()) {
+      this.gossip.shift();
       this.counts.expired++;
     }
   }
@@ -254,8 +256,8 @@ export class CommitmentBlacklist {
 
   private serialise(): string {
     const all: Pending[] = [];
-    for (const [hex, sec] of this.own) all.push({ hex, kind: 'own', sec });
-    for (const [hex, sec] of this.gossip) all.push({ hex, kind: 'hp2', sec });
+    for (const [hex, sec] of this.own.entries()) all.push({ hex, kind: 'own', sec });
+    for (const [hex, sec] of this.gossip.entries()) all.push({ hex, kind: 'hp2', sec });
     return format(all);
   }
 }
@@ -274,4 +276,31 @@ function format(entries: readonly Pending[]): string {
     out += `${e.hex}\n`;
   }
   return out;
+}
+
+const SPACE = new Set([0x20, 0x09, 0x0d]);
+
+/**
+ * Calls `entry` for every line of 64 non-blank bytes with the kind and time of the marker
+ * above it (lines before any marker: own, now); counts other non-blank, non-`#` lines as junk.
+ */
+async function walk(store: CommitmentStore, now: () => number, entry: (line: Buffer, kind: CommitmentKind, sec: number) => void): Promise<{ junk: number }> {
+  let kind: CommitmentKind = 'own';
+  let sec = Math.floor(now() / 1000);
+  let junk = 0;
+  const { skipped } = await store.read((raw) => {
+    let from = 0;
+    let to = raw.length;
+    while (from < to && SPACE.has(raw[from]!)) from++;
+    while (to > from && SPACE.has(raw[to - 1]!)) to--;
+    if (to - from === 64) return entry(raw.subarray(from, to), kind, sec);
+    if (to === from) return;
+    if (raw[from] !== 0x23) return void junk++; // '#'
+    const m = MARKER.exec(raw.toString('latin1', from, to));
+    if (m) {
+      kind = m[1] as CommitmentKind;
+      sec = Number(m[2]);
+    }
+  });
+  return { junk: junk + skipped };
 }

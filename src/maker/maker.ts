@@ -17,6 +17,7 @@ import type { YieldConfig } from '../protocol/coinjoin/yield.js';
 import type { Command, Offer } from '../protocol/offers.js';
 import { TypedEmitter } from '../client/typed-emitter.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
+import { AgeMap } from '../util/age-map.js';
 import { LogThrottle } from '../util/log-throttle.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import type { CommitmentBlacklist } from './commitments.js';
@@ -132,7 +133,7 @@ export class Maker extends TypedEmitter<MakerEvents> {
   private readonly relayLimiter: FairLimiter;
   private readonly errorLimiter: FairLimiter;
   /** Nicks that passed `!auth` (proved a coin) with us: they may use the fill reserve. */
-  private readonly provenTakers = new Map<string, true>();
+  private readonly provenTakers = new AgeMap<string, true>();
   private readonly throttled: LogThrottle;
   private readonly counts: MakerFloodStats = { orderbookLimited: 0, fillsRefused: 0, fillsLimited: 0, sessionsEvicted: 0, hp2Dropped: 0 };
   private readonly randomBytes: (n: number) => Uint8Array;
@@ -333,9 +334,8 @@ export class Maker extends TypedEmitter<MakerEvents> {
       timeouts: this.timeouts,
       ...(this.o.policy ? { policy: this.o.policy } : {}),
       onIoauth: (c) => {
-        this.provenTakers.delete(taker);
         this.provenTakers.set(taker, true);
-        if (this.provenTakers.size > 10_000) this.provenTakers.delete(this.provenTakers.keys().next().value!);
+        if (this.provenTakers.size > 10_000) this.provenTakers.shift();
         this.emit('session', { taker, state: 'ioauth' });
         this.o.channels[0]!.announceAnonymously(`!hp2 ${c}`).catch((e: unknown) => this.log.warn({ err: (e as Error).message }, 'commitment gossip failed'));
       },

@@ -7,6 +7,7 @@
  * of nicks repeating requests can use up the shared part, never the reserve, so a newcomer is
  * still answered. Memory: `maxKeys` entries at most (least recently active evicted).
  */
+import { AgeMap } from '../util/age-map.js';
 import type { Clock } from '../util/clock.js';
 
 export interface FairBudget {
@@ -29,7 +30,7 @@ interface KeyState {
 }
 
 export class FairLimiter {
-  private readonly keys = new Map<string, KeyState>();
+  private readonly keys = new AgeMap<string, KeyState>();
   /** Times of accepted requests of all keys, oldest at `head`. */
   private global: number[] = [];
   private head = 0;
@@ -48,13 +49,11 @@ export class FairLimiter {
   take(key: string, vouched = false): Verdict {
     const now = this.clock.now();
     const fresh = (t: number): boolean => now - t < this.b.windowMs;
-    let k = this.keys.get(key);
-    const first = k === undefined || !fresh(k.lastAsk);
-    if (k) this.keys.delete(key); // re-inserted below: insertion order = least recently active first
-    else k = { hits: [], lastAsk: now };
+    const k = this.keys.get(key) ?? { hits: [], lastAsk: -Infinity };
+    const first = !fresh(k.lastAsk);
     k.lastAsk = now;
-    this.keys.set(key, k);
-    if (this.keys.size > this.maxKeys) this.keys.delete(this.keys.keys().next().value!);
+    this.keys.set(key, k); // now the most recently active
+    if (this.keys.size > this.maxKeys) this.keys.shift();
 
     while (k.hits.length > 0 && !fresh(k.hits[0]!)) k.hits.shift();
     if (k.hits.length >= this.b.perKey) return this.refuse('key');

@@ -109,6 +109,18 @@ describe('CommitmentBlacklist', () => {
     expect(list.stats.compactions).toBe(1);
   });
 
+  it('loading over the bound keeps every own entry and the newest gossip, as adding them one by one would', async () => {
+    const store = new MemoryCommitmentStore();
+    const own = Array.from({ length: 50 }, hex);
+    const gossip = Array.from({ length: 2_000 }, hex);
+    store.text = `# hp2 1700000000\n${gossip.slice(0, 1_000).join('\n')}\n# own 1700000000\n${own.join('\n')}\n# hp2 1700000000\n${gossip.slice(1_000).join('\n')}\n`;
+    const list = await CommitmentBlacklist.load(store, undefined, { maxEntries: 1_000 }, () => 1_700_000_000_000);
+    expect(list.stats).toMatchObject({ own: 50, gossip: 950, evicted: 1_050 });
+    expect(own.every((c) => list.isUsed(c))).toBe(true);
+    expect(gossip.slice(1_050).every((c) => list.isUsed(c))).toBe(true);
+    expect(gossip.slice(0, 1_050).some((c) => list.isUsed(c))).toBe(false);
+  });
+
   it('compacts once the file holds twice the live entries', async () => {
     const store = new MemoryCommitmentStore();
     const list = await CommitmentBlacklist.load(store, undefined, { maxEntries: 100, flushDelayMs: 0 });
