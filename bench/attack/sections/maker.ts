@@ -9,7 +9,7 @@
  * the flood's end, ≤ 200 MB written, ≥ 4/5 honest `!orderbook` and the honest `!fill`
  * answered during the flood.
  *
- * Standalone: `tsx bench/attack/sections/maker.ts [--quick]` prints the rows.
+ * Standalone: `tsx bench/attack/sections/maker.ts [--quick] [--only hp2-flood,fill-flood]` prints the rows.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -165,10 +165,10 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'maker-fill-flood',
-    attack: '200 nicks each send a valid !fill (never followed by !auth) and a malformed one every 10 s: 40 fills/s',
+    attack: '200 nicks (quick: 120) each send a valid !fill (never followed by !auth) and a malformed one every 10 s: 40 fills/s',
     durationMs: [30_000, 8_000],
     async flood(f) {
-      const peers = await crowd(f, f.durationMs > 10_000 ? 200 : 60);
+      const peers = await crowd(f, f.durationMs > 10_000 ? 200 : 120);
       const bad = { oid: f.maker.offer.oid, minsize: 1 };
       const every = 10_000 / peers.length;
       const ticks = await ticker(f.durationMs, every, (i) => {
@@ -219,7 +219,7 @@ const SCENARIOS: Scenario[] = [
 
 // ------------------------------------------------------------------ one scenario
 
-async function runScenario(env: Env, s: Scenario, baselineRss: number | null): Promise<AttackRow> {
+async function runScenario(env: Env, s: Scenario, baselineRss: number): Promise<AttackRow> {
   const { ctx } = env;
   const durationMs = s.durationMs[ctx.quick ? 1 : 0];
   const dir = mkdtempSync(join(ctx.tmpDir, `${s.name}-`));
@@ -270,7 +270,7 @@ async function runScenario(env: Env, s: Scenario, baselineRss: number | null): P
     const honestDuring = answered.length >= TARGET.orderbookDuring && fill !== null && (extra?.ok ?? true);
     const honestServed = honestDuring && obAfter !== null && fillAfter !== null;
     const growth = sampler.peakMiB - rssBefore;
-    const loadGrowth = baselineRss !== null && s.prepare ? rssBefore - baselineRss : null;
+    const loadGrowth = s.prepare ? rssBefore - baselineRss : null;
     const pass = honestServed && growth <= TARGET.rssGrowthMiB && settleMs !== null && settleMs <= TARGET.settleMs
       && written <= TARGET.writtenBytes && (loadGrowth === null || loadGrowth <= TARGET.rssGrowthMiB) && figures['hostilePass'] !== false;
     const honestDetail = [
@@ -289,7 +289,7 @@ async function runScenario(env: Env, s: Scenario, baselineRss: number | null): P
       figures: {
         ...prepared, ...figures,
         makerStartMs: Math.round(startMs),
-        ...(loadGrowth !== null ? { baselineRssMiB: round(baselineRss!), loadGrowthMiB: round(loadGrowth) } : {}),
+        ...(loadGrowth !== null ? { baselineRssMiB: round(baselineRss), loadGrowthMiB: round(loadGrowth) } : {}),
         cpuSecondsFlood: round(cpuFlood), cpuShareFlood: Math.round((cpuFlood / (durationMs / 1000)) * 100) / 100, cpuSettleMs: settleMs === null ? 'never' : Math.round(settleMs),
         writtenBytes: written, commitmentListBytes: listBytes, logBytesPerSec: Math.round(logBytes / wallS),
       },
@@ -320,6 +320,24 @@ function ensureBuilt(root: string, log: (m: string) => void): void {
   if (r.status !== 0) throw new Error(`tsc failed:\n${(r.stdout + r.stderr).slice(0, 2_000)}`);
 }
 
+/** RSS of a freshly started maker with nothing to load, once it has settled. */
+async function idleRss(env: Env): Promise<number> {
+  const dir = mkdtempSync(join(env.ctx.tmpDir, 'baseline-'));
+  const maker = await startMaker(env.ctx.root, env.node, { wallet: env.wallet, directories: [`127.0.0.1:${env.dnPort}`], commitments: join(dir, 'commitmentlist') });
+  try {
+    const sampler = new ProcSampler(maker.pid).start();
+    await sampler.settled(performance.now(), 0.05, 30_000);
+    sampler.stop();
+    return sampler.rssMiB();
+  } finally {
+    await maker.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Scenario names to run (standalone `--only a,b`); null = all. */
+let only: string[] | null = null;
+
 export const run: SectionRun = async (ctx) => {
   if (!findRegtestBinary()) {
     ctx.log('maker section skipped: no regtest node binary (apt-get install -y litecoind)');
@@ -335,10 +353,10 @@ export const run: SectionRun = async (ctx) => {
     const wallet = join(ctx.tmpDir, 'maker.jmw');
     await fundedWallet(node, wallet, Wallet.create({ network: node.network, words: 12 }).getAddress(0, 0, 0).address);
     const env: Env = { ctx, node, dnPort: d.port, wallet };
-    let baseline: number | null = null;
-    for (const s of SCENARIOS) {
+    const baseline = await idleRss(env);
+    ctx.log(`baseline: an idle maker with an empty commitment list settles at ${baseline.toFixed(1)} MiB`);
+    for (const s of SCENARIOS.filter((x) => only === null || only.includes(x.name))) {
       const row = await runScenario(env, s, baseline);
-      baseline ??= row.rssBeforeMiB;
       ctx.log(`${row.name}: ${row.pass ? 'pass' : 'FAIL'} — ${row.reaction}; ${row.honestDetail}`);
       rows.push(row);
     }
@@ -356,6 +374,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   while (!existsSync(join(root, 'package.json'))) root = dirname(root);
   const tmp = mkdtempSync(join(tmpdir(), 'jm-attack-maker-'));
   const ctx: SectionContext = { root, quick: process.argv.includes('--quick'), tmpDir: tmp, log: (m) => process.stderr.write(`${m}\n`) };
+  const i = process.argv.indexOf('--only');
+  if (i > 0) only = (process.argv[i + 1] ?? '').split(',').map((n) => (n.startsWith('maker-') ? n : `maker-${n}`));
   try {
     const rows = await run(ctx);
     ctx.log(`load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
