@@ -41,5 +41,5 @@ describe('clients without --directory', () => {
     const r = await run(cli, argv, env);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('satoshi2vcg5e2ept7tjkzlkpomkobqmgtsjzegg6wipnoajadissead.onion:5222 (from built-in list) is an onion address: use --transport tor');
-  });
+  }, 60_000);
 });

@@ -138,5 +138,5 @@ describe('jm-orderbook directories check', () => {
     const bad = await cli(['directories', 'check', '--network', 'mainnet', '--transport', 'tcp']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/is an onion address: use --transport tor/);
-  });
+  }, 120_000); // four CLI runs, each starting node + tsx
 });

@@ -70,5 +70,5 @@ describe('--wire-network: a regtest chain meets reference peers that say "testne
     const bad = await run(['--once', '--network', 'regtest', '--wire-network', 'regnet', '--directory', `127.0.0.1:${port}`]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--wire-network.*one of mainnet, testnet, signet, regtest/);
-  });
+  }, 90_000); // three CLI runs
 });
