@@ -116,7 +116,12 @@ async function check(o: ParsedOptions<typeof CHECK>): Promise<void> {
       if (transport === 'tcp') return tcpDialer;
       // Its own circuit per directory (tor's IsolateSOCKSAuth).
       const isolationId = randomBytes(8).toString('hex');
-      return (host, port) => dialSocks({ socksHost: o.socks.host, socksPort: o.socks.port, host, port, timeoutMs, isolationId, retries: 1 });
+      // A fresh descriptor or a busy intro point answers HostUnreachable for a while: retry until
+      // the deadline, and let no attempt outlive it (the command exits when the table is out).
+      return (host, port) => dialSocks({
+        socksHost: o.socks.host, socksPort: o.socks.port, host, port, timeoutMs, isolationId,
+        retries: 100, backoffMs: 1000, maxBackoffMs: 5000, deadline: Date.now() + timeoutMs,
+      });
     },
   }, (r) => process.stderr.write(`[${++done}/${n}] ${r.id}: ${r.ok ? `ok in ${ms(r.handshakeMs)}` : printable(r.error ?? 'failed', 80)}\n`));
   const ok = results.filter((r) => r.ok).length;

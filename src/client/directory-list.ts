@@ -54,6 +54,16 @@ const ListSchema = z.strictObject({
   retired: z.array(z.strictObject({ host: onionHost, note: note.optional() })).max(MAX_RETIRED).default([]),
 });
 
+/** `host[:port]` (port 5222 if omitted), host lowercased; errors name `where`. */
+function directoryAddress(address: string, where: string): HostPort {
+  try {
+    const hp = parseHostPort(address, 5222);
+    return { host: hp.host.toLowerCase(), port: hp.port };
+  } catch (e) {
+    throw new DirectoryListError(`${where}: ${(e as Error).message}`);
+  }
+}
+
 /**
  * Parses and validates a list document. Public networks take only v3 onion addresses, so a
  * fetched list cannot send anyone to a clearnet host; regtest lists may name any host.
@@ -83,13 +93,7 @@ export function validateDirectoryList(json: unknown, origin: string): DirectoryL
     networks[net] = raw.map((e, i) => {
       const where = `${origin}: networks.${net}.${i}`;
       const { address, note: n } = typeof e === 'string' ? { address: e, note: undefined } : e;
-      let hp: HostPort;
-      try {
-        hp = parseHostPort(address, 5222);
-      } catch (err) {
-        throw new DirectoryListError(`${where}: ${(err as Error).message}`);
-      }
-      hp.host = hp.host.toLowerCase();
+      const hp = directoryAddress(address, where);
       if (net !== 'regtest' && !isValidOnionV3Host(hp.host)) throw new DirectoryListError(`${where}: "${address}" is not a v3 onion address (only regtest lists may name other hosts)`);
       const id = `${hp.host}:${hp.port}`;
       if (seen.has(id)) throw new DirectoryListError(`${where}: ${id} listed twice`);
@@ -177,13 +181,8 @@ function parseExplicit(value: string, origin: string, retired: Map<string, strin
   if (items.length === 0) throw new DirectoryListError(`${origin} is empty`);
   const out = new Map<string, ListEntry>();
   for (const s of items) {
-    let hp: HostPort;
-    try {
-      hp = parseHostPort(s, 5222);
-    } catch (e) {
-      throw new DirectoryListError(`${origin}: ${(e as Error).message}`);
-    }
-    const why = retired.get(hp.host.toLowerCase());
+    const hp = directoryAddress(s, origin);
+    const why = retired.get(hp.host);
     if (why !== undefined) throw new DirectoryListError(`${origin}: ${hp.host} is a retired directory (${why}) and is never dialled`);
     out.set(`${hp.host}:${hp.port}`, hp);
   }

@@ -26,6 +26,8 @@ export interface DialSocksOptions {
   clock?: Clock;
   /** Aborts the dial (including backoff waits). */
   signal?: AbortSignal;
+  /** Clock time after which no attempt runs: each attempt's timeout is cut to it, no retry starts past it. */
+  deadline?: number;
 }
 
 export class SocksDialError extends Error {
@@ -101,6 +103,11 @@ export async function dialSocks(opts: DialSocksOptions): Promise<net.Socket> {
   let backoff = opts.backoffMs ?? 1000;
   for (let attempt = 1; ; attempt++) {
     if (opts.signal?.aborted) throw new SocksDialError(`dial to ${where} aborted`, undefined, attempt - 1);
+    if (opts.deadline !== undefined) {
+      const left = opts.deadline - clock.now();
+      if (left <= 0) throw new SocksDialError(`cannot reach ${where} before the deadline (${attempt - 1} attempt(s))`, undefined, attempt - 1);
+      request.timeout = Math.min(opts.timeoutMs ?? 60_000, left);
+    }
     try {
       const { socket } = await SocksClient.createConnection(request);
       return socket;
@@ -111,7 +118,7 @@ export async function dialSocks(opts: DialSocksOptions): Promise<net.Socket> {
         const hint = /ECONNREFUSED/.test(msg) ? ' (is tor running with this SocksPort?)' : '';
         throw new SocksDialError(`cannot reach ${where} after ${attempt} attempt(s): ${msg}${hint}`, reply, attempt, { cause: err });
       }
-      await delay(clock, backoff, opts.signal);
+      await delay(clock, opts.deadline === undefined ? backoff : Math.min(backoff, Math.max(0, opts.deadline - clock.now())), opts.signal);
       backoff = Math.min(backoff * 2, opts.maxBackoffMs ?? 10_000);
     }
   }

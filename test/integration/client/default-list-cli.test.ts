@@ -3,21 +3,11 @@
  * (before any password prompt, wallet or network work): on mainnet the built-in onions, which
  * plain TCP cannot reach.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../helpers/wire-fixtures.js';
-
-function run(cli: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `src/cli/${cli}.ts`, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stderr }));
-  });
-}
+import { runCli } from '../../helpers/cli-process.js';
 
 describe('clients without --directory', () => {
   let dir = '';
@@ -31,14 +21,14 @@ describe('clients without --directory', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it.each([
+  it.each<['jm-orderbook' | 'jm-maker' | 'jm-taker', string[]]>([
     ['jm-orderbook', ['--once']],
     ['jm-maker', ['start', '--wallet', '<wallet>']],
     ['jm-taker', ['coinjoin', '--wallet', '<wallet>', '--amount', '100000', '--mixdepth', '0', '--destination', 'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4']],
   ])('%s on mainnet dials the built-in list (and refuses it over plain TCP before anything else)', async (cli, args) => {
     const env = { JM_DATA_DIR: dir, JM_DIRECTORIES: '', JM_WALLET_PASSWORD: '' };
     const argv = [...args.map((a) => (a === '<wallet>' ? wallet : a)), '--network', 'mainnet', '--transport', 'tcp', '--rpc-user', 'u', '--rpc-password', 'p'];
-    const r = await run(cli, argv, env);
+    const r = await runCli(cli, argv, { env });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('satoshi2vcg5e2ept7tjkzlkpomkobqmgtsjzegg6wipnoajadissead.onion:5222 (from built-in list) is an onion address: use --transport tor');
   }, 60_000);

@@ -51,8 +51,9 @@ describe('checkDirectory over TCP', () => {
     expect(r.handshakeMs).toBeGreaterThanOrEqual(0);
     expect(r.connectMs).toBeGreaterThanOrEqual(0);
     expect(r.dnNick).toMatch(/^J5/);
-    // Our DN lists serving peers and offer announcers, never plain takers.
-    expect(r.peers).toEqual({ total: 1, serving: 1 });
+    // Our DN lists serving claimants and offer announcers, never plain takers; a claimed location
+    // counts as serving only once the DN has proven it (nothing answers at 127.0.0.1:40001).
+    expect(r.peers).toEqual({ total: 1, serving: 0 });
   });
 
   it('counts every chunk of a chunked peerlist', async () => {

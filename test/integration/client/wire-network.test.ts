@@ -3,25 +3,16 @@
  * meets such a directory with --wire-network testnet: here the directory's reply is the exact
  * 795 a reference directory sent in its testing mode (test/fixtures/reference-wire).
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LineSplitter, parseEnvelope } from '../../../src/protocol/framing.js';
-import { readCapture, REPO_ROOT } from '../../helpers/wire-fixtures.js';
+import { runCli, type CliRun } from '../../helpers/cli-process.js';
+import { readCapture } from '../../helpers/wire-fixtures.js';
 
 const REFERENCE_795 = readCapture('scenario-wire.txt').find((r) => r.from === 'DN' && r.bytes.includes('"type": 795'))!.bytes;
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/jm-orderbook.ts', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, JM_DIRECTORIES: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]): Promise<CliRun> => runCli('jm-orderbook', args, { env: { JM_DIRECTORIES: '' } });
 
 describe('--wire-network: a regtest chain meets reference peers that say "testnet"', () => {
   let server: net.Server;

@@ -4,14 +4,12 @@
  * Tor; `directories check` prints its table for that list; `directories update` fetches a list
  * from an HTTP server behind an onion of its own, shows the diff, and writes only when confirmed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseDirectoryList } from '../../../src/client/directory-list.js';
 import { onionHostFromPubkey } from '../../../src/protocol/onion.js';
@@ -19,7 +17,7 @@ import { OnionService } from '../../../src/transport/tor/onion-service.js';
 import { systemClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { skipWithoutTor, startTorNetwork, type TorNetwork } from '../../helpers/tor-network.js';
-import { REPO_ROOT } from '../../helpers/wire-fixtures.js';
+import { CliProcess } from '../../helpers/cli-process.js';
 import { DnProcess, type Ready } from './dn-process.js';
 
 const skip = skipWithoutTor();
@@ -29,73 +27,18 @@ const NOBODY = onionHostFromPubkey(new Uint8Array(32).fill(7));
 
 const listDoc = (mainnet: string[]): string => JSON.stringify({ format: 'joinmarket-directories', version: 1, updated: '2030-01-01', networks: { mainnet } });
 
-type Line = Record<string, unknown>;
-
-/** jm-orderbook as a child process; stderr JSON lines are collected and can be awaited. */
-class Orderbook {
-  stdout = '';
-  stderr = '';
-  readonly lines: Line[] = [];
-  readonly exited: Promise<number | null>;
-  private readonly waiters = new Set<{ pred: (l: Line) => boolean; resolve: (l: Line) => void }>();
-
-  constructor(readonly child: ChildProcess) {
-    child.stdout!.on('data', (d: Buffer) => (this.stdout += d.toString()));
-    createInterface({ input: child.stderr! }).on('line', (t) => {
-      this.stderr += `${t}\n`;
-      let l: Line;
-      try {
-        l = JSON.parse(t) as Line;
-      } catch {
-        return;
-      }
-      this.lines.push(l);
-      for (const w of [...this.waiters]) if (w.pred(l)) {
-        this.waiters.delete(w);
-        w.resolve(l);
-      }
-    });
-    this.exited = new Promise((r) => child.on('close', (code) => r(code)));
-  }
-
-  waitLine(pred: (l: Line) => boolean, ms: number, what: string): Promise<Line> {
-    const seen = this.lines.find(pred);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const w = { pred, resolve };
-      this.waiters.add(w);
-      const t = setTimeout(() => {
-        this.waiters.delete(w);
-        reject(new Error(`timed out waiting for ${what}; stderr:\n${this.stderr.slice(-3000)}`));
-      }, ms);
-      void this.exited.then(() => {
-        clearTimeout(t);
-        if (this.waiters.delete(w)) reject(new Error(`jm-orderbook exited while waiting for ${what}; stderr:\n${this.stderr.slice(-3000)}`));
-      });
-      const done = w.resolve;
-      w.resolve = (l) => {
-        clearTimeout(t);
-        done(l);
-      };
-    });
-  }
-}
-
 describe.skipIf(skip)('default directory lists over a private Tor network', () => {
   let tn: TorNetwork;
   let tmp = '';
   let dn: DnProcess;
   let ready: Ready;
-  const children: Orderbook[] = [];
 
-  function orderbook(args: string[], env: Record<string, string>): Orderbook {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/jm-orderbook.ts', ...args], {
-      cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, JM_DIRECTORIES: '', ...env },
-    });
-    const o = new Orderbook(child);
-    children.push(o);
-    return o;
-  }
+  const children: CliProcess[] = [];
+  const orderbook = (args: string[], env: Record<string, string>): CliProcess => {
+    const p = CliProcess.start('jm-orderbook', args, { env: { JM_DIRECTORIES: '', ...env } });
+    children.push(p);
+    return p;
+  };
 
   beforeAll(async () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'jm-default-dirs-'));
@@ -104,12 +47,9 @@ describe.skipIf(skip)('default directory lists over a private Tor network', () =
     ready = await dn.ready(120_000);
   }, LONG);
 
+  // Stopped even when a test failed (the DN runs on until afterAll).
   afterEach(async () => {
-    // Stopped even when a test failed.
-    for (const o of children.splice(0)) {
-      if (o.child.exitCode === null && o.child.signalCode === null) o.child.kill('SIGTERM');
-      await o.exited;
-    }
+    await Promise.all(children.splice(0).map((p) => p.stop()));
   }, LONG);
 
   afterAll(async () => {
@@ -132,21 +72,20 @@ describe.skipIf(skip)('default directory lists over a private Tor network', () =
     const httpPort = (probe.address() as net.AddressInfo).port;
     await new Promise((r) => probe.close(r));
     const ob = orderbook(['serve', '--network', 'mainnet', '--socks', `127.0.0.1:${tn.socksPort}`, '--http', `127.0.0.1:${httpPort}`, '--log-level', 'info'], { JM_DATA_DIR: dataDir });
-    const dirs = await ob.waitLine((l) => l.msg === 'directories', 30_000, 'the directories line');
+    const dirs = await ob.jsonLine('stderr', (l) => l.msg === 'directories', 30_000, 'the directories line');
     expect(dirs).toMatchObject({ directories: [ready.onion], from: path.join(dataDir, 'directories.json'), transport: 'tor', wireNetwork: 'mainnet' });
-    const up = await ob.waitLine((l) => l.msg === 'ready', 30_000, 'the ready line');
-    await ob.waitLine((l) => l.msg === 'directory handshake accepted', 150_000, 'the handshake with the onion DN');
+    const up = await ob.jsonLine('stderr', (l) => l.msg === 'ready', 30_000, 'the ready line');
+    await ob.jsonLine('stderr', (l) => l.msg === 'directory handshake accepted', 150_000, 'the handshake with the onion DN');
     const api = (await (await fetch(`${String(up.url)}api/v1/directories`)).json()) as { directories: Array<Record<string, unknown>> };
     expect(api.directories).toEqual([expect.objectContaining({ id: ready.onion, connected: true, dnNick: ready.nick })]);
     const health = (await (await fetch(`http://${ready.http}/health`)).json()) as Record<string, unknown>;
     expect(health).toMatchObject({ network: 'mainnet' });
-    ob.child.kill('SIGTERM');
-    expect(await ob.exited).toBe(0);
+    expect(await ob.stop()).toBe(0);
   }, LONG);
 
   it('directories check prints the handshake table for the list', async () => {
     const dataDir = await userFile('check', listDoc([ready.onion, `${NOBODY}:5222`]));
-    const ob = orderbook(['directories', 'check', '--network', 'mainnet', '--socks', `127.0.0.1:${tn.socksPort}`, '--timeout', '60'], { JM_DATA_DIR: dataDir });
+    const ob = orderbook(['directories', 'check', '--network', 'mainnet', '--socks', `127.0.0.1:${tn.socksPort}`, '--timeout', '45'], { JM_DATA_DIR: dataDir });
     expect(await ob.exited, ob.stderr).toBe(0);
     console.info(ob.stdout);
     const rows = ob.stdout.split('\n');

@@ -111,6 +111,28 @@ describe('dialSocks', () => {
     expect(fake.seen).toHaveLength(1);
   });
 
+  it('a deadline bounds the retries and cuts the last attempt short', async () => {
+    fake.seen.length = 0;
+    fake.replies = Array(100).fill(4);
+    const t0 = Date.now();
+    const e = await dialSocks({ socksHost: '127.0.0.1', socksPort: fake.port, host: ONION, port: 5222, retries: 100, backoffMs: 20, maxBackoffMs: 40, deadline: t0 + 300 })
+      .catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(SocksDialError);
+    expect(String(e)).toMatch(/before the deadline|HostUnreachable/);
+    expect(fake.seen.length).toBeGreaterThan(1);
+    expect(fake.seen.length).toBeLessThan(50);
+
+    // A proxy that never answers: the attempt ends at the deadline, not at its own 60 s timeout.
+    const mute = net.createServer(() => undefined);
+    mute.listen(0, '127.0.0.1');
+    await once(mute, 'listening');
+    const port = (mute.address() as net.AddressInfo).port;
+    const t1 = Date.now();
+    await expect(dialSocks({ socksHost: '127.0.0.1', socksPort: port, host: ONION, port: 5222, timeoutMs: 60_000, deadline: t1 + 300 })).rejects.toThrow(/timed out|Timed out/i);
+    expect(Date.now() - t1).toBeLessThan(5_000);
+    mute.close();
+  });
+
   it('isolates identities with distinct SOCKS credentials', async () => {
     fake.seen.length = 0;
     fake.replies = [];
