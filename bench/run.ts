@@ -10,29 +10,23 @@
  *
  * Everything listens on and connects to 127.0.0.1 only.
  */
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import {
   ConnectResult, DisconnectResult, IdentitiesResult, LatencyResult, OkResult, ReplySchema, SnapshotResult, fixHistogram,
   type Command as GenCommand, type ConnectResultT, type SnapshotResultT,
 } from './lib/ipc.js';
-import { cpuSeconds, machineLoad, rssKiB } from './lib/proc.js';
+import { ensureBuilt, findRoot, readyPort, spawnReady, stopChild } from './lib/child.js';
+import { cpuSeconds, machineLoad, rssKiB, waitCpuQuiet } from './lib/proc.js';
 import { Histogram, slope, summarize } from './lib/stats.js';
 import {
   buildRows, evaluateTargets, formatTable, formatVerdicts,
   type DisconnectFigures, type HandshakeFigures, type TargetResult, type TrafficFigures,
 } from './lib/report.js';
 
-/** The package root: the nearest parent with a package.json (works from bench/ and dist/bench/). */
-function findRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json')) && dirname(d) !== d) d = dirname(d);
-  return d;
-}
 const ROOT = findRoot();
 const RESULTS = join(ROOT, 'bench', 'results');
 
@@ -121,38 +115,14 @@ const log = (msg: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 };
 
-function newestMtime(dir: string, exts: string[]): number {
-  let m = 0;
-  if (!existsSync(dir)) return m;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) m = Math.max(m, newestMtime(p, exts));
-    else if (exts.some((x) => e.name.endsWith(x))) m = Math.max(m, statSync(p).mtimeMs);
-  }
-  return m;
-}
-
 const DIST_GEN = join(ROOT, 'dist', 'bench', 'loadgen.js');
 const DIST_BASE = join(ROOT, 'dist', 'bench', 'baseline-server.js');
 const DIST_DN = join(ROOT, 'dist', 'src', 'cli', 'jm-directory.js');
 const SRC_DN = join(ROOT, 'src', 'cli', 'jm-directory.ts');
 
-function ensureBuilt(o: Opts): void {
-  const srcNewest = Math.max(newestMtime(join(ROOT, 'src'), ['.ts']), newestMtime(join(ROOT, 'bench'), ['.ts']));
+function ensureDist(o: Opts): void {
   const outs = [DIST_GEN, DIST_BASE, ...(existsSync(SRC_DN) ? [DIST_DN] : [])];
-  const oldest = Math.min(...outs.map((f) => (existsSync(f) ? statSync(f).mtimeMs : 0)));
-  if (oldest >= srcNewest) return;
-  if (!o.build) {
-    log('dist/ is stale but --no-build was given; using it as it is');
-    return;
-  }
-  log('building dist/ (tsc -p tsconfig.build.json) ...');
-  const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
-  const r = spawnSync(tsc, ['-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
-  if (r.status !== 0) {
-    log(`tsc exited ${r.status}; continuing with what it emitted:\n${(r.stdout + r.stderr).split('\n').slice(0, 10).join('\n')}`);
-  }
-  for (const f of [DIST_GEN, DIST_BASE]) if (!existsSync(f)) throw new Error(`build did not produce ${relative(ROOT, f)}`);
+  ensureBuilt(ROOT, outs, [DIST_GEN, DIST_BASE], o.build, log);
 }
 
 // ---------------------------------------------------------------- load generators
@@ -310,43 +280,8 @@ async function startServer(kind: 'baseline' | 'dn', o: Opts, maxPeers: number, d
     kind === 'baseline'
       ? [DIST_BASE, '--listen', '127.0.0.1:0', '--network', o.network]
       : [...o.dnNodeArg, DIST_DN, '--transport', 'tcp', '--listen', '127.0.0.1:0', '--network', o.network, '--max-peers', String(maxPeers), '--log-level', o.dnLogLevel, ...dnExtra, ...o.dnArg];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const tail: string[] = [];
-  const keep = (s: string): void => {
-    for (const l of s.split('\n')) if (l.trim()) tail.push(l.slice(0, 500));
-    if (tail.length > 40) tail.splice(0, tail.length - 40);
-  };
-  return new Promise<Server>((res, rej) => {
-    let buf = '';
-    let done = false;
-    const timer = setTimeout(() => finish(new Error(`${kind} did not log "ready" within 20 s:\n${tail.join('\n')}`)), 20_000);
-    const finish = (err: Error | null, port?: number): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      if (err) {
-        child.kill('SIGKILL');
-        rej(err);
-      } else res({ kind, pid: child.pid!, port: port!, child, tail });
-    };
-    child.stdout!.setEncoding('utf8');
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', keep);
-    child.stdout!.on('data', (s: string) => {
-      keep(s);
-      if (done) return;
-      buf += s;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) !== -1) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (!line.includes('"msg":"ready"')) continue;
-        const m = /127\.0\.0\.1:(\d+)/.exec(line);
-        if (m && Number(m[1]) > 0) finish(null, Number(m[1]));
-      }
-    });
-    child.on('exit', (code) => finish(new Error(`${kind} exited (${code}) before ready:\n${tail.join('\n')}`)));
-  });
+  const p = await spawnReady({ label: kind, cwd: ROOT, args, stream: 'stdout', ready: readyPort });
+  return { kind, pid: p.pid, port: p.info, child: p.child, tail: p.tail };
 }
 
 async function stopServer(s: Server, errors: string[]): Promise<void> {
@@ -354,27 +289,13 @@ async function stopServer(s: Server, errors: string[]): Promise<void> {
     errors.push(`${s.kind} had exited by itself (code ${s.child.exitCode})`);
     return;
   }
-  const exited = new Promise<number | null>((r) => s.child.once('exit', (code) => r(code)));
-  s.child.kill('SIGTERM');
-  const code = await Promise.race([exited, sleep(8000).then(() => 'timeout' as const)]);
-  if (code === 'timeout') {
-    errors.push(`${s.kind} did not exit within 8 s of SIGTERM; killed`);
-    s.child.kill('SIGKILL');
-    await exited;
-  } else if (code !== 0) errors.push(`${s.kind} exited ${code} on SIGTERM`);
+  const r = await stopChild(s.child);
+  if (r.killed) errors.push(`${s.kind} did not exit within 8 s of SIGTERM; killed`);
+  else if (r.code !== 0) errors.push(`${s.kind} exited ${r.code} on SIGTERM`);
 }
 
 /** Waits until the server has used less than 3 % of a core over 300 ms (at most maxMs). */
-async function quiet(pid: number, maxMs = 8000): Promise<void> {
-  const t0 = Date.now();
-  let c0 = cpuSeconds(pid);
-  while (Date.now() - t0 < maxMs) {
-    await sleep(300);
-    const c1 = cpuSeconds(pid);
-    if (c1 - c0 <= 0.01) return;
-    c0 = c1;
-  }
-}
+const quiet = (pid: number, maxMs = 8000): Promise<void> => waitCpuQuiet(pid, maxMs);
 
 // ---------------------------------------------------------------- traffic
 
@@ -668,7 +589,7 @@ async function main(): Promise<void> {
   const plan = makePlan(o);
   const started = Date.now();
   const loadStart = machineLoad();
-  ensureBuilt(o);
+  ensureDist(o);
   mkdirSync(RESULTS, { recursive: true });
   const gens = new Gens(Array.from({ length: o.gens }, (_, i) => new Gen(i)));
   const cleanup = (): void => {

@@ -44,6 +44,8 @@ export interface SectionContext {
   tmpDir: string;
   /** Progress line to stderr. */
   log(msg: string): void;
+  /** When set (`--attack a,b`), run only the rows with these names. */
+  only?: readonly string[];
 }
 
 export type SectionRun = (ctx: SectionContext) => Promise<AttackRow[]>;

@@ -49,3 +49,15 @@ function countCores(): number {
     return 0;
   }
 }
+
+/** Waits until `pid` has used at most `maxCpuSec` CPU over `windowMs` (at most `maxMs`). */
+export async function waitCpuQuiet(pid: number, maxMs = 8000, windowMs = 300, maxCpuSec = 0.01): Promise<void> {
+  const t0 = Date.now();
+  let c0 = cpuSeconds(pid);
+  while (Date.now() - t0 < maxMs) {
+    await new Promise((r) => setTimeout(r, windowMs));
+    const c1 = cpuSeconds(pid);
+    if (!(c1 - c0 > maxCpuSec)) return;
+    c0 = c1;
+  }
+}

@@ -278,10 +278,10 @@ function hs(h: HandshakeFigures | undefined): string {
 }
 
 /** Renders rows as a fixed-width text table with a header. */
-export function formatTable(header: Row, rows: Row[]): string {
+export function formatTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => [...r[i]!].length)));
-  const line = (r: Row): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ').trimEnd();
+  const line = (r: readonly string[]): string => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ').trimEnd();
   const sep = widths.map((w) => '-'.repeat(w)).join('-+-');
   return [line(header), sep, ...rows.map(line)].join('\n');
 }

@@ -1,0 +1,203 @@
+/**
+ * Directory-node attacks on memory and the byte level: unterminated lines dripped after the
+ * handshake, peers that never read, oversize lines, slowloris before the handshake, slow
+ * readers of broadcasts and malformed lines.
+ */
+import { MsgType } from '../../../src/protocol/message-types.js';
+import { resolveLimits } from '../../../src/directory/limits.js';
+import { closeSummary, type AttackResult, type AttackSpec } from '../lib/scenario.js';
+import { NETWORK } from '../lib/targets.js';
+import { RawPeer, handshakeLine, openMany, randomNick, sleep } from '../lib/wire.js';
+
+const DEFAULTS = resolveLimits({}) as Record<string, unknown>;
+
+/** A default limit in ms whose name matches `re` (limits added later are found by name), else `fallback`. */
+export function defaultMs(re: RegExp, fallback: number): number {
+  for (const [k, v] of Object.entries(DEFAULTS)) if (re.test(k) && typeof v === 'number' && v > 0) return v;
+  return fallback;
+}
+
+/** Waits until every peer is closed, or `ms` passed; calls `mid` once half-way. */
+async function untilAllClosed(peers: readonly RawPeer[], ms: number, mid?: () => Promise<void>): Promise<void> {
+  const all = Promise.all(peers.map((p) => p.closed));
+  let midDone = false;
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    const left = ms - (performance.now() - t0);
+    const step = midDone || !mid ? left : Math.min(left, ms / 2 - (performance.now() - t0));
+    const done = await Promise.race([all.then(() => true), sleep(Math.max(10, step)).then(() => false)]);
+    if (done) break;
+    if (!midDone && mid && performance.now() - t0 >= ms / 2) {
+      midDone = true;
+      await mid();
+    }
+  }
+  if (!midDone && mid) await mid();
+}
+
+function cutOrFailed(peers: readonly RawPeer[], t0: number, sec: number, figures: Record<string, number | string | boolean>): AttackResult {
+  const c = closeSummary(peers, t0);
+  const all = c.closed === c.total;
+  return {
+    outcome: all ? 'cut' : 'failed',
+    reaction: all ? c.text : `${c.text}; ${c.total - c.closed} still connected after ${sec} s`,
+    reactionMs: c.maxMs, figures: { ...figures, closed: c.closed }, pass: all,
+  };
+}
+
+/** Partial lines after the handshake: one byte per write, never a newline. */
+export const DRIP_AFTER_HANDSHAKE: AttackSpec = {
+  name: 'drip-after-handshake',
+  attack: '200 handshaked peers each drip an unterminated pubmsg line, one byte per write every 10 ms',
+  async run(env) {
+    const n = env.quick ? 50 : 200;
+    const deadline = defaultMs(/line.*(deadline|timeout)/i, 60_000);
+    const sec = Math.ceil((deadline + 10_000) / 1000);
+    const peers = env.trackAll((await openMany(n, 50, () => RawPeer.joined(env.dn.port, NETWORK))).ok);
+    for (const p of peers) p.write(`{"type": 687, "line": "${p.nick}!PUBLIC!`);
+    const t0 = performance.now();
+    let sent = 0;
+    const one = Buffer.from('a');
+    const timer = setInterval(() => {
+      for (const p of peers) if (p.open && p.write(one)) sent++;
+    }, 10);
+    await untilAllClosed(peers, sec * 1000, () => env.honestDuring());
+    clearInterval(timer);
+    return cutOrFailed(peers, t0, sec, { peers: n, bytesDripped: sent, windowSec: sec });
+  },
+};
+
+/** Peers that never read, privmsging themselves big lines: everything queues for them. */
+export const NON_READERS: AttackSpec = {
+  name: 'non-reading-privmsg',
+  attack: '100 handshaked peers stop reading and privmsg themselves 3 MB each (39 KB lines)',
+  async run(env) {
+    const n = env.quick ? 30 : 100;
+    const perPeer = 3_000_000;
+    const peers = env.trackAll((await openMany(n, 50, () => RawPeer.joined(env.dn.port, NETWORK))).ok);
+    for (const p of peers) p.stopReading();
+    const body = 'x'.repeat(39_000);
+    const t0 = performance.now();
+    const lines = Math.ceil(perPeer / 39_100);
+    for (let i = 0; i < lines; i++) {
+      for (const p of peers) p.send(MsgType.PRIVMSG, `${p.nick}!${p.nick}!${body} pub sig`);
+      // Let the DN read between rounds, as a network would.
+      await sleep(5);
+    }
+    const sec = 15;
+    await untilAllClosed(peers, sec * 1000, () => env.honestDuring());
+    const c = closeSummary(peers, t0);
+    const figures = { peers: n, bytesSent: peers.reduce((x, p) => x + p.bytesOut, 0), closed: c.closed };
+    // Held output must stay bounded: cut them, or keep the RSS inside the budget (the row's verdict).
+    return { outcome: c.closed === c.total ? 'cut' : 'bounded', reaction: c.text, reactionMs: c.maxMs, figures };
+  },
+  rssBudgetMiB: 48,
+};
+
+/** `count` connections each send `bytes` bytes without a newline, optionally after a handshake. */
+function oversize(name: string, afterHandshake: boolean): AttackSpec {
+  return {
+    name,
+    attack: `200 connections each send 100 KB without a newline ${afterHandshake ? 'after' : 'before'} the handshake`,
+    async run(env) {
+      const n = env.quick ? 50 : 200;
+      const open = afterHandshake ? () => RawPeer.joined(env.dn.port, NETWORK) : () => RawPeer.open(env.dn.port);
+      const peers = env.trackAll((await openMany(n, 50, open)).ok);
+      const chunk = Buffer.alloc(10_000, 'y');
+      const t0 = performance.now();
+      for (let i = 0; i < 10; i++) for (const p of peers) p.write(chunk);
+      await untilAllClosed(peers, 10_000, () => env.honestDuring());
+      return cutOrFailed(peers, t0, 10, { peers: n });
+    },
+  };
+}
+
+export const OVERSIZE_BEFORE = oversize('oversize-before-handshake', false);
+export const OVERSIZE_AFTER = oversize('oversize-after-handshake', true);
+
+/** Handshake bytes trickled so slowly that the handshake never completes. */
+export const SLOWLORIS: AttackSpec = {
+  name: 'slowloris-pre-handshake',
+  attack: '2,000 connections send a handshake one byte per second',
+  dnArgs: (quick) => (quick ? ['--handshake-timeout', '5'] : []),
+  async run(env) {
+    const n = env.quick ? 500 : 2_000;
+    const timeout = env.quick ? 5_000 : resolveLimits({}).handshakeTimeoutMs;
+    const peers = env.trackAll((await openMany(n, 200, () => RawPeer.open(env.dn.port))).ok);
+    const hs = Buffer.from(handshakeLine(randomNick(), NETWORK));
+    const t0 = performance.now();
+    let i = 0;
+    const timer = setInterval(() => {
+      const b = hs.subarray(i % (hs.length - 2), (i % (hs.length - 2)) + 1);
+      for (const p of peers) p.write(b);
+      i++;
+    }, 1_000);
+    const sec = Math.ceil(timeout / 1000) + 10;
+    await untilAllClosed(peers, sec * 1000, () => env.honestDuring());
+    clearInterval(timer);
+    return cutOrFailed(peers, t0, sec, { connections: n, handshakeTimeoutSec: timeout / 1000 });
+  },
+};
+
+/** Broadcast receivers that stop reading while a sender fills their queues. */
+export const SLOW_READERS: AttackSpec = {
+  name: 'slow-readers',
+  attack: '50 handshaked peers stop reading while another peer broadcasts 30 KB pubmsgs at its rate limit',
+  async run(env) {
+    const n = env.quick ? 20 : 50;
+    const readers = env.trackAll((await openMany(n, 50, () => RawPeer.joined(env.dn.port, NETWORK))).ok);
+    for (const p of readers) p.stopReading();
+    const sender = env.track(await RawPeer.joined(env.dn.port, NETWORK));
+    const body = 'z'.repeat(30_000);
+    const t0 = performance.now();
+    let sent = 0;
+    // 600 a minute with a bucket of 600: the first 600 go at once, then 10 a second.
+    const timer = setInterval(() => {
+      for (let k = 0; k < 10 && sender.open; k++) if (sender.pubmsg(`${body} ${sent++}`)) void 0;
+    }, 100);
+    await untilAllClosed(readers, 20_000, () => env.honestDuring());
+    clearInterval(timer);
+    const r = cutOrFailed(readers, t0, 20, { readers: n, pubmsgsSent: sent });
+    if (!sender.open) return { ...r, outcome: 'failed', reaction: `${r.reaction}; the sender (within its rate limit) was cut too`, pass: false };
+    return r;
+  },
+};
+
+const MALFORMED: Array<[string, string | Buffer]> = [
+  ['not JSON', 'hello there\r\n'],
+  ['JSON array', '[687, "x"]\r\n'],
+  ['type as string', '{"type": "687", "line": "x"}\r\n'],
+  ['line as number', '{"type": 687, "line": 5}\r\n'],
+  ['raw NUL in JSON', Buffer.from('{"type": 687, "line": "a\u0000b"}\r\n', 'latin1')],
+  ['NUL bytes only', Buffer.concat([Buffer.alloc(1000, 0), Buffer.from('\r\n')])],
+  ['nested 20,000 deep', '['.repeat(19_990) + ']'.repeat(19_990) + '\r\n'],
+  ['nested objects 6,000 deep', '{"a":'.repeat(6_000) + '1' + '}'.repeat(6_000) + '\r\n'],
+  ['huge number', `{"type": ${'9'.repeat(30_000)}, "line": "x"}\r\n`],
+  ['bare CR', '\r\r\r\r\n'],
+];
+
+function malformed(name: string, afterHandshake: boolean): AttackSpec {
+  return {
+    name,
+    attack: `${MALFORMED.length} kinds of malformed lines (not JSON, wrong types, NUL, 20,000-deep nesting, …) ${afterHandshake ? 'after' : 'before'} the handshake, 20 connections each`,
+    async run(env): Promise<AttackResult> {
+      const per = env.quick ? 5 : 20;
+      const peers: RawPeer[] = [];
+      const t0 = performance.now();
+      for (const [, line] of MALFORMED) {
+        for (let i = 0; i < per; i++) {
+          const p = env.track(afterHandshake ? await RawPeer.joined(env.dn.port, NETWORK) : await RawPeer.open(env.dn.port));
+          p.write(line);
+          peers.push(p);
+        }
+      }
+      await untilAllClosed(peers, 5_000, () => env.honestDuring());
+      const open = MALFORMED.filter((_, k) => peers.slice(k * per, (k + 1) * per).some((p) => p.open)).map(([label]) => label);
+      const r = cutOrFailed(peers, t0, 5, { connections: peers.length });
+      return open.length === 0 ? { ...r, outcome: afterHandshake ? 'cut' : 'refused' } : { ...r, reaction: `${r.reaction}; kept: ${open.join(', ')}` };
+    },
+  };
+}
+
+export const MALFORMED_BEFORE = malformed('malformed-before-handshake', false);
+export const MALFORMED_AFTER = malformed('malformed-after-handshake', true);

@@ -1,0 +1,120 @@
+/**
+ * Directory-node attacks by volume: an `!orderbook` flood from many nicks, connection churn,
+ * and SIGTERM while loaded.
+ */
+import { closeSummary, type AttackSpec } from '../lib/scenario.js';
+import { NETWORK } from '../lib/targets.js';
+import { RawPeer, openMany, sleep } from '../lib/wire.js';
+import { resolveLimits } from '../../../src/directory/limits.js';
+
+/** GET http://<host:port><path> as JSON. */
+async function getJson(hostPort: string, path: string): Promise<Record<string, unknown>> {
+  const r = await fetch(`http://${hostPort}${path}`);
+  return (await r.json()) as Record<string, unknown>;
+}
+
+export const ORDERBOOK_FLOOD: AttackSpec = {
+  name: 'orderbook-flood',
+  attack: '200 nicks each send !orderbook 20 times a second for 10 s (limit: 6 a minute)',
+  async run(env) {
+    const n = env.quick ? 50 : 200;
+    const sec = env.quick ? 4 : 10;
+    const observer = env.track(await RawPeer.joined(env.dn.port, NETWORK));
+    observer.pattern = Buffer.from('!orderbook');
+    const attackers = env.trackAll((await openMany(n, 50, () => RawPeer.joined(env.dn.port, NETWORK))).ok);
+    const t0 = performance.now();
+    let sent = 0;
+    const timer = setInterval(() => {
+      for (const a of attackers) if (a.open && a.pubmsg('!orderbook')) sent++;
+    }, 50);
+    await sleep(sec * 500);
+    await env.honestDuring();
+    await sleep(sec * 500);
+    clearInterval(timer);
+    await observer.roundTrip();
+    const perMin = resolveLimits({}).rateOrderbookPerMin;
+    // A fresh bucket holds a minute's allowance; then it refills at perMin a minute.
+    const allowed = n * Math.ceil(perMin + (perMin * sec) / 60);
+    const c = closeSummary(attackers, t0);
+    const ok = observer.matches <= allowed;
+    const figures = { attackers: n, sent, relayed: observer.matches, allowed, cut: c.closed };
+    const text = `relayed ${observer.matches.toLocaleString('en-US')} of ${sent.toLocaleString('en-US')} (allowance ${allowed.toLocaleString('en-US')}); ${c.text}`;
+    return { outcome: !ok ? 'failed' : c.closed === n ? 'cut' : 'bounded', reaction: text, reactionMs: c.medianMs, figures, pass: ok };
+  },
+};
+
+export const CHURN: AttackSpec = {
+  name: 'churn',
+  attack: '16 loops of connect, handshake, pubmsg, close as fast as the DN answers for 20 s',
+  http: true,
+  rssBudgetMiB: 48,
+  async run(env) {
+    const sec = env.quick ? 5 : 20;
+    let cycles = 0;
+    let failures = 0;
+    let stop = false;
+    const loop = async (): Promise<void> => {
+      while (!stop) {
+        try {
+          const p = await RawPeer.joined(env.dn.port, NETWORK, undefined, undefined, 5_000);
+          if (p.accepted) {
+            p.pubmsg('churn');
+            cycles++;
+          } else failures++;
+          p.close();
+        } catch {
+          failures++;
+        }
+      }
+    };
+    const t0 = performance.now();
+    const loops = Array.from({ length: 16 }, loop);
+    await sleep(sec * 500);
+    await env.honestDuring();
+    await sleep(sec * 500);
+    stop = true;
+    await Promise.all(loops);
+    const wall = (performance.now() - t0) / 1000;
+    await sleep(1_000);
+    // Every churned connection is gone from the DN's books: only the honest pair is left.
+    const h = await getJson(env.dn.http!, '/health');
+    const left = Number(h.peers) + Number(h.pending);
+    const figures = { cycles, perSec: Math.round(cycles / wall), failures, dnPeersAfter: Number(h.peers), dnPendingAfter: Number(h.pending) };
+    const clean = left <= 2;
+    return {
+      outcome: clean ? 'bounded' : 'failed', reactionMs: null, figures, pass: clean,
+      reaction: `${cycles.toLocaleString('en-US')} cycles (${figures.perSec}/s), ${failures} refused/failed; afterwards ${h.peers} peers, ${h.pending} pending`,
+    };
+  },
+};
+
+export const SIGTERM_UNDER_LOAD: AttackSpec = {
+  name: 'sigterm-under-load',
+  attack: 'SIGTERM while 1,000 peers are connected, 200 drip partial lines and pubmsgs flow at 100/s',
+  stopsTarget: true,
+  async run(env) {
+    const n = env.quick ? 300 : 1_000;
+    const peers = env.trackAll((await openMany(n, 100, () => RawPeer.joined(env.dn.port, NETWORK))).ok);
+    const drip = env.trackAll((await openMany(Math.round(n / 5), 100, () => RawPeer.joined(env.dn.port, NETWORK))).ok);
+    for (const d of drip) d.write(`{"type": 687, "line": "${d.nick}!PUBLIC!`);
+    const senders = peers.slice(0, 10);
+    const timer = setInterval(() => {
+      for (const s of senders) s.pubmsg('load');
+      for (const d of drip) d.write('a');
+    }, 100);
+    await sleep(2_000);
+    await env.honestDuring();
+    const t0 = performance.now();
+    const r = await env.dn.stop(10_000);
+    clearInterval(timer);
+    await Promise.race([Promise.all([...peers, ...drip].map((p) => p.closed)), sleep(3_000)]);
+    const all = [...peers, ...drip];
+    const c = closeSummary(all, t0);
+    const clean = !r.killed && r.code === 0 && c.closed === all.length;
+    const figures = { peers: all.length, exitCode: r.code ?? String(r.signal), exitMs: Math.round(r.ms), closed: c.closed };
+    return {
+      outcome: clean ? 'held' : 'failed', reactionMs: r.ms, figures, pass: clean,
+      reaction: `${r.killed ? 'did not exit within 10 s (killed)' : `exited ${r.code ?? r.signal} after ${(r.ms / 1000).toFixed(2)} s`}; ${c.text}`,
+    };
+  },
+};

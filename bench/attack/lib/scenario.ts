@@ -1,0 +1,164 @@
+/**
+ * One attack against a fresh directory node: start it, let the honest pair join, sample its
+ * RSS while the attack runs, check the honest peers during and after, and turn it all into an
+ * AttackRow with a verdict. Sections describe attacks as AttackSpecs and call runAttacks().
+ */
+import type { AttackOutcome, AttackRow, SectionContext } from '../types.js';
+import { waitCpuQuiet } from '../../lib/proc.js';
+import { describeCheck, HonestPeers, type CheckResultT } from './honest.js';
+import { NETWORK, RssSampler, startDn, type DnTarget } from './targets.js';
+import type { RawPeer } from './wire.js';
+
+export interface AttackEnv {
+  dn: DnTarget;
+  quick: boolean;
+  /** Nicks of the persistent honest pair (victims for spoofing and takeover). */
+  honestNicks: string[];
+  log(msg: string): void;
+  /** Checks the honest peers now (call it at the attack's height); the runner checks again afterwards. */
+  honestDuring(): Promise<void>;
+  /** Peers to close when the attack ends. */
+  track<T extends RawPeer>(p: T): T;
+  trackAll<T extends RawPeer>(ps: T[]): T[];
+  rss: RssSampler;
+}
+
+export interface AttackResult {
+  outcome: AttackOutcome;
+  reaction: string;
+  reactionMs: number | null;
+  figures?: AttackRow['figures'];
+  /** A further condition of this attack's verdict (e.g. no line over the limit was relayed). */
+  pass?: boolean;
+}
+
+export interface AttackSpec {
+  name: string;
+  attack: string;
+  /** jm-directory flags for this attack (defaults otherwise). */
+  dnArgs?: (quick: boolean) => string[];
+  http?: boolean;
+  /** Allowed RSS growth (peak − before) in MiB; default 64. */
+  rssBudgetMiB?: number;
+  /** The attack stops the DN itself: no check afterwards, no SIGTERM at the end. */
+  stopsTarget?: boolean;
+  run(env: AttackEnv): Promise<AttackResult>;
+}
+
+const mib = (v: number): number => Math.round(v * 10) / 10;
+
+function served(c: CheckResultT | null): boolean {
+  return c !== null && c.fresh.ok && c.persistent.ok && c.lost === 0;
+}
+
+async function safeCheck(h: HonestPeers): Promise<CheckResultT | null> {
+  try {
+    return await h.check();
+  } catch {
+    return null;
+  }
+}
+
+export async function runAttack(section: AttackRow['section'], spec: AttackSpec, ctx: SectionContext, honest: HonestPeers): Promise<AttackRow> {
+  const row: AttackRow = {
+    section, name: spec.name, attack: spec.attack, outcome: 'failed', reaction: '', reactionMs: null,
+    rssBeforeMiB: NaN, rssPeakMiB: NaN, rssAfterMiB: NaN, honestServed: false, honestDetail: '', figures: {}, pass: false,
+  };
+  let dn: DnTarget | null = null;
+  const peers: RawPeer[] = [];
+  try {
+    dn = await startDn({ root: ctx.root, args: spec.dnArgs?.(ctx.quick) ?? [], http: spec.http ?? false });
+    const j = await honest.join(dn.port, NETWORK);
+    if (!j.ok) throw new Error(`honest peers could not join the idle directory: ${j.error}`);
+    await waitCpuQuiet(dn.pid, 2_000);
+    row.rssBeforeMiB = mib(dn.rssMiB());
+    const rss = new RssSampler(dn).start();
+    let during: CheckResultT | null | undefined;
+    const d = dn;
+    const env: AttackEnv = {
+      dn: d, quick: ctx.quick, honestNicks: j.nicks, log: ctx.log, rss,
+      honestDuring: async () => {
+        during = await safeCheck(honest);
+      },
+      track: (p) => {
+        peers.push(p);
+        return p;
+      },
+      trackAll: (ps) => {
+        peers.push(...ps);
+        return ps;
+      },
+    };
+    const t0 = performance.now();
+    const r = await spec.run(env);
+    const attackSec = (performance.now() - t0) / 1000;
+    if (during === undefined) during = await safeCheck(honest);
+    for (const p of peers) p.close();
+    let after: CheckResultT | null = null;
+    if (!spec.stopsTarget && dn.alive()) {
+      await waitCpuQuiet(dn.pid, 5_000);
+      after = await safeCheck(honest);
+    }
+    row.rssPeakMiB = mib(rss.stop());
+    row.rssAfterMiB = mib(spec.stopsTarget ? NaN : dn.rssMiB());
+    row.outcome = r.outcome;
+    row.reaction = r.reaction;
+    row.reactionMs = r.reactionMs === null ? null : Math.round(r.reactionMs);
+    row.figures = { ...r.figures, attackSec: Math.round(attackSec * 10) / 10, dnLogBytes: dn.logBytes() };
+    row.honestServed = served(during ?? null) && (spec.stopsTarget || served(after));
+    row.honestDetail = `during: ${during ? describeCheck(during) : 'check failed'}` + (after ? ` | after: ${describeCheck(after)}` : '');
+    const budget = spec.rssBudgetMiB ?? 64;
+    const growth = row.rssPeakMiB - row.rssBeforeMiB;
+    row.figures.rssGrowthMiB = mib(growth);
+    row.figures.rssBudgetMiB = budget;
+    if (!spec.stopsTarget && !dn.alive()) {
+      row.outcome = 'failed';
+      row.reaction += `; the DN exited (${dn.child.exitCode ?? dn.child.signalCode})`;
+    }
+    if (dn.errors.length > 0) {
+      row.outcome = 'failed';
+      row.reaction += `; DN error output: ${dn.errors[0]}`;
+      row.figures.dnErrorLines = dn.errors.length;
+    }
+    row.pass = row.outcome !== 'failed' && row.honestServed && growth <= budget && (r.pass ?? true);
+  } catch (e) {
+    row.outcome = 'failed';
+    row.reaction = `runner error: ${e instanceof Error ? e.message : String(e)}`;
+    ctx.log(`${spec.name}: ${row.reaction}`);
+  } finally {
+    for (const p of peers) p.close();
+    await honest.reset().catch(() => undefined);
+    if (dn && dn.alive()) {
+      const s = await dn.stop();
+      if (!spec.stopsTarget && (s.killed || s.code !== 0)) row.figures.dnStop = s.killed ? 'killed after 8 s' : `exit ${s.code ?? s.signal}`;
+    }
+  }
+  ctx.log(`${section}/${spec.name}: ${row.outcome}${row.pass ? '' : ' (FAIL)'} — ${row.reaction}; RSS ${row.rssBeforeMiB}→${row.rssPeakMiB}→${row.rssAfterMiB} MiB; honest ${row.honestServed ? 'served' : 'NOT served'}`);
+  return row;
+}
+
+/** Runs the specs one after another (filtered by ctx.only) with one honest-peer process. */
+export async function runAttacks(section: AttackRow['section'], specs: readonly AttackSpec[], ctx: SectionContext): Promise<AttackRow[]> {
+  const honest = new HonestPeers(ctx.root);
+  const rows: AttackRow[] = [];
+  try {
+    for (const s of specs) {
+      if (ctx.only && ctx.only.length > 0 && !ctx.only.includes(s.name)) continue;
+      rows.push(await runAttack(section, s, ctx, honest));
+    }
+  } finally {
+    honest.kill();
+  }
+  return rows;
+}
+
+/** How a set of attacker connections ended: "closed 198/200 after 10.0 s (median; max 10.4 s)". */
+export function closeSummary(peers: readonly RawPeer[], t0: number): { closed: number; total: number; medianMs: number | null; maxMs: number | null; text: string } {
+  const times = peers.filter((p) => p.closedByDirectory).map((p) => p.closedAt! - t0).sort((a, b) => a - b);
+  const total = peers.length;
+  const medianMs = times.length ? times[Math.floor((times.length - 1) / 2)]! : null;
+  const maxMs = times.length ? times[times.length - 1]! : null;
+  const s = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+  const text = times.length === 0 ? `closed 0/${total}` : `closed ${times.length}/${total} after ${s(medianMs!)} (median; max ${s(maxMs!)})`;
+  return { closed: times.length, total, medianMs, maxMs, text };
+}

@@ -1,0 +1,141 @@
+/**
+ * The processes under attack: our directory node (`jm-directory --transport tcp`) and the
+ * orderbook watcher (`jm-orderbook serve`), each a child process running the built dist/,
+ * plus a sampler of their resident memory.
+ */
+import net from 'node:net';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { spawnReady, stopChild } from '../../lib/child.js';
+import { rssKiB } from '../../lib/proc.js';
+
+export const NETWORK = 'mainnet';
+
+export interface Target {
+  label: string;
+  pid: number;
+  child: ChildProcess;
+  /** Lines that mean the process failed: anything on stderr, error/fatal log lines. */
+  errors: string[];
+  /** Bytes of log output so far. */
+  logBytes(): number;
+  alive(): boolean;
+  rssMiB(): number;
+  stop(graceMs?: number): Promise<{ code: number | null; signal: string | null; ms: number; killed: boolean }>;
+}
+
+export interface DnTarget extends Target {
+  port: number;
+  nick: string;
+  /** host:port of /health and /metrics when started with http. */
+  http: string | null;
+}
+
+function target(label: string, p: { child: ChildProcess; pid: number; outputBytes(): number }, errors: string[]): Target {
+  return {
+    label, pid: p.pid, child: p.child, errors,
+    logBytes: () => p.outputBytes(),
+    alive: () => p.child.exitCode === null && p.child.signalCode === null,
+    rssMiB: () => rssKiB(p.pid) / 1024,
+    stop: (graceMs) => stopChild(p.child, graceMs),
+  };
+}
+
+/** Collects what counts as a failure of the process. */
+function errorCollector(errors: string[]): (line: string, stream: 'stdout' | 'stderr') => void {
+  return (line, stream) => {
+    if (!line.trim()) return;
+    const bad = stream === 'stderr' ? !line.startsWith('{') || /"level":(50|60)/.test(line) : /"level":(50|60)/.test(line);
+    if (bad && errors.length < 200) errors.push(`${stream}: ${line.slice(0, 300)}`);
+  };
+}
+
+export interface DnOptions {
+  root: string;
+  /** Extra jm-directory flags (limits for a scenario). */
+  args?: string[];
+  /** Node options, e.g. --cpu-prof. */
+  nodeArgs?: string[];
+  http?: boolean;
+  logLevel?: string;
+}
+
+export async function startDn(o: DnOptions): Promise<DnTarget> {
+  const errors: string[] = [];
+  const script = join(o.root, 'dist', 'src', 'cli', 'jm-directory.js');
+  const args = [...(o.nodeArgs ?? []), script, '--transport', 'tcp', '--listen', '127.0.0.1:0', '--network', NETWORK,
+    '--log-level', o.logLevel ?? 'info', ...(o.http ? ['--http', '127.0.0.1:0'] : []), ...(o.args ?? [])];
+  const p = await spawnReady({
+    label: 'jm-directory', cwd: o.root, args, stream: 'stdout', onLine: errorCollector(errors),
+    ready: (line) => {
+      if (!line.includes('"msg":"ready"')) return null;
+      const j = JSON.parse(line) as { port?: number; nick?: string; http?: string };
+      return j.port && j.nick ? { port: j.port, nick: j.nick, http: j.http ?? null } : null;
+    },
+  });
+  return { ...target('DN', p, errors), ...p.info };
+}
+
+export interface WatcherTarget extends Target {
+  url: string;
+}
+
+export async function startWatcher(o: { root: string; dnPort: number; args?: string[] }): Promise<WatcherTarget> {
+  const errors: string[] = [];
+  const httpPort = await freePort();
+  const script = join(o.root, 'dist', 'src', 'cli', 'jm-orderbook.js');
+  const args = [script, 'serve', '--directory', `127.0.0.1:${o.dnPort}`, '--network', NETWORK, '--http', `127.0.0.1:${httpPort}`, '--log-level', 'info', ...(o.args ?? [])];
+  const p = await spawnReady({
+    label: 'jm-orderbook', cwd: o.root, args, stream: 'stderr', onLine: errorCollector(errors),
+    ready: (line) => {
+      if (!line.includes('"msg":"ready"')) return null;
+      const j = JSON.parse(line) as { url?: string };
+      return j.url ?? null;
+    },
+  });
+  return { ...target('watcher', p, errors), url: p.info };
+}
+
+/** A port that was free a moment ago (for programs that need a fixed one). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Samples a process's RSS every `everyMs` and keeps the peak. */
+export class RssSampler {
+  peakMiB = 0;
+  readonly series: Array<[number, number]> = [];
+  private timer: NodeJS.Timeout | null = null;
+  private readonly t0 = performance.now();
+
+  constructor(private readonly t: Target, private readonly everyMs = 100, private readonly keepSeries = false) {}
+
+  start(): this {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.everyMs);
+    return this;
+  }
+
+  sample(): number {
+    const v = this.t.rssMiB();
+    if (Number.isFinite(v)) {
+      if (v > this.peakMiB) this.peakMiB = v;
+      if (this.keepSeries) this.series.push([(performance.now() - this.t0) / 1000, v]);
+    }
+    return v;
+  }
+
+  stop(): number {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.sample();
+    return this.peakMiB;
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * Attack section "directory": each attack against a fresh `jm-directory --transport tcp`
+ * child process (bench/attack/attacks/dn-*.ts), defects of the hostile-network review first.
+ */
+import type { SectionRun } from '../types.js';
+import { runAttacks } from '../lib/scenario.js';
+import { FLOAT_HANDSHAKE, GETPEERLIST_AMPLIFICATION, OWN_NICK, RELAY_GROWTH, SPOOFED_NICK, TAKEOVER } from '../attacks/dn-wire.js';
+import { DRIP_AFTER_HANDSHAKE, MALFORMED_AFTER, MALFORMED_BEFORE, NON_READERS, OVERSIZE_AFTER, OVERSIZE_BEFORE, SLOWLORIS, SLOW_READERS } from '../attacks/dn-bytes.js';
+import { CHURN, ORDERBOOK_FLOOD, SIGTERM_UNDER_LOAD } from '../attacks/dn-load.js';
+
+export const DIRECTORY_ATTACKS = [
+  ...RELAY_GROWTH, DRIP_AFTER_HANDSHAKE, NON_READERS, OWN_NICK, FLOAT_HANDSHAKE, GETPEERLIST_AMPLIFICATION,
+  MALFORMED_BEFORE, MALFORMED_AFTER, OVERSIZE_BEFORE, OVERSIZE_AFTER, SLOWLORIS, SLOW_READERS, SPOOFED_NICK, TAKEOVER,
+  ORDERBOOK_FLOOD, CHURN, SIGTERM_UNDER_LOAD,
+];
+
+export const run: SectionRun = (ctx) => runAttacks('directory', DIRECTORY_ATTACKS, ctx);
