@@ -5,7 +5,7 @@
  */
 import { MsgType } from '../../../src/protocol/message-types.js';
 import { resolveLimits } from '../../../src/directory/limits.js';
-import { closeSummary, type AttackResult, type AttackSpec } from '../lib/scenario.js';
+import { closeSummary, cutSummary, type AttackResult, type AttackSpec } from '../lib/scenario.js';
 import { NETWORK } from '../lib/targets.js';
 import { RawPeer, handshakeLine, openMany, randomNick, sleep } from '../lib/wire.js';
 
@@ -17,23 +17,21 @@ export function defaultMs(re: RegExp, fallback: number): number {
   return fallback;
 }
 
-/** Waits until every peer is closed, or `ms` passed; calls `mid` once half-way. */
-async function untilAllClosed(peers: readonly RawPeer[], ms: number, mid?: () => Promise<void>): Promise<void> {
-  const all = Promise.all(peers.map((p) => p.closed));
-  let midDone = false;
+/** Polls `done` every 50 ms until it holds or `ms` passed; calls `mid` once half-way. */
+export async function until(done: () => boolean, ms: number, mid?: () => Promise<void>): Promise<void> {
   const t0 = performance.now();
-  while (performance.now() - t0 < ms) {
-    const left = ms - (performance.now() - t0);
-    const step = midDone || !mid ? left : Math.min(left, ms / 2 - (performance.now() - t0));
-    const done = await Promise.race([all.then(() => true), sleep(Math.max(10, step)).then(() => false)]);
-    if (done) break;
-    if (!midDone && mid && performance.now() - t0 >= ms / 2) {
+  let midDone = !mid;
+  while (!done() && performance.now() - t0 < ms) {
+    await sleep(50);
+    if (!midDone && performance.now() - t0 >= ms / 2) {
       midDone = true;
-      await mid();
+      await mid!();
     }
   }
-  if (!midDone && mid) await mid();
+  if (!midDone) await mid!();
 }
+
+const allClosed = (peers: readonly RawPeer[]) => (): boolean => peers.every((p) => !p.open);
 
 function cutOrFailed(peers: readonly RawPeer[], t0: number, sec: number, figures: Record<string, number | string | boolean>): AttackResult {
   const c = closeSummary(peers, t0);
@@ -61,7 +59,7 @@ export const DRIP_AFTER_HANDSHAKE: AttackSpec = {
     const timer = setInterval(() => {
       for (const p of peers) if (p.open && p.write(one)) sent++;
     }, 10);
-    await untilAllClosed(peers, sec * 1000, () => env.honestDuring());
+    await until(allClosed(peers), sec * 1000, () => env.honestDuring());
     clearInterval(timer);
     return cutOrFailed(peers, t0, sec, { peers: n, bytesDripped: sent, windowSec: sec });
   },
@@ -71,27 +69,27 @@ export const DRIP_AFTER_HANDSHAKE: AttackSpec = {
 export const NON_READERS: AttackSpec = {
   name: 'non-reading-privmsg',
   attack: '100 handshaked peers stop reading and privmsg themselves 3 MB each (39 KB lines)',
+  rssBudgetMiB: 48,
   async run(env) {
     const n = env.quick ? 30 : 100;
     const perPeer = 3_000_000;
     const peers = env.trackAll((await openMany(n, 50, () => RawPeer.joined(env.dn.port, NETWORK))).ok);
+    const cuts = env.dn.watchDisconnects(peers.map((p) => p.nick));
     for (const p of peers) p.stopReading();
     const body = 'x'.repeat(39_000);
-    const t0 = performance.now();
+    const t0 = Date.now();
     const lines = Math.ceil(perPeer / 39_100);
     for (let i = 0; i < lines; i++) {
       for (const p of peers) p.send(MsgType.PRIVMSG, `${p.nick}!${p.nick}!${body} pub sig`);
       // Let the DN read between rounds, as a network would.
       await sleep(5);
     }
-    const sec = 15;
-    await untilAllClosed(peers, sec * 1000, () => env.honestDuring());
-    const c = closeSummary(peers, t0);
-    const figures = { peers: n, bytesSent: peers.reduce((x, p) => x + p.bytesOut, 0), closed: c.closed };
+    await until(() => cuts.size === n, 15_000, () => env.honestDuring());
+    const c = cutSummary(peers, cuts, t0);
+    const figures = { peers: n, bytesSent: peers.reduce((x, p) => x + p.bytesOut, 0), cut: c.closed };
     // Held output must stay bounded: cut them, or keep the RSS inside the budget (the row's verdict).
-    return { outcome: c.closed === c.total ? 'cut' : 'bounded', reaction: c.text, reactionMs: c.maxMs, figures };
+    return { outcome: c.closed === c.total ? 'cut' : 'bounded', reaction: `${c.text}${c.reasons ? ` (${c.reasons})` : ''}`, reactionMs: c.maxMs, figures };
   },
-  rssBudgetMiB: 48,
 };
 
 /** `count` connections each send `bytes` bytes without a newline, optionally after a handshake. */
@@ -106,8 +104,9 @@ function oversize(name: string, afterHandshake: boolean): AttackSpec {
       const chunk = Buffer.alloc(10_000, 'y');
       const t0 = performance.now();
       for (let i = 0; i < 10; i++) for (const p of peers) p.write(chunk);
-      await untilAllClosed(peers, 10_000, () => env.honestDuring());
-      return cutOrFailed(peers, t0, 10, { peers: n });
+      await until(allClosed(peers), 10_000, () => env.honestDuring());
+      const r = cutOrFailed(peers, t0, 10, { peers: n });
+      return r.outcome === 'cut' && !afterHandshake ? { ...r, outcome: 'refused' } : r;
     },
   };
 }
@@ -133,7 +132,7 @@ export const SLOWLORIS: AttackSpec = {
       i++;
     }, 1_000);
     const sec = Math.ceil(timeout / 1000) + 10;
-    await untilAllClosed(peers, sec * 1000, () => env.honestDuring());
+    await until(allClosed(peers), sec * 1000, () => env.honestDuring());
     clearInterval(timer);
     return cutOrFailed(peers, t0, sec, { connections: n, handshakeTimeoutSec: timeout / 1000 });
   },
@@ -146,18 +145,27 @@ export const SLOW_READERS: AttackSpec = {
   async run(env) {
     const n = env.quick ? 20 : 50;
     const readers = env.trackAll((await openMany(n, 50, () => RawPeer.joined(env.dn.port, NETWORK))).ok);
+    const cuts = env.dn.watchDisconnects(readers.map((p) => p.nick));
     for (const p of readers) p.stopReading();
     const sender = env.track(await RawPeer.joined(env.dn.port, NETWORK));
     const body = 'z'.repeat(30_000);
-    const t0 = performance.now();
+    const t0 = Date.now();
     let sent = 0;
-    // 600 a minute with a bucket of 600: the first 600 go at once, then 10 a second.
-    const timer = setInterval(() => {
-      for (let k = 0; k < 10 && sender.open; k++) if (sender.pubmsg(`${body} ${sent++}`)) void 0;
-    }, 100);
-    await untilAllClosed(readers, 20_000, () => env.honestDuring());
+    // Exactly the rate limit: a full bucket (a minute's allowance) at once, then one per refill.
+    const perMin = resolveLimits({}).ratePubmsgPerMin;
+    const pub = (): void => {
+      if (sender.open) sender.pubmsg(`${body} ${sent++}`);
+    };
+    for (let k = 0; k < perMin; k++) pub();
+    const timer = setInterval(pub, 60_000 / perMin);
+    await until(() => cuts.size === n, 20_000, () => env.honestDuring());
     clearInterval(timer);
-    const r = cutOrFailed(readers, t0, 20, { readers: n, pubmsgsSent: sent });
+    const c = cutSummary(readers, cuts, t0);
+    const all = c.closed === c.total;
+    const r: AttackResult = {
+      outcome: all ? 'cut' : 'failed', reaction: all ? `${c.text} (${c.reasons})` : `${c.text}; ${c.total - c.closed} still connected after 20 s`,
+      reactionMs: c.maxMs, figures: { readers: n, pubmsgsSent: sent, cut: c.closed }, pass: all,
+    };
     if (!sender.open) return { ...r, outcome: 'failed', reaction: `${r.reaction}; the sender (within its rate limit) was cut too`, pass: false };
     return r;
   },
@@ -191,7 +199,7 @@ function malformed(name: string, afterHandshake: boolean): AttackSpec {
           peers.push(p);
         }
       }
-      await untilAllClosed(peers, 5_000, () => env.honestDuring());
+      await until(allClosed(peers), 5_000, () => env.honestDuring());
       const open = MALFORMED.filter((_, k) => peers.slice(k * per, (k + 1) * per).some((p) => p.open)).map(([label]) => label);
       const r = cutOrFailed(peers, t0, 5, { connections: peers.length });
       return open.length === 0 ? { ...r, outcome: afterHandshake ? 'cut' : 'refused' } : { ...r, reaction: `${r.reaction}; kept: ${open.join(', ')}` };

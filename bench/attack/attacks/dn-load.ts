@@ -6,6 +6,7 @@ import { closeSummary, type AttackSpec } from '../lib/scenario.js';
 import { NETWORK } from '../lib/targets.js';
 import { RawPeer, openMany, sleep } from '../lib/wire.js';
 import { resolveLimits } from '../../../src/directory/limits.js';
+import { slope } from '../../lib/stats.js';
 
 /** GET http://<host:port><path> as JSON. */
 async function getJson(hostPort: string, path: string): Promise<Record<string, unknown>> {
@@ -47,7 +48,7 @@ export const CHURN: AttackSpec = {
   name: 'churn',
   attack: '16 loops of connect, handshake, pubmsg, close as fast as the DN answers for 20 s',
   http: true,
-  rssBudgetMiB: 48,
+  rssBudgetMiB: 96,
   async run(env) {
     const sec = env.quick ? 5 : 20;
     let cycles = 0;
@@ -79,11 +80,15 @@ export const CHURN: AttackSpec = {
     // Every churned connection is gone from the DN's books: only the honest pair is left.
     const h = await getJson(env.dn.http!, '/health');
     const left = Number(h.peers) + Number(h.pending);
-    const figures = { cycles, perSec: Math.round(cycles / wall), failures, dnPeersAfter: Number(h.peers), dnPendingAfter: Number(h.pending) };
-    const clean = left <= 2;
+    const figures: Record<string, number> = { cycles, perSec: Math.round(cycles / wall), failures, dnPeersAfter: Number(h.peers), dnPendingAfter: Number(h.pending) };
+    // A leak shows as RSS still climbing in the second half of the churn (the first half pays for heap growth).
+    const half = env.rss.series.filter(([t]) => t >= sec / 2 && t <= sec);
+    const slopeMiBs = slope(half.map(([t]) => t), half.map(([, v]) => v));
+    figures.rssSlopeMiBperSec = Math.round(slopeMiBs * 100) / 100;
+    const clean = left <= 2 && !(slopeMiBs > 1);
     return {
       outcome: clean ? 'bounded' : 'failed', reactionMs: null, figures, pass: clean,
-      reaction: `${cycles.toLocaleString('en-US')} cycles (${figures.perSec}/s), ${failures} refused/failed; afterwards ${h.peers} peers, ${h.pending} pending`,
+      reaction: `${cycles.toLocaleString('en-US')} cycles (${figures.perSec}/s), ${failures} refused/failed; afterwards ${h.peers} peers, ${h.pending} pending; RSS slope ${figures.rssSlopeMiBperSec} MiB/s in the 2nd half`,
     };
   },
 };

@@ -6,6 +6,7 @@
 import { MsgType } from '../../../src/protocol/message-types.js';
 import { pyJsonString } from '../../../src/protocol/json-py.js';
 import { buildClientHandshake } from '../../../src/protocol/handshake.js';
+import { resolveLimits } from '../../../src/directory/limits.js';
 import { closeSummary, type AttackEnv, type AttackResult, type AttackSpec } from '../lib/scenario.js';
 import { NETWORK } from '../lib/targets.js';
 import { MAX_EMIT_BYTES, RawPeer, handshakeLine, openMany, randomNick, sleep } from '../lib/wire.js';
@@ -153,18 +154,22 @@ export const TAKEOVER: AttackSpec = {
   },
 };
 
+/** What one requester may get in peer lists per minute (bounded per request or charged to it). */
+export const PEERLIST_BYTES_PER_MIN = 128 * 1024;
+
 /**
  * GETPEERLIST lists every serving or offer-announcing peer (~36 bytes each), so with many
- * makers connected one small request buys a large reply. Attackers ask as fast as the DN
- * answers; the figure is reply bytes per request byte.
+ * makers connected one small request buys a large reply. Attackers ask exactly as often as
+ * the rate limit allows (a full bucket at once, then one per refill), so they are never cut.
  */
 export const GETPEERLIST_AMPLIFICATION: AttackSpec = {
   name: 'getpeerlist-amplification',
-  attack: '2,000 offer-announcing peers connected; 20 attackers send GETPEERLIST 10 times a second for 15 s',
+  attack: '2,000 offer-announcing peers connected; 20 attackers send GETPEERLIST at the rate limit (6 at once, then 1 per 10 s) for 20 s',
   rssBudgetMiB: 96,
   async run(env) {
     const makers = env.quick ? 500 : 2_000;
-    const sec = env.quick ? 5 : 15;
+    const sec = env.quick ? 12 : 20;
+    const perMin = resolveLimits({}).rateGetpeerlistPerMin;
     const m = await openMany(makers, 100, async () => {
       const p = await RawPeer.joined(env.dn.port, NETWORK);
       p.pubmsg('sw0reloffer 0 27300 5000000 0 0.00002');
@@ -176,22 +181,25 @@ export const GETPEERLIST_AMPLIFICATION: AttackSpec = {
     const in0 = attackers.reduce((n, p) => n + p.bytesIn, 0);
     const t0 = performance.now();
     let requests = 0;
-    const timer = setInterval(() => {
+    const ask = (): void => {
       for (const a of attackers) if (a.open && a.send(MsgType.GETPEERLIST, '')) requests++;
-    }, 100);
+    };
+    for (let i = 0; i < perMin; i++) ask();
+    const timer = setInterval(ask, 60_000 / Math.max(1, perMin));
     await sleep(sec * 500);
     await env.honestDuring();
     await sleep(sec * 500);
     clearInterval(timer);
-    await sleep(500);
+    await Promise.all(attackers.map((a) => a.roundTrip(5_000)));
     const replyBytes = attackers.reduce((n, p) => n + p.bytesIn, 0) - in0;
     const reqBytes = requests * Buffer.byteLength(`{"type": ${MsgType.GETPEERLIST}, "line": ""}\r\n`);
     const c = closeSummary(attackers, t0);
-    const perAttackerPerMin = replyBytes / attackers.length / (sec / 60);
-    const figures = { makers: m.ok.length, requests, replyBytes, amplification: Math.round(replyBytes / Math.max(1, reqBytes)), replyKiBPerAttackerPerMin: Math.round(perAttackerPerMin / 1024), attackersCut: c.closed };
-    // Bounded: a requester gets at most ~64 KiB a minute of peer lists, however many peers.
-    const bounded = perAttackerPerMin <= 64 * 1024;
-    const text = `${(replyBytes / 1024 / 1024).toFixed(1)} MiB of peer lists for ${requests} requests (${figures.amplification}× the request bytes, ${figures.replyKiBPerAttackerPerMin} KiB/min per attacker); ${c.text}`;
+    const perAttacker = replyBytes / attackers.length;
+    // A fresh bucket is a minute's allowance, so the first minute may use all of it.
+    const allowed = PEERLIST_BYTES_PER_MIN * Math.max(1, sec / 60);
+    const figures = { makers: m.ok.length, requests, replyBytes, amplification: Math.round(replyBytes / Math.max(1, reqBytes)), replyKiBPerAttacker: Math.round(perAttacker / 1024), allowedKiB: allowed / 1024, attackersCut: c.closed };
+    const bounded = perAttacker <= allowed;
+    const text = `${(replyBytes / 1024 / 1024).toFixed(1)} MiB of peer lists for ${requests} requests (${figures.amplification}× the request bytes; ${figures.replyKiBPerAttacker} KiB per attacker in ${sec} s, allowed ${figures.allowedKiB}); ${c.text}`;
     return { outcome: bounded ? (c.closed > 0 ? 'cut' : 'bounded') : 'failed', reaction: text, reactionMs: c.medianMs, figures, pass: bounded };
   },
 };

@@ -72,7 +72,7 @@ export async function runAttack(section: AttackRow['section'], spec: AttackSpec,
     if (!j.ok) throw new Error(`honest peers could not join the idle directory: ${j.error}`);
     await waitCpuQuiet(dn.pid, 2_000);
     row.rssBeforeMiB = mib(dn.rssMiB());
-    const rss = new RssSampler(dn).start();
+    const rss = new RssSampler(dn, 100, true).start();
     let during: CheckResultT | null | undefined;
     const d = dn;
     const env: AttackEnv = {
@@ -152,13 +152,25 @@ export async function runAttacks(section: AttackRow['section'], specs: readonly 
   return rows;
 }
 
-/** How a set of attacker connections ended: "closed 198/200 after 10.0 s (median; max 10.4 s)". */
-export function closeSummary(peers: readonly RawPeer[], t0: number): { closed: number; total: number; medianMs: number | null; maxMs: number | null; text: string } {
-  const times = peers.filter((p) => p.closedByDirectory).map((p) => p.closedAt! - t0).sort((a, b) => a - b);
-  const total = peers.length;
+/**
+ * Like closeSummary, for peers that stopped reading: they never see the DN's FIN (it waits
+ * behind their unread data), so the DN's own log tells when it cut them.
+ */
+export function cutSummary(peers: readonly RawPeer[], cuts: Map<string, { time: number; reason: string }>, t0Epoch: number): ReturnType<typeof closeSummary> & { reasons: string } {
+  const times = peers.map((p) => cuts.get(p.nick)).filter((c) => c !== undefined).map((c) => c.time - t0Epoch).sort((a, b) => a - b);
+  const reasons = [...new Set(peers.map((p) => cuts.get(p.nick)?.reason.replace(/[0-9]+/g, 'N')).filter((r) => r !== undefined))].join('; ');
+  return { ...summarizeTimes(times, peers.length), reasons };
+}
+
+function summarizeTimes(times: number[], total: number): ReturnType<typeof closeSummary> {
   const medianMs = times.length ? times[Math.floor((times.length - 1) / 2)]! : null;
   const maxMs = times.length ? times[times.length - 1]! : null;
   const s = (ms: number): string => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
   const text = times.length === 0 ? `closed 0/${total}` : `closed ${times.length}/${total} after ${s(medianMs!)} (median; max ${s(maxMs!)})`;
   return { closed: times.length, total, medianMs, maxMs, text };
+}
+
+/** How a set of attacker connections ended: "closed 198/200 after 10.0 s (median; max 10.4 s)". */
+export function closeSummary(peers: readonly RawPeer[], t0: number): { closed: number; total: number; medianMs: number | null; maxMs: number | null; text: string } {
+  return summarizeTimes(peers.filter((p) => p.closedByDirectory).map((p) => p.closedAt! - t0).sort((a, b) => a - b), peers.length);
 }

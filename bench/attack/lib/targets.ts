@@ -29,6 +29,11 @@ export interface DnTarget extends Target {
   nick: string;
   /** host:port of /health and /metrics when started with http. */
   http: string | null;
+  /**
+   * Disconnects the DN logged for these nicks (epoch ms and reason), from its log: a peer that
+   * does not read never sees the FIN queued behind its unread data, but the DN's log does.
+   */
+  watchDisconnects(nicks: Iterable<string>): Map<string, { time: number; reason: string }>;
 }
 
 function target(label: string, p: { child: ChildProcess; pid: number; outputBytes(): number }, errors: string[]): Target {
@@ -62,18 +67,32 @@ export interface DnOptions {
 
 export async function startDn(o: DnOptions): Promise<DnTarget> {
   const errors: string[] = [];
+  const watched = new Map<string, Map<string, { time: number; reason: string }>>();
+  const collect = errorCollector(errors);
+  const onLine = (line: string, stream: 'stdout' | 'stderr'): void => {
+    collect(line, stream);
+    if (watched.size === 0 || !line.includes('"msg":"disconnect"')) return;
+    const j = JSON.parse(line) as { nick?: string; reason?: string; time?: number };
+    const into = j.nick !== undefined ? watched.get(j.nick) : undefined;
+    if (into) into.set(j.nick!, { time: j.time ?? Date.now(), reason: j.reason ?? '' });
+  };
   const script = join(o.root, 'dist', 'src', 'cli', 'jm-directory.js');
   const args = [...(o.nodeArgs ?? []), script, '--transport', 'tcp', '--listen', '127.0.0.1:0', '--network', NETWORK,
     '--log-level', o.logLevel ?? 'info', ...(o.http ? ['--http', '127.0.0.1:0'] : []), ...(o.args ?? [])];
   const p = await spawnReady({
-    label: 'jm-directory', cwd: o.root, args, stream: 'stdout', onLine: errorCollector(errors),
+    label: 'jm-directory', cwd: o.root, args, stream: 'stdout', onLine,
     ready: (line) => {
       if (!line.includes('"msg":"ready"')) return null;
       const j = JSON.parse(line) as { port?: number; nick?: string; http?: string };
       return j.port && j.nick ? { port: j.port, nick: j.nick, http: j.http ?? null } : null;
     },
   });
-  return { ...target('DN', p, errors), ...p.info };
+  const watchDisconnects = (nicks: Iterable<string>): Map<string, { time: number; reason: string }> => {
+    const m = new Map<string, { time: number; reason: string }>();
+    for (const n of nicks) watched.set(n, m);
+    return m;
+  };
+  return { ...target('DN', p, errors), ...p.info, watchDisconnects };
 }
 
 export interface WatcherTarget extends Target {
