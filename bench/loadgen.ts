@@ -16,7 +16,8 @@ import { bytesToHex, publicKeyOf, sha256, utf8ToBytes } from '../src/protocol/cr
 import { nickFromPubkeyHex } from '../src/protocol/nick.js';
 import { NOT_SERVING_ONION, onionHostFromPubkey } from '../src/protocol/onion.js';
 import { Histogram } from './lib/stats.js';
-import { RequestSchema, type Command } from './lib/ipc.js';
+import { CommandSchema, type Command } from './lib/ipc.js';
+import { serveAgent } from './lib/agent.js';
 
 const CONNECTING = 0;
 const READY = 1;
@@ -540,19 +541,4 @@ async function handle(cmd: Command): Promise<unknown> {
   }
 }
 
-process.on('message', (raw: unknown) => {
-  const r = RequestSchema.safeParse(raw);
-  if (!r.success) {
-    process.send?.({ id: -1, ok: false, error: `bad request: ${r.error.message}` });
-    return;
-  }
-  const { id, cmd } = r.data;
-  Promise.resolve()
-    .then(() => handle(cmd))
-    .then(
-      (result) => process.send?.({ id, ok: true, result }),
-      (err: unknown) => process.send?.({ id, ok: false, error: err instanceof Error ? err.message : String(err) }),
-    );
-});
-
-process.on('disconnect', () => process.exit(0));
+serveAgent(CommandSchema, handle);

@@ -10,18 +10,16 @@
  *
  * Everything listens on and connects to 127.0.0.1 only.
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import {
-  ConnectResult, DisconnectResult, IdentitiesResult, LatencyResult, OkResult, ReplySchema, SnapshotResult, fixHistogram,
-  type Command as GenCommand, type ConnectResultT, type SnapshotResultT,
-} from './lib/ipc.js';
+import { DisconnectResult } from './lib/ipc.js';
+import { Gens, identities, traffic } from './lib/gens.js';
 import { ensureBuilt, findRoot, readyPort, spawnReady, stopChild } from './lib/child.js';
 import { cpuSeconds, machineLoad, rssKiB, waitCpuQuiet } from './lib/proc.js';
-import { Histogram, slope, summarize } from './lib/stats.js';
+import { slope } from './lib/stats.js';
 import {
   buildRows, evaluateTargets, formatTable, formatVerdicts,
   type DisconnectFigures, type HandshakeFigures, type TargetResult, type TrafficFigures,
@@ -127,137 +125,6 @@ function ensureDist(o: Opts): void {
 
 // ---------------------------------------------------------------- load generators
 
-class Gen {
-  private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  readonly child: ChildProcess;
-
-  constructor(readonly index: number) {
-    this.child = fork(DIST_GEN, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.child.on('message', (m: unknown) => {
-      const r = ReplySchema.safeParse(m);
-      if (!r.success) return;
-      const w = this.waiting.get(r.data.id);
-      if (!w) return;
-      this.waiting.delete(r.data.id);
-      if (r.data.ok) w.resolve(r.data.result);
-      else w.reject(new Error(`loadgen ${index}: ${r.data.error ?? 'failed'}`));
-    });
-    this.child.on('error', (e) => log(`loadgen ${index}: ${e.message}`));
-    this.child.on('exit', () => {
-      for (const w of this.waiting.values()) w.reject(new Error(`loadgen ${index} exited`));
-      this.waiting.clear();
-    });
-  }
-
-  request<T>(cmd: GenCommand, schema: z.ZodType<T>, timeoutMs = 300_000): Promise<T> {
-    const id = this.nextId++;
-    return new Promise<T>((res, rej) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        rej(new Error(`loadgen ${this.index}: ${cmd.op} timed out`));
-      }, timeoutMs);
-      this.waiting.set(id, {
-        resolve: (v) => {
-          clearTimeout(timer);
-          const p = schema.safeParse(v);
-          if (p.success) res(p.data);
-          else rej(new Error(`loadgen ${this.index}: bad ${cmd.op} reply: ${p.error.message}`));
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          rej(e);
-        },
-      });
-      if (!this.child.connected) {
-        clearTimeout(timer);
-        this.waiting.delete(id);
-        rej(new Error(`loadgen ${this.index} is not running`));
-        return;
-      }
-      this.child.send({ id, cmd });
-    });
-  }
-}
-
-class Gens {
-  constructor(readonly list: Gen[]) {}
-
-  all<T>(mk: (g: Gen, i: number) => GenCommand, schema: z.ZodType<T>, timeoutMs?: number): Promise<T[]> {
-    return Promise.all(this.list.map((g, i) => g.request(mk(g, i), schema, timeoutMs)));
-  }
-
-  split(total: number, i: number): number {
-    const k = this.list.length;
-    return Math.floor(total / k) + (i < total % k ? 1 : 0);
-  }
-
-  snapshot(): Promise<SnapshotResultT[]> {
-    return this.all(() => ({ op: 'snapshot' }), SnapshotResult, 30_000);
-  }
-
-  async handshaked(): Promise<number> {
-    return (await this.snapshot()).reduce((a, s) => a + s.handshaked, 0);
-  }
-
-  async connect(count: number, rate: number, burst: boolean): Promise<HandshakeFigures> {
-    const rs = await this.all((_, i) => ({ op: 'connect', count: this.split(count, i), ratePerSec: rate / this.list.length, burst }), ConnectResult);
-    return mergeConnect(rs);
-  }
-
-  async latency(reset: boolean): Promise<Histogram> {
-    const hs = await this.all(() => ({ op: 'latency', reset }), LatencyResult);
-    const h = new Histogram();
-    for (const x of hs) h.merge(fixHistogram(x.hist));
-    return h;
-  }
-
-  reset(): Promise<unknown> {
-    return this.all(() => ({ op: 'reset' }), OkResult);
-  }
-}
-
-function mergeConnect(rs: ConnectResultT[]): HandshakeFigures {
-  const h = new Histogram();
-  let attempted = 0, ok = 0, rejected = 0, timeouts = 0, errors = 0, wallMs = 0;
-  for (const r of rs) {
-    h.merge(fixHistogram(r.handshake));
-    attempted += r.attempted;
-    ok += r.ok;
-    rejected += r.rejected;
-    timeouts += r.timeouts;
-    errors += r.errors;
-    wallMs = Math.max(wallMs, r.wallMs);
-  }
-  return { attempted, ok, rejected, timeouts, errors, wallMs, ...summarize(h) };
-}
-
-// ---------------------------------------------------------------- identities
-
-const IdentityCache = z.object({ version: z.literal(1), nicks: z.array(z.string()), pubs: z.array(z.string()) });
-
-async function identities(gens: Gens, need: number): Promise<{ nicks: string[]; pubs: string[] }> {
-  const file = join(RESULTS, 'identities-cache.json');
-  let cache = { version: 1 as const, nicks: [] as string[], pubs: [] as string[] };
-  if (existsSync(file)) {
-    const p = IdentityCache.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    if (p.success) cache = p.data;
-  }
-  if (cache.nicks.length >= need) return cache;
-  const from = cache.nicks.length;
-  log(`deriving ${need - from} peer keys and nicks (cached in bench/results/ for next time) ...`);
-  const k = gens.list.length;
-  const per = Math.ceil((need - from) / k);
-  const parts = await gens.all((_, i) => ({ op: 'genIdentities', from: Math.min(need, from + i * per), to: Math.min(need, from + (i + 1) * per) }), IdentitiesResult);
-  for (const p of parts) {
-    cache.nicks.push(...p.nicks);
-    cache.pubs.push(...p.pubs);
-  }
-  mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(file, JSON.stringify(cache));
-  return cache;
-}
-
 // ---------------------------------------------------------------- servers
 
 interface Server {
@@ -299,84 +166,6 @@ const quiet = (pid: number, maxMs = 8000): Promise<void> => waitCpuQuiet(pid, ma
 
 // ---------------------------------------------------------------- traffic
 
-interface TrafficSpec {
-  kind: 'pub' | 'priv';
-  peers: number;
-  senders: number;
-  senderOffset: number;
-  rate: number;
-  warmSec: number;
-  sec: number;
-  probeEvery: number;
-  windowMsgs: number;
-}
-
-async function traffic(gens: Gens, srv: Server, t: TrafficSpec): Promise<TrafficFigures> {
-  const k = gens.list.length;
-  await gens.latency(true);
-  const s0 = await gens.snapshot();
-  const peers = s0.reduce((a, s) => a + s.handshaked, 0);
-  await gens.all(
-    (_, i) => {
-      const senders = gens.split(t.senders, i);
-      return {
-        op: 'traffic', kind: t.kind, senders, senderOffset: t.senderOffset, ratePerSec: t.senders > 0 ? (t.rate * senders) / t.senders : 0,
-        probeEvery: t.probeEvery, windowMsgs: t.windowMsgs, probeTimeoutMs: 3000,
-      };
-    },
-    OkResult,
-  );
-  await sleep(t.warmSec * 1000);
-  const a = await gens.snapshot();
-  const ca = cpuSeconds(srv.pid);
-  const ta = performance.now();
-  await sleep(t.sec * 1000);
-  const b = await gens.snapshot();
-  const cb = cpuSeconds(srv.pid);
-  const tb = performance.now();
-  await gens.all(() => ({ op: 'stopTraffic' }), OkResult);
-  const sentOf = (ss: SnapshotResultT[]): number => ss.reduce((x, s) => x + s.sent, 0);
-  // Privmsg runs count the body markers (the DN follows each privmsg with a PEERLIST line).
-  const cnt = (x: SnapshotResultT): number => (t.kind === 'priv' ? x.marks : x.lines);
-  const countOf = (ss: SnapshotResultT[]): number => ss.reduce((x, s) => x + cnt(s), 0);
-  const sent = sentOf(await gens.snapshot()) - sentOf(s0);
-  const expected = t.kind === 'pub' ? sent * (peers - 1) : sent;
-  // Drain: wait until every expected line arrived or nothing moved for 1 s (at most 15 s).
-  let last = -1;
-  let still = 0;
-  let c: SnapshotResultT[] = s0;
-  const dt0 = Date.now();
-  while (Date.now() - dt0 < 15_000) {
-    c = await gens.snapshot();
-    const got = countOf(c) - countOf(s0);
-    if (got >= expected) break;
-    if (got === last) {
-      if (++still >= 4) break;
-    } else still = 0;
-    last = got;
-    await sleep(250);
-  }
-  let delivered = 0;
-  for (let i = 0; i < k; i++) delivered += cnt(c[i]!) - cnt(s0[i]!);
-  let rate = 0;
-  const genCpuUtil: number[] = [];
-  for (let i = 0; i < k; i++) {
-    const dtUs = b[i]!.tUs - a[i]!.tUs;
-    rate += ((cnt(b[i]!) - cnt(a[i]!)) * 1e6) / dtUs;
-    genCpuUtil.push((b[i]!.cpuUs - a[i]!.cpuUs) / dtUs);
-  }
-  const h = await gens.latency(true);
-  const offered = t.kind === 'pub' ? t.rate * (peers - 1) : t.rate;
-  return {
-    kind: t.kind, peers, senders: t.senders, offeredMsgsPerSec: t.rate, offeredDeliveriesPerSec: offered,
-    sent, skipped: c.reduce((x, s) => x + s.skipped, 0) - s0.reduce((x, s) => x + s.skipped, 0),
-    deliveredPerSec: rate, expected, delivered, missing: Math.max(0, expected - delivered),
-    lostPeers: c.reduce((x, s) => x + s.lostPeers, 0) - s0.reduce((x, s) => x + s.lostPeers, 0),
-    probeTimeouts: c.reduce((x, s) => x + s.probeTimeouts, 0) - s0.reduce((x, s) => x + s.probeTimeouts, 0),
-    latency: summarize(h), serverCpuUtil: (cb - ca) / ((tb - ta) / 1000), genCpuUtil, windowSec: (tb - ta) / 1000,
-  };
-}
-
 /** The run with the median p99 (the lower middle one for an even count). */
 function medianByP99(runs: TrafficFigures[]): TrafficFigures {
   const sorted = [...runs].sort((x, y) => x.latency.p99 - y.latency.p99);
@@ -400,7 +189,7 @@ async function scenarioGrow(gens: Gens, o: Opts, plan: Plan, r: TargetResult): P
   const maxN = plan.growSteps[plan.growSteps.length - 1]!;
   const srv = await startServer(r.kind, o, maxN + 1000);
   try {
-    await gens.all(() => ({ op: 'setPort', port: srv.port }), OkResult);
+    await gens.setPort(srv.port);
     await sleep(1000);
     r.rss0KiB = rssKiB(srv.pid);
     r.grow = [];
@@ -416,7 +205,7 @@ async function scenarioGrow(gens: Gens, o: Opts, plan: Plan, r: TargetResult): P
     r.perPeerKiB = pts.length >= 2 ? slope(pts.map((s) => s.peers), pts.map((s) => s.rssKiB)) : (r.grow.at(-1)!.rssKiB - r.rss0KiB) / Math.max(...pk);
     const holdSec = r.kind === 'dn' ? plan.holdSecDn : plan.holdSecBaseline;
     const peers = await gens.handshaked();
-    const f = await traffic(gens, srv, {
+    const f = await traffic(gens, srv.pid, {
       kind: 'pub', peers, senders: 10, senderOffset: 0, rate: plan.holdRate, warmSec: 0.2, sec: holdSec,
       probeEvery: 1, windowMsgs: 1000,
     });
@@ -445,7 +234,7 @@ async function scenarioFanout(gens: Gens, o: Opts, plan: Plan, r: TargetResult, 
   };
   r.fanout ??= [];
   try {
-    await gens.all(() => ({ op: 'setPort', port: srv.port }), OkResult);
+    await gens.setPort(srv.port);
     for (const n of ns) {
       await connectTo(gens, n, plan.rampRate);
       await quiet(srv.pid);
@@ -456,14 +245,14 @@ async function scenarioFanout(gens: Gens, o: Opts, plan: Plan, r: TargetResult, 
         r.fanout.push(entry);
       }
       const reps = entry.reps!;
-      reps.fixed.push(await traffic(gens, srv, {
+      reps.fixed.push(await traffic(gens, srv.pid, {
         kind: 'pub', peers, senders: 10, senderOffset: nextOffset(10), rate: plan.fixedRate, warmSec: 0.2, sec: plan.fixedSec,
         probeEvery: 1, windowMsgs: 1000,
       }));
       log(describeTraffic(`${r.kind} fixed`, reps.fixed.at(-1)!));
       await quiet(srv.pid, 3000);
       if (n === 1000) {
-        reps.at500k.push(await traffic(gens, srv, {
+        reps.at500k.push(await traffic(gens, srv.pid, {
           kind: 'pub', peers, senders: 10, senderOffset: nextOffset(10), rate: 500_000 / (peers - 1), warmSec: plan.warmSec, sec: plan.fixedSec,
           probeEvery: 5, windowMsgs: 200,
         }));
@@ -474,20 +263,20 @@ async function scenarioFanout(gens: Gens, o: Opts, plan: Plan, r: TargetResult, 
       // keeps at most windowMsgs messages in flight, so queues stay bounded.
       const windowMsgs = o.satWindow ?? Math.max(4, Math.ceil(100_000 / n));
       const senders = n < 1000 ? 100 : 10;
-      reps.sat.push(await traffic(gens, srv, {
+      reps.sat.push(await traffic(gens, srv.pid, {
         kind: 'pub', peers, senders, senderOffset: nextOffset(senders), rate: plan.satOfferedDeliveries / (peers - 1),
         warmSec: plan.warmSec, sec: plan.satSec, probeEvery: Math.max(1, Math.floor(windowMsgs / 4)), windowMsgs,
       }));
       log(describeTraffic(`${r.kind} saturation`, reps.sat.at(-1)!));
       await quiet(srv.pid, 3000);
       if (n === 1000 && r.kind === 'dn' && firstRep) {
-        entry.privFixed = await traffic(gens, srv, {
+        entry.privFixed = await traffic(gens, srv.pid, {
           kind: 'priv', peers, senders: 10, senderOffset: nextOffset(10), rate: 1000, warmSec: 0.2, sec: plan.fixedSec,
           probeEvery: 1, windowMsgs: 1000,
         });
         log(describeTraffic(`${r.kind} privmsg fixed`, entry.privFixed));
         await quiet(srv.pid, 3000);
-        entry.privSat = await traffic(gens, srv, {
+        entry.privSat = await traffic(gens, srv.pid, {
           kind: 'priv', peers, senders: 100, senderOffset: nextOffset(100), rate: 200_000, warmSec: plan.warmSec, sec: plan.satSec,
           probeEvery: 10, windowMsgs: 100,
         });
@@ -518,7 +307,7 @@ async function scenarioBurst(gens: Gens, o: Opts, plan: Plan, r: TargetResult): 
   for (const n of plan.bursts) {
     const srv = await startServer(r.kind, o, n + 1000);
     try {
-      await gens.all(() => ({ op: 'setPort', port: srv.port }), OkResult);
+      await gens.setPort(srv.port);
       await sleep(300);
       const hs = await gens.connect(n, 0, true);
       await quiet(srv.pid);
@@ -534,7 +323,7 @@ async function scenarioBurst(gens: Gens, o: Opts, plan: Plan, r: TargetResult): 
 async function scenarioDisconnect(gens: Gens, o: Opts, plan: Plan, r: TargetResult): Promise<void> {
   const srv = await startServer(r.kind, o, plan.disconnectTotal + 1000);
   try {
-    await gens.all(() => ({ op: 'setPort', port: srv.port }), OkResult);
+    await gens.setPort(srv.port);
     await connectTo(gens, plan.disconnectTotal, plan.rampRate);
     await quiet(srv.pid);
     const peers = await gens.handshaked();
@@ -591,9 +380,9 @@ async function main(): Promise<void> {
   const loadStart = machineLoad();
   ensureDist(o);
   mkdirSync(RESULTS, { recursive: true });
-  const gens = new Gens(Array.from({ length: o.gens }, (_, i) => new Gen(i)));
+  const gens = new Gens(ROOT, o.gens);
   const cleanup = (): void => {
-    for (const g of gens.list) g.child.kill('SIGKILL');
+    for (const g of gens.list) g.kill();
   };
   process.on('SIGINT', () => {
     cleanup();
@@ -603,12 +392,7 @@ async function main(): Promise<void> {
   try {
     // Spare identities: peers that fail their handshake are not reused within a server's life.
     const maxPeers = Math.ceil(Math.max(...plan.growSteps, ...plan.fanoutNs, ...plan.bursts, plan.disconnectTotal) * 1.05) + 200;
-    const ids = await identities(gens, maxPeers);
-    await gens.all((_, i) => {
-      const gidx: number[] = [];
-      for (let g = i; g < maxPeers; g += o.gens) gidx.push(g);
-      return { op: 'init', proc: i, port: 1, network: o.network, handshakeTimeoutMs: o.handshakeTimeout, gidx, nicks: gidx.map((g) => ids.nicks[g]!), pubs: gidx.map((g) => ids.pubs[g]!) };
-    }, OkResult);
+    await gens.init(await identities(gens, maxPeers, RESULTS, log), maxPeers, o.network, o.handshakeTimeout);
     const kinds: ('baseline' | 'dn')[] = o.target === 'both' ? ['baseline', 'dn'] : [o.target];
     const want = (s: 'grow' | 'fanout' | 'burst' | 'disconnect'): boolean => o.only.length === 0 || o.only.includes(s);
     for (const kind of kinds) {
@@ -651,9 +435,7 @@ async function main(): Promise<void> {
       for (const r of results) await run(r, name, () => fn(gens, o, plan, r));
     }
   } finally {
-    await gens.all(() => ({ op: 'exit' }), OkResult, 5000).catch(() => undefined);
-    await sleep(100);
-    cleanup();
+    await gens.close();
   }
   const base = results.find((r) => r.kind === 'baseline');
   const dn = results.find((r) => r.kind === 'dn');

@@ -2,7 +2,7 @@
  * The honest-peer process of the attack runner (bench/attack/lib/honest.ts drives it over IPC).
  */
 import { z } from 'zod';
-import { serveAgent } from './lib/agent-ipc.js';
+import { serveAgent } from '../lib/agent.js';
 import { HonestCommand, type CheckResult, type PairResult } from './lib/honest.js';
 import { RawPeer } from './lib/wire.js';
 

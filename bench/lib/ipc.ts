@@ -46,17 +46,6 @@ export const CommandSchema = z.discriminatedUnion('op', [
 ]);
 export type Command = z.infer<typeof CommandSchema>;
 
-export const RequestSchema = z.object({ id: z.number().int(), cmd: CommandSchema });
-export type Request = z.infer<typeof RequestSchema>;
-
-export const ReplySchema = z.object({
-  id: z.number().int(),
-  ok: z.boolean(),
-  error: z.string().optional(),
-  result: z.unknown().optional(),
-});
-export type Reply = z.infer<typeof ReplySchema>;
-
 export const IdentitiesResult = z.object({ nicks: z.array(z.string()), pubs: z.array(z.string()) });
 
 export const ConnectResult = z.object({

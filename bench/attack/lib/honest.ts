@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { Agent } from './agent-ipc.js';
+import { Agent } from '../../lib/agent.js';
 
 export const HonestCommand = z.discriminatedUnion('op', [
   z.object({ op: z.literal('join'), port: z.number().int(), network: z.string() }),
