@@ -13,7 +13,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { z } from 'zod';
@@ -37,6 +37,7 @@ const OptsSchema = z.object({
   longFuzz: z.boolean().default(false),
   build: z.boolean().default(true),
   markdown: z.boolean().default(false),
+  cpuProf: z.string().optional(),
   out: z.string().optional(),
 });
 type Opts = z.infer<typeof OptsSchema>;
@@ -53,6 +54,7 @@ function parseOpts(): Opts {
     .option('--long-fuzz', 'fuzz with >= 1,000,000 lines even with --quick (the full run always does)', false)
     .option('--no-build', 'do not rebuild dist/ even if stale')
     .option('--markdown', 'also print the table as Markdown (for docs/security.md)', false)
+    .option('--cpu-prof <dir>', "the performance section's DN writes a V8 CPU profile (.cpuprofile) per run into this directory")
     .option('--out <file>', 'JSON output file (default bench/results/attack-<time>.json)')
     .parse(process.argv);
   const r = OptsSchema.safeParse(c.opts());
@@ -116,6 +118,10 @@ async function main(): Promise<void> {
   const needed = [dist('src/cli/jm-directory.js'), dist('src/cli/jm-orderbook.js'), dist('bench/attack/honest-agent.js'), dist('bench/loadgen.js')];
   ensureBuilt(ROOT, needed, needed, o.build, log);
   mkdirSync(RESULTS, { recursive: true });
+  if (o.cpuProf) {
+    mkdirSync(o.cpuProf, { recursive: true });
+    process.env.JM_ATTACK_CPU_PROF = resolve(o.cpuProf);
+  }
   const rows: AttackRow[] = [];
   const statuses: SectionStatus[] = [];
   process.on('SIGINT', () => process.exit(130));
