@@ -9,13 +9,7 @@ import { closeSummary, cutSummary, type AttackResult, type AttackSpec } from '..
 import { NETWORK } from '../lib/targets.js';
 import { RawPeer, handshakeLine, openMany, randomNick, sleep } from '../lib/wire.js';
 
-const DEFAULTS = resolveLimits({}) as Record<string, unknown>;
-
-/** A default limit in ms whose name matches `re` (limits added later are found by name), else `fallback`. */
-export function defaultMs(re: RegExp, fallback: number): number {
-  for (const [k, v] of Object.entries(DEFAULTS)) if (re.test(k) && typeof v === 'number' && v > 0) return v;
-  return fallback;
-}
+const DEFAULTS = resolveLimits({});
 
 /** Polls `done` every 50 ms until it holds or `ms` passed; calls `mid` once half-way. */
 export async function until(done: () => boolean, ms: number, mid?: () => Promise<void>): Promise<void> {
@@ -47,10 +41,11 @@ function cutOrFailed(peers: readonly RawPeer[], t0: number, sec: number, figures
 export const DRIP_AFTER_HANDSHAKE: AttackSpec = {
   name: 'drip-after-handshake',
   attack: '200 handshaked peers each drip an unterminated pubmsg line, one byte per write every 10 ms',
+  dnArgs: (quick) => (quick ? ['--line-timeout', '3'] : []),
   async run(env) {
     const n = env.quick ? 50 : 200;
-    const deadline = defaultMs(/line.*(deadline|timeout)/i, 60_000);
-    const sec = Math.ceil((deadline + 10_000) / 1000);
+    const deadline = env.quick ? 3_000 : DEFAULTS.lineTimeoutMs;
+    const sec = Math.ceil((deadline + (env.quick ? 3_000 : 10_000)) / 1000);
     const peers = env.trackAll((await openMany(n, 50, () => RawPeer.joined(env.dn.port, NETWORK))).ok);
     for (const p of peers) p.write(`{"type": 687, "line": "${p.nick}!PUBLIC!`);
     const t0 = performance.now();
@@ -84,7 +79,7 @@ export const NON_READERS: AttackSpec = {
       // Let the DN read between rounds, as a network would.
       await sleep(5);
     }
-    await until(() => cuts.size === n, 15_000, () => env.honestDuring());
+    await until(() => cuts.size === n, env.quick ? 5_000 : 15_000, () => env.honestDuring());
     const c = cutSummary(peers, cuts, t0);
     const figures = { peers: n, bytesSent: peers.reduce((x, p) => x + p.bytesOut, 0), cut: c.closed };
     // Held output must stay bounded: cut them, or keep the RSS inside the budget (the row's verdict).
@@ -118,10 +113,10 @@ export const OVERSIZE_AFTER = oversize('oversize-after-handshake', true);
 export const SLOWLORIS: AttackSpec = {
   name: 'slowloris-pre-handshake',
   attack: '2,000 connections send a handshake one byte per second',
-  dnArgs: (quick) => (quick ? ['--handshake-timeout', '5'] : []),
+  dnArgs: (quick) => (quick ? ['--handshake-timeout', '2'] : []),
   async run(env) {
     const n = env.quick ? 500 : 2_000;
-    const timeout = env.quick ? 5_000 : resolveLimits({}).handshakeTimeoutMs;
+    const timeout = env.quick ? 2_000 : DEFAULTS.handshakeTimeoutMs;
     const peers = env.trackAll((await openMany(n, 200, () => RawPeer.open(env.dn.port))).ok);
     const hs = Buffer.from(handshakeLine(randomNick(), NETWORK));
     const t0 = performance.now();
@@ -131,7 +126,7 @@ export const SLOWLORIS: AttackSpec = {
       for (const p of peers) p.write(b);
       i++;
     }, 1_000);
-    const sec = Math.ceil(timeout / 1000) + 10;
+    const sec = Math.ceil(timeout / 1000) + (env.quick ? 4 : 10);
     await until(allClosed(peers), sec * 1000, () => env.honestDuring());
     clearInterval(timer);
     return cutOrFailed(peers, t0, sec, { connections: n, handshakeTimeoutSec: timeout / 1000 });
@@ -152,13 +147,13 @@ export const SLOW_READERS: AttackSpec = {
     const t0 = Date.now();
     let sent = 0;
     // Exactly the rate limit: a full bucket (a minute's allowance) at once, then one per refill.
-    const perMin = resolveLimits({}).ratePubmsgPerMin;
+    const perMin = DEFAULTS.ratePubmsgPerMin;
     const pub = (): void => {
       if (sender.open) sender.pubmsg(`${body} ${sent++}`);
     };
     for (let k = 0; k < perMin; k++) pub();
     const timer = setInterval(pub, 60_000 / perMin);
-    await until(() => cuts.size === n, 20_000, () => env.honestDuring());
+    await until(() => cuts.size === n, env.quick ? 5_000 : 20_000, () => env.honestDuring());
     clearInterval(timer);
     const c = cutSummary(readers, cuts, t0);
     const all = c.closed === c.total;

@@ -136,6 +136,12 @@ export const SPOOFED_NICK: AttackSpec = {
   },
 };
 
+/**
+ * Takeover: a second connection claims a live peer's nick (refused), another claims a live
+ * peer's serving location. With location proofs on (the default) that second claim may be
+ * admitted, but it is listed as NOT-SERVING-ONION until a probe of the location finds the
+ * claimant's nick there, so it gains nothing: the row checks what GETPEERLIST lists.
+ */
 export const TAKEOVER: AttackSpec = {
   name: 'nick-onion-takeover',
   attack: "a second connection claims a live honest peer's nick, another its serving location",
@@ -144,23 +150,31 @@ export const TAKEOVER: AttackSpec = {
     const location = `127.0.0.1:${20_000 + Math.floor(Math.random() * 10_000)}`;
     const holder = env.track(await RawPeer.joined(env.dn.port, NETWORK, randomNick(), location));
     holder.pubmsg('I am here');
-    const r = await refusals(env, [
-      ['same nick', handshakeLine(env.honestNicks[0]!, NETWORK)],
-      ['same location', handshakeLine(randomNick(), NETWORK, location)],
-    ]);
+    const nick = await expectRefused(env, handshakeLine(env.honestNicks[0]!, NETWORK));
+    const squatter = env.track(await RawPeer.open(env.dn.port));
+    const claimed = await squatter.handshake(NETWORK, location, 5_000);
+    const observer = env.track(await RawPeer.joined(env.dn.port, NETWORK));
+    const listed = observer.waitFor((l) => l.startsWith(`{"type": ${MsgType.PEERLIST},`) && l.includes(`${squatter.nick};${location}`), 1_500);
+    const list = observer.waitFor((l) => l.startsWith(`{"type": ${MsgType.PEERLIST},`), 1_500);
+    observer.send(MsgType.GETPEERLIST, '');
+    const squatterListed = (await listed) !== null;
+    const gotList = (await list) !== null;
+    await env.honestDuring();
     const rt = await holder.roundTrip(2_000);
-    if (holder.closedAt !== null || rt === null) return { ...r, outcome: 'failed', reaction: `${r.reaction}; the holder was disconnected`, pass: false };
-    return r;
+    const holderOk = holder.open && rt !== null;
+    const locText = !claimed ? 'same location: accepted:false' : squatterListed ? `same location: accepted AND LISTED at ${location}` : `same location: accepted, listed as not serving${gotList ? '' : ' (no peer list came)'}`;
+    const reaction = `same nick: ${nick.how}; ${locText}${holderOk ? '' : '; the holder was disconnected'}`;
+    const ok = nick.refused && !squatterListed && holderOk;
+    return { outcome: !ok ? 'failed' : claimed ? 'held' : 'refused', reaction, reactionMs: nick.ms, figures: { nickRefused: nick.refused, locationClaimAccepted: claimed, squatterListed }, pass: ok };
   },
 };
-
-/** What one requester may get in peer lists per minute (bounded per request or charged to it). */
-export const PEERLIST_BYTES_PER_MIN = 128 * 1024;
 
 /**
  * GETPEERLIST lists every serving or offer-announcing peer (~36 bytes each), so with many
  * makers connected one small request buys a large reply. Attackers ask exactly as often as
  * the rate limit allows (a full bucket at once, then one per refill), so they are never cut.
+ * Bounded: what each gets stays within the DN's reply-bytes allowance (a minute's worth at
+ * first, refilled per minute) plus the one reply that may overdraw it.
  */
 export const GETPEERLIST_AMPLIFICATION: AttackSpec = {
   name: 'getpeerlist-amplification',
@@ -168,8 +182,8 @@ export const GETPEERLIST_AMPLIFICATION: AttackSpec = {
   rssBudgetMiB: 96,
   async run(env) {
     const makers = env.quick ? 500 : 2_000;
-    const sec = env.quick ? 12 : 20;
-    const perMin = resolveLimits({}).rateGetpeerlistPerMin;
+    const sec = env.quick ? 4 : 20;
+    const limits = resolveLimits({});
     const m = await openMany(makers, 100, async () => {
       const p = await RawPeer.joined(env.dn.port, NETWORK);
       p.pubmsg('sw0reloffer 0 27300 5000000 0 0.00002');
@@ -184,8 +198,12 @@ export const GETPEERLIST_AMPLIFICATION: AttackSpec = {
     const ask = (): void => {
       for (const a of attackers) if (a.open && a.send(MsgType.GETPEERLIST, '')) requests++;
     };
-    for (let i = 0; i < perMin; i++) ask();
-    const timer = setInterval(ask, 60_000 / Math.max(1, perMin));
+    // The first reply's size, then the rest of the bucket.
+    ask();
+    await Promise.all(attackers.map((a) => a.roundTrip(5_000)));
+    const oneReply = (attackers.reduce((n, p) => n + p.bytesIn, 0) - in0) / attackers.length;
+    for (let i = 1; i < limits.rateGetpeerlistPerMin; i++) ask();
+    const timer = setInterval(ask, 60_000 / Math.max(1, limits.rateGetpeerlistPerMin));
     await sleep(sec * 500);
     await env.honestDuring();
     await sleep(sec * 500);
@@ -195,11 +213,11 @@ export const GETPEERLIST_AMPLIFICATION: AttackSpec = {
     const reqBytes = requests * Buffer.byteLength(`{"type": ${MsgType.GETPEERLIST}, "line": ""}\r\n`);
     const c = closeSummary(attackers, t0);
     const perAttacker = replyBytes / attackers.length;
-    // A fresh bucket is a minute's allowance, so the first minute may use all of it.
-    const allowed = PEERLIST_BYTES_PER_MIN * Math.max(1, sec / 60);
-    const figures = { makers: m.ok.length, requests, replyBytes, amplification: Math.round(replyBytes / Math.max(1, reqBytes)), replyKiBPerAttacker: Math.round(perAttacker / 1024), allowedKiB: allowed / 1024, attackersCut: c.closed };
+    const allowed = limits.peerlistBytesPerMin === 0 ? Infinity : limits.peerlistBytesPerMin * Math.max(1, sec / 60) + oneReply;
+    const kib = (v: number): number => Math.round(v / 1024);
+    const figures = { makers: m.ok.length, requests, replyBytes, oneReplyKiB: kib(oneReply), amplification: Math.round(replyBytes / Math.max(1, reqBytes)), replyKiBPerAttacker: kib(perAttacker), allowedKiB: kib(allowed), attackersCut: c.closed };
     const bounded = perAttacker <= allowed;
-    const text = `${(replyBytes / 1024 / 1024).toFixed(1)} MiB of peer lists for ${requests} requests (${figures.amplification}× the request bytes; ${figures.replyKiBPerAttacker} KiB per attacker in ${sec} s, allowed ${figures.allowedKiB}); ${c.text}`;
+    const text = `${kib(perAttacker)} KiB of peer lists per attacker for ${requests / attackers.length} requests in ${sec} s (one list ${kib(oneReply)} KiB; allowance ${kib(allowed)} KiB), ${figures.amplification}× the request bytes; ${c.text}`;
     return { outcome: bounded ? (c.closed > 0 ? 'cut' : 'bounded') : 'failed', reaction: text, reactionMs: c.medianMs, figures, pass: bounded };
   },
 };

@@ -70,7 +70,7 @@ export async function runAttack(section: AttackRow['section'], spec: AttackSpec,
     dn = await startDn({ root: ctx.root, args: spec.dnArgs?.(ctx.quick) ?? [], http: spec.http ?? false });
     const j = await honest.join(dn.port, NETWORK);
     if (!j.ok) throw new Error(`honest peers could not join the idle directory: ${j.error}`);
-    await waitCpuQuiet(dn.pid, 2_000);
+    await waitCpuQuiet(dn.pid, ctx.quick ? 1_000 : 2_000);
     row.rssBeforeMiB = mib(dn.rssMiB());
     const rss = new RssSampler(dn, 100, true).start();
     let during: CheckResultT | null | undefined;
@@ -96,7 +96,7 @@ export async function runAttack(section: AttackRow['section'], spec: AttackSpec,
     for (const p of peers) p.close();
     let after: CheckResultT | null = null;
     if (!spec.stopsTarget && dn.alive()) {
-      await waitCpuQuiet(dn.pid, 5_000);
+      await waitCpuQuiet(dn.pid, ctx.quick ? 1_000 : 5_000);
       after = await safeCheck(honest);
     }
     row.rssPeakMiB = mib(rss.stop());

@@ -103,7 +103,7 @@ export async function startWatcher(o: { root: string; dnPort: number; args?: str
   const errors: string[] = [];
   const httpPort = await freePort();
   const script = join(o.root, 'dist', 'src', 'cli', 'jm-orderbook.js');
-  const args = [script, 'serve', '--directory', `127.0.0.1:${o.dnPort}`, '--network', NETWORK, '--http', `127.0.0.1:${httpPort}`, '--log-level', 'info', ...(o.args ?? [])];
+  const args = [script, 'serve', '--transport', 'tcp', '--directory', `127.0.0.1:${o.dnPort}`, '--network', NETWORK, '--http', `127.0.0.1:${httpPort}`, '--log-level', 'info', ...(o.args ?? [])];
   const p = await spawnReady({
     label: 'jm-orderbook', cwd: o.root, args, stream: 'stderr', onLine: errorCollector(errors),
     ready: (line) => {

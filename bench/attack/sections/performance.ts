@@ -112,7 +112,7 @@ function row(p: Phase, quiet: Phase, plan: Plan): AttackRow {
 
 export const run: SectionRun = async (ctx) => {
   const plan: Plan = ctx.quick
-    ? { honest: 1_000, attackers: 1_000, slowloris: 2_000, rate: 10, sec: 4 }
+    ? { honest: 300, attackers: 300, slowloris: 1_000, rate: 10, sec: 3 }
     : { honest: 1_000, attackers: 1_000, slowloris: 5_000, rate: 10, sec: 20 };
   const mixes: FloodMix[] = ctx.only?.length ? (['orderbook', 'pubmsg'] as const).filter((m) => ctx.only!.includes(`${m}-flood`)) : ['orderbook', 'pubmsg'];
   const gens = new Gens(ctx.root, 2);

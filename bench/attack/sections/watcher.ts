@@ -114,8 +114,14 @@ const MANY_NICKS: Flood = {
   attack: '300 nicks each send one line of ~880 offers (264,000 offers from 300 makers)',
   async send(dn, quick) {
     const n = quick ? 60 : 300;
+    // Lines from many connections interleave: the end marker goes out only once a peer of our
+    // own has received every flood line, so everything before it reached the watcher too.
+    const observer = await RawPeer.joined(dn.port, NETWORK);
     const peers = (await openMany(n, 50, () => RawPeer.joined(dn.port, NETWORK))).ok;
     for (const p of peers) p.pubmsg(offerBody(0));
+    const t0 = performance.now();
+    while (observer.bigLines < peers.length && performance.now() - t0 < 60_000) await sleep(50);
+    observer.close();
     const last = peers[peers.length - 1]!;
     last.pubmsg('sw0absoffer 999999 27300 5000000 0 250');
     return { nicks: peers.map((p) => p.nick), peers, last: { nick: last.nick, oid: 999_999 }, offersSent: peers.length * 880 + 1 };
