@@ -1,14 +1,18 @@
 /**
  * The watcher's HTTP layer on node:http (see docs/decisions.md, "Watcher HTTP layer"):
- * GET /, /api/v1/orderbook, /api/v1/directories, /health and two static assets. Loopback by
- * default; strict headers (CSP without inline script); anything else is 404/405.
+ * GET / (?unit=btc|sat), /api/v1/orderbook, /api/v1/directories, /api/v1/offers.csv, /health,
+ * two static assets and the favicon. Loopback by default; strict headers (CSP without inline
+ * script or style); anything else is 404/405.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { APP_JS } from './app-script.js';
 import { HISTORY_CSS, HISTORY_JS } from './history-view.js';
-import { renderPage, STYLE_CSS } from './page.js';
+import type { AmountUnit } from '../wallet/format.js';
+import { offersCsv, offersCsvName } from './csv.js';
+import { FAVICON_SVG, renderPage } from './page.js';
+import { STYLE_CSS } from './page-style.js';
 import type { ApiDirectories, ApiHealth, ApiOrderbook } from './schema.js';
 import type { CachedDocument } from './snapshot-cache.js';
 
@@ -64,16 +68,20 @@ export async function startHttpServer(o: HttpServerOptions): Promise<RunningHttp
   }
   const json = (res: http.ServerResponse, status: number, v: unknown): void => send(res, status, 'application/json', JSON.stringify(v), { 'Cache-Control': 'no-store' });
 
-  // The page is rendered once per orderbook snapshot, so a flood of requests costs lookups.
-  let page: { snap: CachedDocument<ApiOrderbook>; html: string } | null = null;
+  // The page is rendered once per orderbook snapshot and unit, so a flood of requests costs lookups.
+  const pages = new Map<AmountUnit, { snap: CachedDocument<ApiOrderbook>; html: string }>();
   const snapshot = (): CachedDocument<ApiOrderbook> => {
     if (o.source.snapshot) return o.source.snapshot();
     const doc = o.source.orderbook();
     return { doc, builtAt: 0, version: 0, get json() { return JSON.stringify(doc); } };
   };
-  const pageHtml = (): string => {
+  const pageHtml = (unit: AmountUnit): string => {
     const snap = snapshot();
-    if (page?.snap !== snap) page = { snap, html: renderPage(snap.doc, o.source.directories(), refresh) };
+    let page = pages.get(unit);
+    if (page?.snap !== snap) {
+      page = { snap, html: renderPage(snap.doc, o.source.directories(), { refreshSeconds: refresh, unit, now: Date.now() }) };
+      pages.set(unit, page);
+    }
     return page.html;
   };
 
@@ -82,10 +90,21 @@ export async function startHttpServer(o: HttpServerOptions): Promise<RunningHttp
       send(res, 405, 'application/json', JSON.stringify({ error: 'method not allowed' }), { Allow: 'GET, HEAD' });
       return;
     }
-    const path = (req.url ?? '/').split('?')[0];
+    const [path, query = ''] = (req.url ?? '/').split('?');
     switch (path) {
       case '/':
-        send(res, 200, 'text/html', pageHtml(), { 'Cache-Control': 'no-store' });
+        send(res, 200, 'text/html', pageHtml(new URLSearchParams(query).get('unit') === 'sat' ? 'sat' : 'btc'), { 'Cache-Control': 'no-store' });
+        return;
+      case '/api/v1/offers.csv': {
+        const doc = snapshot().doc;
+        send(res, 200, 'text/csv', offersCsv(doc), { 'Cache-Control': 'no-store', 'Content-Disposition': `attachment; filename="${offersCsvName(doc)}"` });
+        return;
+      }
+      case '/favicon.svg':
+        send(res, 200, 'image/svg+xml', FAVICON_SVG, { 'Cache-Control': 'max-age=86400' });
+        return;
+      case '/favicon.ico':
+        res.writeHead(301, { ...SECURITY_HEADERS, Location: '/favicon.svg', 'Content-Length': 0 }).end();
         return;
       case '/api/v1/orderbook':
         send(res, 200, 'application/json', snapshot().json, { 'Cache-Control': 'no-store' });

@@ -27,3 +27,17 @@ export function formatBondValue(v: number | null): string {
   const exp = String(Number(parts[1])).replace(/[0-9]/g, (d) => '⁰¹²³⁴⁵⁶⁷⁸⁹'.charAt(Number(d))).replace('-', '⁻');
   return `${parts[0]} × 10${exp}`;
 }
+
+/** `27,300 sat`: the same amount in satoshis, grouped. */
+export function formatSats(sats: number | bigint): string {
+  if (typeof sats === 'number' && !Number.isFinite(sats)) return '∞ sat';
+  const v = typeof sats === 'bigint' ? sats : BigInt(Math.round(sats));
+  return `${v.toLocaleString('en-US')} sat`;
+}
+
+export type AmountUnit = 'btc' | 'sat';
+
+/** An amount in the unit a person chose (the watcher page's sat/BTC switch). */
+export function formatAmount(sats: number | bigint, unit: AmountUnit): string {
+  return unit === 'sat' ? formatSats(sats) : formatBtc(sats);
+}

@@ -1,13 +1,15 @@
 /**
  * Real browser (playwright-core + Debian chromium): the page shows makers and bond values,
- * refreshes live when a new maker appears, and still shows the tables with JavaScript off.
+ * refreshes live when a new maker appears, and still shows the tables with JavaScript off; its
+ * charts carry their numbers, columns sort, sizes switch between BTC and sat, "updated N s ago"
+ * counts, the CSV and favicon load, and at 1280 and 390 px nothing overflows.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ScriptedMaker } from '../../helpers/scripted-maker.js';
 import { startHttpServer, type RunningHttpServer } from '../../../src/orderbook/http-server.js';
 import { DirectoryServer } from '../../../src/directory/index.js';
@@ -24,7 +26,7 @@ if (!haveChromium) console.warn(`skipping browser test: ${CHROMIUM} not installe
 const ARTIFACTS = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)), 'test-artifacts');
 
 /** A fresh profile per context, with the launch flags CI uses. */
-async function launch(opts: { javaScriptEnabled?: boolean; colorScheme?: 'light' | 'dark' }, profiles: string[], contexts: BrowserContext[]): Promise<BrowserContext> {
+async function launch(opts: { javaScriptEnabled?: boolean; colorScheme?: 'light' | 'dark'; viewport?: { width: number; height: number } }, profiles: string[], contexts: BrowserContext[]): Promise<BrowserContext> {
   const profile = mkdtempSync(path.join(tmpdir(), 'jm-ob-chromium-'));
   profiles.push(profile);
   const ctx = await chromium.launchPersistentContext(profile, {
@@ -101,5 +103,125 @@ describe.skipIf(!haveChromium)('orderbook page in chromium', () => {
     expect(await page.locator('#offers tbody tr').count()).toBeGreaterThanOrEqual(2);
     expect(await page.locator('#bonds tbody').innerText()).toContain('verified');
     await page.screenshot({ path: path.join(ARTIFACTS, 'orderbook-page-nojs-dark.png'), fullPage: true });
+  });
+
+  /** Script errors, CSP refusals and failed requests, collected for the whole page's life. */
+  function problems(page: Page): string[] {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
+    return errors;
+  }
+
+  /** What sticks out past the viewport's width, or scrolls sideways inside it. */
+  async function overflow(page: Page): Promise<string[]> {
+    const width = page.viewportSize()!.width;
+    const out: string[] = [];
+    const pageWidth = await page.locator('html').evaluate((e) => e.scrollWidth);
+    if (pageWidth > width) out.push(`page ${pageWidth} px wide`);
+    out.push(...await page.locator('section, .scroll, table, figure, svg').evaluateAll((els, w) => els.flatMap((el) => {
+      const r = el.getBoundingClientRect();
+      const name = `${el.tagName.toLowerCase()}#${el.id || el.getAttribute('class')}`;
+      return [
+        ...(r.right > w + 0.5 ? [`${name} ends at ${Math.round(r.right)} px`] : []),
+        ...(el.classList.contains('scroll') && el.scrollWidth > el.clientWidth ? [`${name} in #${el.parentElement?.id} scrolls sideways`] : []),
+      ];
+    }), width));
+    return out;
+  }
+
+  const column = (page: Page, table: string, col: number): Promise<string[]> =>
+    page.locator(`#${table} tbody tr`).evaluateAll((rows, c) => rows.map((r) => r.querySelectorAll('td')[c]?.getAttribute('data-v') ?? ''), col);
+
+  it('1280 px: charts with their numbers, sortable columns, the sat/BTC switch, updated N s ago, CSV and favicon', async () => {
+    const ctx = await launch({ colorScheme: 'light' }, profiles, contexts);
+    const page = await ctx.newPage();
+    const errors = problems(page);
+    await page.goto(http.url);
+    await page.waitForSelector('body[data-live="true"]');
+    expect(await page.locator('#offers tbody tr').count()).toBe(3); // the second maker from the test above
+
+    // charts: one per offer kind and the bonds; each mark's title has the numbers
+    const titles = await page.locator('#charts svg.liquidity g.step title').allTextContents();
+    expect(titles).toContain('fee up to 0.002 %: 0.05000000 BTC from 1 maker (1 offer)');
+    expect(titles).toContain('fee up to 0.00000250 BTC: 0.05000000 BTC from 1 maker (1 offer)');
+    expect(titles).toContain('fee up to 0.00001234 BTC: 0.25000000 BTC from 2 makers (2 offers)');
+    const value = watcher.orderbook().bonds[0]!.value!;
+    expect(await page.locator('#charts ol.bars li').count()).toBe(1);
+    expect(await page.locator('#charts ol.bars li svg title').textContent()).toContain(`bond value ${formatBondValue(value)} (100.0 % of all)`);
+    const step = page.locator('#charts svg.liquidity g.step').first();
+    await step.hover(); // the hovered step is highlighted by the stylesheet
+    expect(await step.locator('rect.hit').evaluate((e) => e.ownerDocument.defaultView!.getComputedStyle(e).fill)).toMatch(/^rgba\(59, 91, 219, 0\.2\)$/);
+
+    // sorting: numbers start with the largest, a second click reverses; kept across live refreshes
+    await page.locator('#offers th', { hasText: 'Max size' }).locator('button').click();
+    expect(await page.locator('#offers th[aria-sort]').textContent()).toBe('Max size');
+    expect((await column(page, 'offers', 4)).map(Number)).toEqual([20_000_000, 5_000_000, 5_000_000]);
+    await page.locator('#offers th', { hasText: 'Oid' }).locator('button').click();
+    await page.locator('#offers th', { hasText: 'Oid' }).locator('button').click();
+    expect((await column(page, 'offers', 1)).map(Number)).toEqual([0, 1, 5]);
+    await page.locator('#offers').evaluate((t) => { t.setAttribute('data-old', ''); });
+    await page.locator('#offers:not([data-old])').waitFor(); // a refresh replaced the table...
+    expect((await column(page, 'offers', 1)).map(Number)).toEqual([0, 1, 5]); // ...and kept its order
+    expect(await page.locator('#offers th[aria-sort="ascending"]').textContent()).toBe('Oid');
+
+    // one unit for every size, switched without a reload and remembered
+    expect(await page.locator('#offers tbody').innerText()).toContain(formatBtc(20_000_000));
+    await page.locator('.unit a[data-unit="sat"]').click();
+    await page.locator('#offers tbody', { hasText: '20,000,000 sat' }).waitFor();
+    expect(page.url()).toMatch(/\?unit=sat$/);
+    const sizes = await page.locator('#offers tbody td[data-label$="size"], #bonds tbody td[data-label="Amount"], #sybil tbody td.num:not(:first-child)').allInnerTexts();
+    expect(sizes.length).toBeGreaterThan(6);
+    for (const t of sizes) expect(t).toMatch(/^[\d,]+ sat$/);
+    expect(await page.locator('#charts').innerText()).not.toMatch(/BTC/);
+    expect(await page.locator('.unit a[aria-current]').textContent()).toBe('sat');
+    const again = await ctx.newPage();
+    await again.goto(http.url); // no ?unit: the saved choice applies
+    await again.locator('#offers tbody', { hasText: '20,000,000 sat' }).waitFor();
+    await again.close();
+
+    // "updated N s ago": the age of the data shown, counted in the page
+    const shown = await page.locator('#updated').evaluate((e) => ({ text: e.textContent ?? '', at: Number(e.getAttribute('data-at')), now: Date.now() }));
+    expect(shown.text).toMatch(/^updated \d+ s ago$/);
+    expect(Math.abs(Number(/\d+/.exec(shown.text)![0]) - (shown.now - shown.at) / 1000)).toBeLessThanOrEqual(1.5);
+
+    // CSV export and favicon
+    const csvHref = await page.locator('a.csv').getAttribute('href');
+    const csv = await page.evaluate((href) => fetch(href!).then((r) => r.text()), csvHref);
+    expect(csv.split('\r\n').filter(Boolean)).toHaveLength(4);
+    expect(csv).toContain(',sw0absoffer,100000,20000000,0,1234,');
+    const icon = await page.locator('link[rel="icon"]').getAttribute('href');
+    expect(await page.evaluate((href) => fetch(href!).then((r) => r.headers.get('content-type')), icon)).toBe('image/svg+xml; charset=utf-8');
+
+    expect(await overflow(page)).toEqual([]);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'orderbook-page-1280.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it('390 px: nothing overflows, tables stack into cards, the MOTD keeps its lines; with and without JavaScript', async () => {
+    for (const javaScriptEnabled of [true, false]) {
+      const page = await (await launch({ javaScriptEnabled, colorScheme: javaScriptEnabled ? 'light' : 'dark', viewport: { width: 390, height: 844 } }, profiles, contexts)).newPage();
+      const errors = problems(page);
+      await page.goto(http.url);
+      if (javaScriptEnabled) await page.waitForSelector('body[data-live="true"]');
+      expect(await overflow(page), `JavaScript ${javaScriptEnabled ? 'on' : 'off'}`).toEqual([]);
+      // a row is a card: the header row is hidden, each value has its label beside it
+      expect(await page.locator('#offers thead').isVisible()).toBe(false);
+      expect(await page.locator('#offers tbody td[data-label="Max size"]').first().evaluate((e) => e.ownerDocument.defaultView!.getComputedStyle(e, '::before').content)).toBe('"Max size"');
+      // the MOTD uses the card's width instead of one word per line
+      // (measured in one go: the live refresh swaps the table several times a second here)
+      const motd = await page.locator('#directories tbody td.motd').first().evaluate((e) => {
+        const cs = e.ownerDocument.defaultView!.getComputedStyle(e);
+        const r = e.getBoundingClientRect();
+        return { width: r.width, lines: r.height / (parseFloat(cs.lineHeight) || parseFloat(cs.fontSize) * 1.45), words: (e.textContent ?? '').split(/\s+/).filter(Boolean).length };
+      });
+      expect(motd.width).toBeGreaterThan(300);
+      expect(motd.lines).toBeLessThan(motd.words / 2);
+      expect(await page.locator('#charts svg.liquidity').count()).toBe(2);
+      await page.screenshot({ path: path.join(ARTIFACTS, `orderbook-page-390-${javaScriptEnabled ? 'js' : 'nojs-dark'}.png`), fullPage: true });
+      expect(errors).toEqual([]);
+      await page.close();
+    }
   });
 });

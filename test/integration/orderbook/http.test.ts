@@ -43,8 +43,28 @@ describe('orderbook HTTP', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; co');
     expect(html).not.toContain('<script>alert(1)');
     expect(html).toContain('0.002 %');
-    expect(html).toContain('250 sat');
+    expect(html).toContain('0.00000250 BTC'); // one unit for sizes: BTC unless the reader picks sat
+    expect(html).not.toMatch(/ style=|<style|<script>/); // the CSP allows neither inline style nor inline script
     expect(html).toContain(maker.nick.replace(/O+$/, ''));
+    const inSats = await (await fetch(`${http.url}?unit=sat`)).text();
+    expect(inSats).toContain('250 sat');
+    expect(inSats).toContain('5,000,000 sat');
+    expect(inSats).not.toMatch(/\d BTC/);
+
+    const csv = await fetch(`${http.url}api/v1/offers.csv`);
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="joinmarket-offers-regtest-\d{8}T\d{6}Z\.csv"$/);
+    const lines = (await csv.text()).split('\r\n');
+    expect(lines[0]).toBe('nick,oid,type,minsize_sat,maxsize_sat,txfee_sat,cjfee,bond_status,bond_value,pick_chance,directories,first_seen,last_seen');
+    expect(lines[1]).toMatch(new RegExp(`^${maker.nick},0,sw0reloffer,27300,5000000,0,0.00002,verified,[0-9.e+]+,1,127.0.0.1:${addr.port},`));
+    expect(lines[2]).toMatch(new RegExp(`^${maker.nick},1,sw0absoffer,27300,5000000,0,250,verified,`));
+    expect(lines).toHaveLength(4); // header, two offers, the final CRLF
+
+    const icon = await fetch(`${http.url}favicon.svg`);
+    expect([icon.status, icon.headers.get('content-type')]).toEqual([200, 'image/svg+xml; charset=utf-8']);
+    expect(await icon.text()).toMatch(/^<svg /);
+    const ico = await fetch(`${http.url}favicon.ico`, { redirect: 'manual' });
+    expect([ico.status, ico.headers.get('location')]).toEqual([301, '/favicon.svg']);
 
     expect((await fetch(`${http.url}nope`)).status).toBe(404);
     expect((await fetch(`${http.url}api/v1/orderbook`, { method: 'POST' })).status).toBe(405);
