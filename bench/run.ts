@@ -137,10 +137,10 @@ interface Server {
 
 /**
  * The fan-out runs measure relay capacity, not policy: the DN's default per-peer limits
- * (600 pubmsgs and 6,000 privmsgs a minute) would cap 10 senders at 10 pubmsgs/s each, so
- * those runs raise them far out of reach (the limiter code still runs).
+ * (600 pubmsgs, 128 KiB of pubmsg and 6,000 privmsgs a minute) would cap 10 senders at
+ * 10 pubmsgs/s each, so those runs raise them far out of reach (the limiter code still runs).
  */
-const DN_CAPACITY_ARGS = ['--rate-pubmsg', '100000000', '--rate-privmsg', '100000000'];
+const DN_CAPACITY_ARGS = ['--rate-pubmsg', '100000000', '--rate-privmsg', '100000000', '--pubmsg-bytes', '0'];
 
 async function startServer(kind: 'baseline' | 'dn', o: Opts, maxPeers: number, dnExtra: string[] = []): Promise<Server> {
   const args =

@@ -31,6 +31,11 @@ export const DirectoryLimitsSchema = z.object({
   rateOrderbookPerMin: count.default(6),
   rateGetpeerlistPerMin: count.default(6),
   ratePrivmsgPerMin: count.default(6_000),
+  /**
+   * Relayed pubmsg bytes per minute per peer (a line may overdraw; the next waits). Every
+   * pubmsg byte is sent to every other peer; honest peers publish a few kB a minute.
+   */
+  pubmsgBytesPerMin: count.default(131_072),
   /** GETPEERLIST reply bytes per minute per peer (a reply may overdraw; the next waits). */
   peerlistBytesPerMin: count.default(262_144),
   /**

@@ -132,6 +132,11 @@ export class MessageRouter {
     if (verdict !== 'ok') return;
     const out = this.relayBytes(conn, w);
     if (out === null) return;
+    if (this.ctx.limiter.charge(conn, RateKind.PubmsgBytes, out.length, now) !== 'ok') {
+      this.ctx.stats.rateLimitDrops.pubmsg_bytes++;
+      this.ctx.logger.debug({ conn: conn.id, nick: conn.nick, bytes: out.length }, 'pubmsg over the byte allowance, dropped');
+      return;
+    }
     if (!conn.announcedOffer && names.some((n) => OFFER_COMMANDS.has(n))) this.ctx.registry.markOfferer(conn);
     this.ctx.stats.routed.pubmsg++;
     conn.known = true;

@@ -8,7 +8,7 @@ import { Transaction, type Network } from 'bitcoinjs-lib';
 import { tmpdir } from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { DirectoryServer } from '../../src/directory/index.js';
+import { DirectoryServer, type DirectoryLimitsInput } from '../../src/directory/index.js';
 import { DirectoryPool } from '../../src/client/directory-pool.js';
 import { NickIdentity } from '../../src/client/identity.js';
 import type { Dialer, HostPort } from '../../src/client/dialer.js';
@@ -54,9 +54,9 @@ export interface NetTransport {
 }
 
 /** Our DN on loopback TCP, or behind an onion published through `onion` (then addr is `<onion>:5222`). */
-export async function startDn(o: { onion?: OnionServiceSource } = {}): Promise<{ server: DirectoryServer; addr: HostPort }> {
+export async function startDn(o: { onion?: OnionServiceSource; limits?: DirectoryLimitsInput } = {}): Promise<{ server: DirectoryServer; addr: HostPort }> {
   const server = new DirectoryServer({
-    network: DN_NETWORK, listen: { host: '127.0.0.1', port: 0 },
+    network: DN_NETWORK, listen: { host: '127.0.0.1', port: 0 }, ...(o.limits ? { limits: o.limits } : {}),
     ...(o.onion ? { mode: 'onion', locationPublisher: new OnionLocationPublisher({ source: o.onion, logger: silentLogger(), clock: systemClock }) } : { mode: 'loopback' }),
   });
   const a = await server.start();

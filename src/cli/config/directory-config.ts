@@ -34,6 +34,7 @@ const PARSERS = {
   rateGetpeerlist: intIn(0),
   ratePrivmsg: intIn(0),
   peerlistBytes: intIn(0),
+  pubmsgBytes: intIn(0),
   writeHighWater: intIn(1024),
   lineTimeout: seconds,
   inputBudget: intIn(65_536),
@@ -76,6 +77,7 @@ export const DIRECTORY_OPTIONS: readonly OptionSpec[] = [
   { key: 'rateOrderbook', flag: '--rate-orderbook <n>', help: '!orderbook requests per minute per peer; default 6' },
   { key: 'rateGetpeerlist', flag: '--rate-getpeerlist <n>', help: 'GETPEERLIST per minute per peer; default 6' },
   { key: 'ratePrivmsg', flag: '--rate-privmsg <n>', help: 'privmsgs (and PINGs) per minute per peer; default 6000' },
+  { key: 'pubmsgBytes', flag: '--pubmsg-bytes <n>', help: 'relayed pubmsg bytes per minute per peer (0 = unlimited); default 131072' },
   { key: 'peerlistBytes', flag: '--peerlist-bytes <n>', help: 'GETPEERLIST reply bytes per minute per peer (0 = unlimited); default 262144' },
   { key: 'writeHighWater', flag: '--write-high-water <bytes>', help: 'unsent bytes (checked whenever output is added) before a slow reader is cut off; default 1048576' },
   { key: 'lineTimeout', flag: '--line-timeout <s>', help: 'seconds to finish a started line, before and after the handshake (0 = none); default 60' },
@@ -215,6 +217,7 @@ export function resolveDirectoryConfig(...layers: RawValues[]): DirectoryConfig 
   set('rateGetpeerlistPerMin', get('rateGetpeerlist'));
   set('ratePrivmsgPerMin', get('ratePrivmsg'));
   set('peerlistBytesPerMin', get('peerlistBytes'));
+  set('pubmsgBytesPerMin', get('pubmsgBytes'));
   set('writeHighWaterBytes', get('writeHighWater'));
   set('lineTimeoutMs', get('lineTimeout'));
   set('inputBudgetBytes', get('inputBudget'));

@@ -25,7 +25,7 @@ const open: DnPeer[] = [];
 beforeAll(async () => {
   ({ dn, port } = await startTestDirectory({
     // Unlimited message rates, so fuzzed lines reach the router instead of the rate limiter.
-    limits: { ratePubmsgPerMin: 0, rateOrderbookPerMin: 0, ratePrivmsgPerMin: 0, rateGetpeerlistPerMin: 0, departureCoalesceMs: 0 },
+    limits: { ratePubmsgPerMin: 0, pubmsgBytesPerMin: 0, rateOrderbookPerMin: 0, ratePrivmsgPerMin: 0, rateGetpeerlistPerMin: 0, departureCoalesceMs: 0 },
   }));
 });
 

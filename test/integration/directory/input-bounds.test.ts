@@ -65,7 +65,7 @@ describe('unterminated lines', () => {
   });
 
   it('dripped bytes are held in one buffer per connection (50 peers x 1,000 one-byte writes)', async () => {
-    await setup({ limits: { ratePubmsgPerMin: 0 } });
+    await setup({ limits: { ratePubmsgPerMin: 0, pubmsgBytesPerMin: 0 } });
     const drippers = await Promise.all(Array.from({ length: 50 }, (_, i) => join(`drip-${i}`)));
     for (const d of drippers) d.p.socket.setNoDelay(true);
     const line = (nick: string): Buffer => Buffer.from(`{"type": 687, "line": "${nick}!PUBLIC!${'z'.repeat(1_500)}"}\r\n`);

@@ -67,6 +67,25 @@ describe('limits', () => {
     await stillServing();
   });
 
+  it('pubmsg byte allowance: relayed while not in debt, the rest dropped and counted; refilled over the minute', async () => {
+    const clock = new ManualClock();
+    await setup({ clock, limits: { pubmsgBytesPerMin: 65_536 } });
+    const a = await join('a');
+    const b = await join('b');
+    const line = (i: number): string => `${a.nick}!PUBLIC!${i} ${'p'.repeat(29_950)}`;
+    for (let i = 0; i < 5; i++) a.p.send(687, line(i));
+    await a.p.barrier();
+    await b.p.barrier();
+    // ~30 kB each: 65,536 → 35.5k → 5.5k → -24.5k (in debt): three relayed, two dropped.
+    expect(b.p.unread.filter((l) => l.startsWith('{"type": 687'))).toEqual([0, 1, 2].map((i) => encodeEnvelope(687, line(i))));
+    expect(dn.stats.rateLimitDrops.pubmsg_bytes).toBe(2);
+    expect(a.p.isClosed).toBe(false);
+    clock.advance(60_000);
+    a.p.send(687, line(5));
+    expect(await b.p.waitFor((l) => l.startsWith('{"type": 687') && l.includes(`!PUBLIC!5 `))).toBe(encodeEnvelope(687, line(5)));
+    await stillServing();
+  });
+
   it('max peers: the next handshake gets accepted:false and is closed', async () => {
     await setup({ maxPeers: 3 });
     // Makers: a silent taker's departure would not be announced.
@@ -142,7 +161,7 @@ describe('limits', () => {
   });
 
   it('slow reader: a peer that does not read is cut off at the high-water mark', async () => {
-    await setup({ limits: { writeHighWaterBytes: 256 * 1024, ratePubmsgPerMin: 0 } });
+    await setup({ limits: { writeHighWaterBytes: 256 * 1024, ratePubmsgPerMin: 0, pubmsgBytesPerMin: 0 } });
     const watcher = await join('watcher');
     const slow = await join('slow', '127.0.0.1:9301'); // serving, so its departure is announced
     slow.p.socket.pause();

@@ -78,7 +78,8 @@ describe.skipIf(!available)('maker under flood', () => {
 
   beforeAll(async () => {
     node = await startRegtestNode();
-    const d = await startDn();
+    // Relay every flood, as a reference DN would: our DN's pubmsg byte allowance would stop most of it.
+    const d = await startDn({ limits: { pubmsgBytesPerMin: 0 } });
     [dn, addr] = [d.server, d.addr];
     const w = await newWallet(node);
     await node.mine(1, w.wallet.getAddress(0, 0, 0).address);

@@ -27,7 +27,8 @@ function offerLine(firstOid: number, count: number): string {
 
 describe('watcher under an offer flood', () => {
   it('bounds one nick to maxOffersPerMaker, refuses implausible offers and keeps the honest maker', async () => {
-    const { servers, addrs } = await startDirectories(1);
+    // Relay the whole flood, as a reference DN would: our DN's pubmsg byte allowance would stop most of it.
+    const { servers, addrs } = await startDirectories(1, { pubmsgBytesPerMin: 0 });
     cleanups.push(async () => { for (const s of servers) await s.stop(); });
     const honest = await new ScriptedMaker({ directories: addrs, network: NETWORK, key: KEYS.m1, offers: ['sw0reloffer 0 27300 5000000 0 0.00002'] }).start();
     cleanups.push(() => honest.stop());

@@ -1,5 +1,5 @@
 /** Shared setup for the orderbook end-to-end tests: real DNs on loopback, a pool, a watcher. */
-import { DirectoryServer } from '../../../src/directory/index.js';
+import { DirectoryServer, type DirectoryLimitsInput } from '../../../src/directory/index.js';
 import { DirectoryPool } from '../../../src/client/directory-pool.js';
 import { NickIdentity } from '../../../src/client/identity.js';
 import { OrderbookWatcher } from '../../../src/orderbook/watcher.js';
@@ -10,11 +10,11 @@ import type { ScriptedBond } from '../../helpers/scripted-maker.js';
 
 export const NETWORK = 'regtest';
 
-export async function startDirectories(n: number): Promise<{ servers: DirectoryServer[]; addrs: Array<{ host: string; port: number }> }> {
+export async function startDirectories(n: number, limits?: DirectoryLimitsInput): Promise<{ servers: DirectoryServer[]; addrs: Array<{ host: string; port: number }> }> {
   const servers: DirectoryServer[] = [];
   const addrs: Array<{ host: string; port: number }> = [];
   for (let i = 0; i < n; i++) {
-    const s = new DirectoryServer({ network: NETWORK, mode: 'loopback', listen: { host: '127.0.0.1', port: 0 }, motd: `test DN ${i}` });
+    const s = new DirectoryServer({ network: NETWORK, mode: 'loopback', listen: { host: '127.0.0.1', port: 0 }, motd: `test DN ${i}`, ...(limits ? { limits } : {}) });
     const a = await s.start();
     servers.push(s);
     addrs.push({ host: '127.0.0.1', port: a.port });

@@ -88,9 +88,9 @@ describe('env and flags', () => {
   it('limits for hostile input: flags and env vars', () => {
     const c = resolveDirectoryConfig(
       fromEnv({ JM_DIRECTORY_NETWORK: 'testnet', JM_DIRECTORY_LINE_TIMEOUT: '90', JM_DIRECTORY_INPUT_BUDGET: '1048576', JM_DIRECTORY_OUTPUT_BUDGET: '2097152' }),
-      fromCli({ lineTimeout: '120', peerlistBytes: '65536' }),
+      fromCli({ lineTimeout: '120', peerlistBytes: '65536', pubmsgBytes: '0' }),
     );
-    expect(c.limits).toEqual({ lineTimeoutMs: 120_000, inputBudgetBytes: 1_048_576, outputBudgetBytes: 2_097_152, peerlistBytesPerMin: 65_536 });
+    expect(c.limits).toEqual({ lineTimeoutMs: 120_000, inputBudgetBytes: 1_048_576, outputBudgetBytes: 2_097_152, peerlistBytesPerMin: 65_536, pubmsgBytesPerMin: 0 });
   });
 
   it('network is required', () => {
@@ -121,6 +121,7 @@ describe('env and flags', () => {
     lineTimeout: ['-1', 'expected a number of seconds'],
     inputBudget: ['65535', 'must be at least 65536'],
     peerlistBytes: ['-1', 'expected a whole number'],
+    pubmsgBytes: ['lots', 'expected a whole number'],
     outputBudget: ['64k', 'expected a whole number'],
     departureCoalesce: ['20000', 'must be at most 10000'],
     proveLocations: ['maybe', 'expected true or false'],
