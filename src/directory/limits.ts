@@ -37,7 +37,7 @@ export const DirectoryLimitsSchema = z.object({
    */
   pubmsgBytesPerMin: count.default(131_072),
   /** GETPEERLIST reply bytes per minute per peer (a reply may overdraw; the next waits). */
-  peerlistBytesPerMin: count.default(262_144),
+  peerlistBytesPerMin: count.default(131_072),
   /**
    * A started line must end within this many ms, before and after the handshake (0 = no
    * deadline). A whole 40 kB line fits in Tor's initial stream window, so it arrives within

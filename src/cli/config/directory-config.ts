@@ -78,7 +78,7 @@ export const DIRECTORY_OPTIONS: readonly OptionSpec[] = [
   { key: 'rateGetpeerlist', flag: '--rate-getpeerlist <n>', help: 'GETPEERLIST per minute per peer; default 6' },
   { key: 'ratePrivmsg', flag: '--rate-privmsg <n>', help: 'privmsgs (and PINGs) per minute per peer; default 6000' },
   { key: 'pubmsgBytes', flag: '--pubmsg-bytes <n>', help: 'relayed pubmsg bytes per minute per peer (0 = unlimited); default 131072' },
-  { key: 'peerlistBytes', flag: '--peerlist-bytes <n>', help: 'GETPEERLIST reply bytes per minute per peer (0 = unlimited); default 262144' },
+  { key: 'peerlistBytes', flag: '--peerlist-bytes <n>', help: 'GETPEERLIST reply bytes per minute per peer (0 = unlimited); default 131072' },
   { key: 'writeHighWater', flag: '--write-high-water <bytes>', help: 'unsent bytes (checked whenever output is added) before a slow reader is cut off; default 1048576' },
   { key: 'lineTimeout', flag: '--line-timeout <s>', help: 'seconds to finish a started line, before and after the handshake (0 = none); default 60' },
   { key: 'inputBudget', flag: '--input-budget <bytes>', help: 'bytes of unfinished lines held for all peers; above it the oldest are cut; default 67108864' },
