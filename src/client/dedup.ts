@@ -1,3 +1,14 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Keys longer than this are kept as their SHA-256: a peer controls the line, and up to 20,000
+ * remembered 40 KB lines would be 800 MB. A collision would need a SHA-256 collision.
+ */
+const HASH_KEYS_OVER = 64;
+function compactKey(key: string): string {
+  return key.length <= HASH_KEYS_OVER ? key : createHash('sha256').update(key).digest('base64');
+}
+
 /**
  * Cross-directory de-duplication. The same line arriving through a *different* directory
  * within the window is a copy; arriving again through the *same* directory means the sender
@@ -9,7 +20,8 @@ export class CrossDirectoryDedup {
   constructor(private readonly windowMs = 60_000, private readonly maxEntries = 20_000) {}
 
   /** True when this is the first copy; false when another directory already delivered it. */
-  accept(key: string, dn: string, now: number): boolean {
+  accept(line: string, dn: string, now: number): boolean {
+    const key = compactKey(line);
     const e = this.seen.get(key);
     if (e && now - e.at < this.windowMs && !e.dns.has(dn)) {
       e.dns.add(dn);
@@ -33,7 +45,8 @@ export class CrossDirectoryDedup {
 export class VerifyCache<R> {
   private readonly cache = new Map<string, R>();
   constructor(private readonly max = 5_000) {}
-  get(key: string, compute: () => R): R {
+  get(input: string, compute: () => R): R {
+    const key = compactKey(input);
     const hit = this.cache.get(key);
     if (hit !== undefined) return hit;
     const v = compute();

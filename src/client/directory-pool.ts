@@ -10,6 +10,7 @@
  */
 import { verifyPrivmsg, type SignedPrivmsg } from '../protocol/jm-message.js';
 import type { PeerEntry } from '../protocol/peerlist.js';
+import { AgeMap } from '../util/age-map.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger } from '../util/logger.js';
 import { CrossDirectoryDedup, VerifyCache } from './dedup.js';
@@ -72,6 +73,9 @@ export interface DirectoryPoolOptions extends Omit<DirectoryClientOptions, 'host
 
 export type PoolSendResult = { ok: true; dn: string } | { ok: false; reason: string };
 
+/** Nicks whose routes we remember (any peer can speak under fresh nicks). */
+const MAX_ROUTES = 20_000;
+
 export class DirectoryPool extends TypedEmitter<DirectoryPoolEvents> {
   readonly identity: NickIdentity;
   private readonly clients = new Map<string, DirectoryClient>();
@@ -79,7 +83,7 @@ export class DirectoryPool extends TypedEmitter<DirectoryPoolEvents> {
   private readonly dedup: CrossDirectoryDedup;
   private readonly pending: PendingRequests;
   /** nick → DN id → last time a message from the nick arrived there. */
-  private readonly routes = new Map<string, Map<string, number>>();
+  private readonly routes = new AgeMap<string, Map<string, number>>();
   private stopped = false;
 
   constructor(o: DirectoryPoolOptions) {
@@ -203,7 +207,7 @@ export class DirectoryPool extends TypedEmitter<DirectoryPoolEvents> {
 
   private nicksSeenOn(dn: string, c: DirectoryClient): number {
     const nicks = new Set(c.peers().keys());
-    for (const [nick, m] of this.routes) if (m.has(dn)) nicks.add(nick);
+    for (const [nick, m] of this.routes.entries()) if (m.has(dn)) nicks.add(nick);
     return nicks.size;
   }
 
@@ -214,8 +218,9 @@ export class DirectoryPool extends TypedEmitter<DirectoryPoolEvents> {
   }
 
   private noteRoute(nick: string, dn: string): void {
-    let m = this.routes.get(nick);
-    if (!m) this.routes.set(nick, (m = new Map()));
+    const m = this.routes.get(nick) ?? new Map<string, number>();
+    this.routes.set(nick, m); // most recently heard; nicks past MAX_ROUTES, least recent first, are forgotten
+    if (this.routes.size > MAX_ROUTES) this.routes.shift();
     m.set(dn, this.clock.now());
     this.emit('sighting', { dn, nick });
   }
@@ -225,7 +230,7 @@ export class DirectoryPool extends TypedEmitter<DirectoryPoolEvents> {
     c.on('connected', (info) => this.emit('connected', { dn, info }));
     c.on('rejected', (r) => this.emit('rejected', { dn, ...r }));
     c.on('disconnected', (d) => {
-      for (const m of this.routes.values()) m.delete(dn);
+      for (const [, m] of this.routes.entries()) m.delete(dn);
       this.emit('disconnected', { dn, ...d });
     });
     c.on('forged', (f) => this.emit('forged', { dn, ...f }));
