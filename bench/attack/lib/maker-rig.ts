@@ -198,6 +198,8 @@ interface Waiter {
 /** One TCP connection speaking envelopes; keeps nothing it receives except for its waiters. */
 class Wire {
   readonly closed: Promise<void>;
+  /** Drop what arrives unread (flooding peers that would otherwise parse everyone's flood). */
+  muted = false;
   private waiters: Waiter[] = [];
   private readonly splitter = new LineSplitter(40_000, { skipOversize: true });
 
@@ -205,6 +207,7 @@ class Wire {
     socket.setNoDelay(true);
     socket.on('error', () => {});
     socket.on('data', (c: Buffer) => {
+      if (this.muted) return;
       for (const ev of this.splitter.push(c)) {
         if (ev.kind !== 'line') continue;
         const env = parseEnvelope(ev.text);
@@ -279,6 +282,12 @@ export class Peer {
 
   get nick(): string {
     return this.id.nick;
+  }
+
+  /** From now on, ignore everything that arrives. */
+  mute(): this {
+    this.wire.muted = true;
+    return this;
   }
 
   get closed(): Promise<void> {

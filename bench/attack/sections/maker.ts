@@ -103,9 +103,10 @@ async function ticker(durationMs: number, everyMs: number, tick: (i: number) => 
   return i;
 }
 
-async function crowd(f: Flood, n: number): Promise<Peer[]> {
+async function crowd(f: Flood, n: number, mute = false): Promise<Peer[]> {
   const peers: Peer[] = [];
   for (let i = 0; i < n; i += 50) peers.push(...(await Promise.all(Array.from({ length: Math.min(50, n - i) }, () => Peer.join(f.env.dnPort)))));
+  if (mute) peers.forEach((p) => p.mute());
   f.closers.push(() => peers.forEach((p) => p.close()));
   return peers;
 }
@@ -192,6 +193,17 @@ const SCENARIOS: Scenario[] = [
         sent++;
       });
       return { orderbookSent: sent };
+    },
+  },
+  {
+    name: 'maker-big-pubmsgs',
+    attack: '4 nicks each send 10 distinct 39 KB pubmsgs a second (the DN\'s per-nick rate; kept under its 1 MB slow-reader queue)',
+    durationMs: [45_000, 10_000],
+    async flood(f) {
+      const peers = await crowd(f, 4, true);
+      const filler = 'x'.repeat(38_900);
+      const sent = await ticker(f.durationMs, 1_000 / (10 * peers.length), (i) => peers[i % peers.length]!.pub(`hello ${hex32()} ${filler}`));
+      return { bigPubmsgs: sent, bigMB: Math.round((sent * 39_000) / 1e6) };
     },
   },
   {
