@@ -1,6 +1,6 @@
 /** Assertions shared by the directory's hostile-input tests. */
 import { expect } from 'vitest';
-import { DnPeer, testNick } from './dn-peer.js';
+import { DnPeer, testNick, type HandshakeOptions } from './dn-peer.js';
 import { MAX_EMIT_BYTES, encodeEnvelope } from '../../src/protocol/framing.js';
 
 /** Every line the peer received ends in CRLF and carries at most 39,998 payload bytes. */
@@ -26,4 +26,21 @@ export async function expectStillServing(port: number, label: string, open: DnPe
   const line = `${nx}!PUBLIC!hello from ${label}`;
   x.send(687, line);
   expect(await y.waitFor((l) => l === encodeEnvelope(687, line), 2_000)).toBeTruthy();
+}
+
+/** Joins a peer under a label's nick and tracks it in `open` (destroyed after the test). */
+export async function joinAs(port: number, open: DnPeer[], label: string, h: Omit<HandshakeOptions, 'nick'> = {}): Promise<{ p: DnPeer; nick: string }> {
+  const nick = testNick(label);
+  const p = await DnPeer.joined(port, { nick, ...h });
+  open.push(p);
+  return { p, nick };
+}
+
+/** Resolves once cond() holds; polls once per event-loop turn (for a DN in this process). */
+export async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
 }

@@ -5,36 +5,22 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { DnPeer, closesWithin, startTestDirectory, testNick } from '../../helpers/dn-peer.js';
-import { encodeEnvelope, parseEnvelope } from '../../../src/protocol/framing.js';
+import { parseEnvelope } from '../../../src/protocol/framing.js';
 import { buildClientHandshake } from '../../../src/protocol/handshake.js';
 import { pyJsonString } from '../../../src/protocol/json-py.js';
 import { parsePeerlist } from '../../../src/protocol/peerlist.js';
+import { expectStillServing, joinAs } from '../../helpers/dn-checks.js';
 import type { DirectoryServer } from '../../../src/directory/index.js';
 
 let dn: DirectoryServer;
 let port: number;
 const open: DnPeer[] = [];
+const join = (label: string, location?: string) => joinAs(port, open, label, { ...(location ? { location } : {}), features: { peerlist_features: true } });
 
 async function connect(): Promise<DnPeer> {
   const p = await DnPeer.connect(port);
   open.push(p);
   return p;
-}
-
-async function join(label: string, location?: string): Promise<{ p: DnPeer; nick: string }> {
-  const nick = testNick(label);
-  const p = await DnPeer.joined(port, { nick, ...(location ? { location } : {}), features: { peerlist_features: true } });
-  open.push(p);
-  return { p, nick };
-}
-
-/** Two fresh peers exchange a pubmsg. */
-async function stillServing(): Promise<void> {
-  const x = await join(`bystander-x-${open.length}`);
-  const y = await join(`bystander-y-${open.length}`);
-  const line = `${x.nick}!PUBLIC!hello`;
-  x.p.send(687, line);
-  expect(await y.p.waitFor((l) => l === encodeEnvelope(687, line))).toBeTruthy();
 }
 
 const handshakeLine = (nick: string): string => buildClientHandshake({ nick, location: 'NOT-SERVING-ONION', network: 'testnet' });
@@ -64,7 +50,7 @@ describe('hostile handshakes', () => {
     asker.p.send(791, '');
     const list = parsePeerlist((await asker.p.nextOfType(789)).line);
     expect(list.filter((e) => e.nick === dn.nick)).toHaveLength(1);
-    await stillServing();
+    await expectStillServing(port, `${open.length}`, open);
   });
 
   it.each([
@@ -78,7 +64,7 @@ describe('hostile handshakes', () => {
     expect(await closesWithin(p)).toBe(true);
     expect(p.received.length).toBe(0);
     expect(dn.stats.disconnects.get('malformed')).toBe(1);
-    await stillServing();
+    await expectStillServing(port, `${open.length}`, open);
   });
 
   it.each([['5.0'], ['5e0'], ['0.5e1']])('rejects proto-ver %s', async (ver) => {
@@ -89,7 +75,7 @@ describe('hostile handshakes', () => {
     expect(r.accepted).toBe(false);
     expect(r.motd).toMatch(/^Rejected: invalid handshake: .*not an integer/);
     expect(await closesWithin(p)).toBe(true);
-    await stillServing();
+    await expectStillServing(port, `${open.length}`, open);
   });
 
   it('closes a handshaked peer that sends a float type, and relays nothing of it', async () => {
@@ -100,7 +86,7 @@ describe('hostile handshakes', () => {
     expect(await closesWithin(a.p)).toBe(true);
     await b.p.barrier();
     expect(b.p.unread.filter((l) => l.includes('float'))).toEqual([]);
-    await stillServing();
+    await expectStillServing(port, `${open.length}`, open);
   });
 
   it('still accepts integer literals written with other spacing (the reference does too)', async () => {

@@ -3,8 +3,8 @@
  * after the handshake), and a DN-wide budget that cuts the oldest unfinished lines first.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { DnPeer, closesWithin, startTestDirectory, testNick } from '../../helpers/dn-peer.js';
-import { expectStillServing } from '../../helpers/dn-checks.js';
+import { DnPeer, closesWithin, startTestDirectory } from '../../helpers/dn-peer.js';
+import { expectStillServing, joinAs, until } from '../../helpers/dn-checks.js';
 import { encodeEnvelope } from '../../../src/protocol/framing.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import type { DirectoryServer, DirectoryServerOptions } from '../../../src/directory/index.js';
@@ -12,25 +12,10 @@ import type { DirectoryServer, DirectoryServerOptions } from '../../../src/direc
 let dn: DirectoryServer;
 let port: number;
 const open: DnPeer[] = [];
+const join = (label: string) => joinAs(port, open, label);
 
 async function setup(opts: Partial<DirectoryServerOptions> = {}): Promise<void> {
   ({ dn, port } = await startTestDirectory(opts));
-}
-
-async function join(label: string): Promise<{ p: DnPeer; nick: string }> {
-  const nick = testNick(label);
-  const p = await DnPeer.joined(port, { nick });
-  open.push(p);
-  return { p, nick };
-}
-
-/** Resolves once cond() holds; polls once per event-loop turn (the DN runs in this process). */
-async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
 }
 
 afterEach(async () => {

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { DnPeer, startTestDirectory, testNick } from '../../helpers/dn-peer.js';
-import { expectStillServing } from '../../helpers/dn-checks.js';
+import { expectStillServing, until } from '../../helpers/dn-checks.js';
 import type { DirectoryServer } from '../../../src/directory/index.js';
 
 let dn: DirectoryServer;
@@ -15,15 +15,6 @@ afterEach(async () => {
   for (const p of open.splice(0)) p.destroy();
   await dn.stop();
 });
-
-/** Resolves once cond() holds; polls once per event-loop turn (the DN runs in this process). */
-async function until(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 /** Bytes the DN's sockets hold for every registered peer (what they have not read). */
 function heldForPeers(): number {

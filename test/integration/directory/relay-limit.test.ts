@@ -4,21 +4,15 @@
  * reference encoding would grow) are not relayed, canonical lines go out byte for byte.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { DnPeer, closesWithin, startTestDirectory, testNick } from '../../helpers/dn-peer.js';
-import { expectLinesWithinLimit, expectStillServing } from '../../helpers/dn-checks.js';
+import { DnPeer, closesWithin, startTestDirectory } from '../../helpers/dn-peer.js';
+import { expectLinesWithinLimit, expectStillServing, joinAs } from '../../helpers/dn-checks.js';
 import { MAX_EMIT_BYTES, MAX_LINE_BYTES, encodeEnvelope } from '../../../src/protocol/framing.js';
 import type { DirectoryServer } from '../../../src/directory/index.js';
 
 let dn: DirectoryServer;
 let port: number;
 const open: DnPeer[] = [];
-
-async function join(label: string): Promise<{ p: DnPeer; nick: string }> {
-  const nick = testNick(label);
-  const p = await DnPeer.joined(port, { nick });
-  open.push(p);
-  return { p, nick };
-}
+const join = (label: string) => joinAs(port, open, label);
 
 /** `{"type": T, "line": "<prefix><filler>"}` of exactly `total` bytes; the filler repeats `unit`, then 'x'. */
 function sized(type: number, prefix: string, total: number, unit: Buffer = Buffer.from('x'), compact = false): Buffer {
@@ -33,6 +27,14 @@ function sized(type: number, prefix: string, total: number, unit: Buffer = Buffe
 const HIGH_BYTES = Buffer.from(Array.from({ length: 0x80 }, (_, i) => 0x80 + i));
 
 const crlf = (b: Buffer): Buffer => Buffer.concat([b, Buffer.from('\r\n')]);
+
+/** After a round trip of both peers through the DN, the receiver has nothing new. */
+async function expectNothingRelayed(sender: DnPeer, receiver: DnPeer): Promise<void> {
+  await sender.barrier();
+  await receiver.barrier();
+  expect(receiver.unread).toEqual([]);
+  expectLinesWithinLimit(receiver);
+}
 
 afterEach(async () => {
   for (const p of open.splice(0)) p.destroy();
@@ -59,10 +61,7 @@ describe('relayed lines never grow and never exceed 39,998 bytes', () => {
     const b = await join('b');
     a.p.sendRaw(crlf(sized(687, `${a.nick}!PUBLIC!`, 39_988, Buffer.from('é'))));
     a.p.sendRaw(crlf(sized(685, `${a.nick}!${b.nick}!fill `, 20_000, Buffer.from('€'))));
-    await a.p.barrier();
-    await b.p.barrier();
-    expect(b.p.unread).toEqual([]);
-    expectLinesWithinLimit(b.p);
+    await expectNothingRelayed(a.p, b.p);
     expect(dn.stats.relayRefused['would-grow']).toBe(2);
     expect(a.p.isClosed).toBe(false);
     await expectStillServing(port, 'non-ascii', open);
@@ -74,10 +73,7 @@ describe('relayed lines never grow and never exceed 39,998 bytes', () => {
     const b = await join('b');
     a.p.sendRaw(crlf(sized(687, `${a.nick}!PUBLIC!`, MAX_EMIT_BYTES, undefined, true)));
     a.p.sendRaw(`{"type":687,"line":"${a.nick}!PUBLIC!short"}\r\n`);
-    await a.p.barrier();
-    await b.p.barrier();
-    expect(b.p.unread).toEqual([]);
-    expectLinesWithinLimit(b.p);
+    await expectNothingRelayed(a.p, b.p);
     expect(dn.stats.relayRefused['would-grow']).toBe(2);
   });
 
@@ -90,10 +86,7 @@ describe('relayed lines never grow and never exceed 39,998 bytes', () => {
     expect(await b.p.nextLine()).toBe(crlf(ok).toString('latin1'));
     a.p.sendRaw(crlf(sized(687, `${a.nick}!PUBLIC!`, MAX_EMIT_BYTES + 1)));
     a.p.sendRaw(crlf(sized(685, `${a.nick}!${b.nick}!`, MAX_LINE_BYTES)));
-    await a.p.barrier();
-    await b.p.barrier();
-    expect(b.p.unread).toEqual([]);
-    expectLinesWithinLimit(b.p);
+    await expectNothingRelayed(a.p, b.p);
     expect(dn.stats.relayRefused['over-limit']).toBe(2);
     expect(a.p.isClosed).toBe(false);
   });
