@@ -23,7 +23,7 @@ import { parseDecimal } from '../protocol/offers.js';
 import type { CoinjoinPlan } from '../taker/taker.js';
 import { formatBtc } from '../wallet/format.js';
 import { intIn } from './config/values.js';
-import { FEE_RATE, LOG_LEVEL, MAX_FEE_RATE, YES, addOptions, parseOptions, required, type OptionDef } from './options.js';
+import { DESTINATION, FEE_RATE, LOG_LEVEL, MAX_FEE_RATE, MIXDEPTH, YES, addOptions, parseOptions, required, type OptionDef } from './options.js';
 import { UsageError, cliProgram, runCli } from './program.js';
 import { assertCanConfirm, confirmSpend } from './prompt.js';
 import { BOT_OPTIONS, clientNetwork, logger, openWallet, outputScript, poolFactory, walletSetup } from './runtime.js';
@@ -41,8 +41,8 @@ const fraction = z.string().trim().transform((t, ctx) => {
 const TAKER_OPTIONS = {
   ...BOT_OPTIONS,
   amount: required({ flags: '--amount <sats>', help: 'coinjoin amount (each equal output)', value: intIn(27_300, 21e14) }),
-  mixdepth: required({ flags: '--mixdepth <n>', help: 'mixdepth the inputs come from', value: intIn(0, 99) }),
-  destination: required({ flags: '--destination <address>', help: 'where our coinjoin output goes', value: z.string().trim().min(1) }),
+  mixdepth: { ...MIXDEPTH, help: 'mixdepth the inputs come from' },
+  destination: { ...DESTINATION, help: 'where our coinjoin output goes' },
   makers: { flags: '--makers <k>', help: 'number of makers', value: intIn(1, 20), default: '4' },
   feeRate: FEE_RATE,
   maxFeeRate: MAX_FEE_RATE,

@@ -28,7 +28,7 @@ import { bytesToHex } from '../protocol/crypto.js';
 import { payments, type Transaction } from 'bitcoinjs-lib';
 import { intIn } from './config/values.js';
 import {
-  FEE_RATE, HRP, JSON_OUTPUT, MAX_FEE_RATE, NETWORK, PASSWORD_FILE, RPC_OPTIONS, SYNC_OPTIONS, WALLET, YES, addOptions, parseOptions, readableFile, required,
+  DESTINATION, FEE_RATE, HRP, JSON_OUTPUT, MAX_FEE_RATE, MIXDEPTH, NETWORK, PASSWORD_FILE, RPC_OPTIONS, SYNC_OPTIONS, WALLET, YES, addOptions, parseOptions, readableFile, required,
   type OptionDefs, type ParsedOptions,
 } from './options.js';
 import { UsageError, cliProgram, runCli } from './program.js';
@@ -213,7 +213,7 @@ async function cmdDisplay(g: Globals): Promise<void> {
 }
 
 const NEW_ADDRESS = {
-  mixdepth: required({ flags: '--mixdepth <n>', help: 'mixdepth', value: intIn(0, 99) }),
+  mixdepth: MIXDEPTH,
   internal: { flags: '--internal', help: 'from the internal (change) chain', value: z.boolean() },
 } as const satisfies OptionDefs;
 
@@ -300,7 +300,7 @@ async function broadcastConfirmed(rpc: CoreRpc, tx: Transaction, o: ParsedOption
 
 const SPEND_BOND = {
   outpoint: required({ flags: '--outpoint <txid:vout>', help: 'the bond UTXO', value: outpoint }),
-  destination: required({ flags: '--destination <address>', help: 'where the coins go', value: z.string().trim().min(1) }),
+  destination: DESTINATION,
   ...SPEND_OPTIONS,
 } as const satisfies OptionDefs;
 
@@ -324,8 +324,8 @@ async function cmdSpendBond(g: Globals, o: ParsedOptions<typeof SPEND_BOND>): Pr
 }
 
 const SEND = {
-  mixdepth: required({ flags: '--mixdepth <n>', help: 'mixdepth the coins come from', value: intIn(0, 99) }),
-  destination: required({ flags: '--destination <address>', help: 'where the coins go', value: z.string().trim().min(1) }),
+  mixdepth: { ...MIXDEPTH, help: 'mixdepth the coins come from' },
+  destination: DESTINATION,
   amount: { flags: '--amount <sats>', help: 'satoshis to send (or --sweep)', value: intIn(1, 21e14) },
   sweep: { flags: '--sweep', help: 'send everything in the mixdepth (or every --utxo), no change', value: z.boolean() },
   utxo: { flags: '--utxo <txid:vout...>', help: 'coin control: spend only these coins of the mixdepth', value: z.array(outpoint) },

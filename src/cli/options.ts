@@ -146,6 +146,10 @@ export const TOR_CONTROL_OPTIONS = {
   torPassword: { flags: '--tor-password <password>', help: 'control port password (default: cookie authentication)', value: z.string().min(1, 'must not be empty') },
 } as const satisfies OptionDefs;
 
+/** Where coins go; checked against --network before any password prompt or network work (runtime.outputScript). */
+export const DESTINATION = { flags: '--destination <address>', help: 'where the coins go', value: text, required: true } as const satisfies OptionDef;
+export const MIXDEPTH = { flags: '--mixdepth <n>', help: 'mixdepth', value: intRange(0, 99), required: true } as const satisfies OptionDef;
+
 /** An HTTP listener (keep it on loopback). */
 export const HTTP_LISTEN = { flags: '--http <host:port>', help: 'HTTP listen address (keep it on loopback)', value: hostPort } satisfies OptionDef;
 

@@ -5,6 +5,7 @@
  * - tables sort by a click on a header (numbers by the cell's data-v), kept across refreshes;
  * - the BTC/sat links switch the unit without a reload and remember it (localStorage);
  * - "updated N s ago" counts up every second; the page says when refreshing fails.
+ * A part whose markup did not change is left alone (hover, selection and focus survive).
  */
 export const APP_JS = `'use strict';
 (function () {
@@ -13,6 +14,8 @@ export const APP_JS = `'use strict';
   var unit = body.dataset.unit === 'sat' ? 'sat' : 'btc';
   var sorts = {};
   var timer = null;
+  var shown = {};
+  document.querySelectorAll('[data-live][id]').forEach(function (el) { shown[el.id] = el.outerHTML; });
 
   function ago() {
     var el = document.getElementById('updated');
@@ -67,7 +70,9 @@ export const APP_JS = `'use strict';
   function swap(doc) {
     document.querySelectorAll('[data-live][id]').forEach(function (el) {
       var fresh = doc.getElementById(el.id);
-      if (fresh) el.replaceWith(document.adoptNode(fresh));
+      if (!fresh || shown[el.id] === fresh.outerHTML) return;
+      shown[el.id] = fresh.outerHTML;
+      el.replaceWith(document.adoptNode(fresh));
     });
     enableSorting();
     ago();

@@ -112,7 +112,7 @@ describe('offline checks come before any network work', () => {
     const rpc = ['--rpc-url', `http://${sinkAddr}`, '--rpc-user', 'u', '--rpc-password', 'p'];
     const env = { JM_WALLET_PASSWORD: PASSWORD };
     const [taker, maker, spend, ob] = await Promise.all([
-      runCli('jm-taker', ['coinjoin', '--network', 'regtest', '--wallet', walletFile, '--directory', sinkAddr, ...rpc, '--amount', '100000', '--mixdepth', '0', '--destination', 'bc1qw90s2z6etu728elvs0hxh6tda35p465phy9qz4'], { env }),
+      runCli('jm-taker', ['coinjoin', '--network', 'regtest', '--wallet', walletFile, '--directory', sinkAddr, ...rpc, '--amount', '100000', '--mixdepth', '0', '--destination', 'bc1qw90s2z6etu728elvs0hxh6tda35p465phy9qz4', '--yes'], { env }),
       runCli('jm-maker', ['start', '--network', 'regtest', '--wallet', join(dir, 'missing.jmw'), '--directory', sinkAddr, ...rpc], { env }),
       runCli('jm-wallet', ['--network', 'regtest', '--wallet', walletFile, ...rpc, 'spend-bond', '--outpoint', `${'ab'.repeat(32)}:0`, '--destination', 'not-an-address'], { env }),
       runCli('jm-orderbook', ['--network', 'regtest', '--directory', sinkAddr, '--rpc-cookie-file', join(dir, 'no-cookie')]),

@@ -3,20 +3,14 @@
  * included), one DN goes away; the JSON API and the page's history section show it, in
  * chromium too (JavaScript on at 390 px with a live update, and off).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { ChromiumContexts, haveChromium } from '../../helpers/chromium.js';
 import type { DirectoryPool } from '../../../src/client/directory-pool.js';
 import type { DirectoryServer } from '../../../src/directory/index.js';
 import { startHttpServer, type RunningHttpServer } from '../../../src/orderbook/http-server.js';
 import type { OrderbookWatcher } from '../../../src/orderbook/watcher.js';
 import { startDirectories, startWatcher } from './watch-helpers.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI === 'true') throw new Error(`${CHROMIUM} is required in CI for the browser test`);
 
 describe('directory history in the watcher', () => {
   let servers: DirectoryServer[];
@@ -24,8 +18,7 @@ describe('directory history in the watcher', () => {
   let pool: DirectoryPool;
   let watcher: OrderbookWatcher;
   let http: RunningHttpServer;
-  const contexts: BrowserContext[] = [];
-  const profiles: string[] = [];
+  const browsers = new ChromiumContexts();
 
   beforeAll(async () => {
     const dns = await startDirectories(2);
@@ -37,12 +30,11 @@ describe('directory history in the watcher', () => {
   });
 
   afterAll(async () => {
-    for (const c of contexts) await c.close();
+    await browsers.close();
     await http?.close();
     await watcher?.stop();
     await pool?.stop();
     for (const s of servers ?? []) await s.stop();
-    for (const p of profiles) rmSync(p, { recursive: true, force: true });
   });
 
   it('samples reachability, handshake time and PING round trips; serves them in the JSON API', async () => {
@@ -74,16 +66,7 @@ describe('directory history in the watcher', () => {
   });
 
   it.skipIf(!haveChromium)('chromium: the section fits 390 px, updates live with JavaScript and renders without it', async () => {
-    const open = async (javaScriptEnabled: boolean): Promise<BrowserContext> => {
-      const profile = mkdtempSync(path.join(tmpdir(), 'jm-dh-chromium-'));
-      profiles.push(profile);
-      const ctx = await chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM, headless: true, viewport: { width: 390, height: 844 }, javaScriptEnabled,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      });
-      contexts.push(ctx);
-      return ctx;
-    };
+    const open = (javaScriptEnabled: boolean): Promise<BrowserContext> => browsers.open({ viewport: { width: 390, height: 844 }, javaScriptEnabled });
     const page = await (await open(true)).newPage();
     const errors: string[] = [];
     // Script errors and CSP refusals; a missing favicon is not this section's business.
