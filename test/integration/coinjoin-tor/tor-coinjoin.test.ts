@@ -132,6 +132,18 @@ describe.skipIf(skip)('coinjoin with every peer on a private Tor network', () =>
     expect(dn.registry.byNick(taker.pool.nick)?.location).toBe(NOT_SERVING_ONION);
   });
 
+  it("the DN proves both makers' onions through tor (their signed !orderbook replies) before listing them", async () => {
+    const t1 = Date.now();
+    while (dn.locationCounts().proven < 2) {
+      if (Date.now() - t1 > 150_000) throw new Error(`not proven: ${JSON.stringify(dn.locationCounts())} ${JSON.stringify(dn.prover?.stats)}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    console.log(`maker onions proven ${Date.now() - t1} ms after the first test; prover ${JSON.stringify(dn.prover?.stats)}`);
+    expect(dn.prover!.stats.failed).toBe(0);
+    const listed = await taker.pool.client(`${dns[0]!.host}:${dns[0]!.port}`)!.requestPeerlist(60_000);
+    for (const m of [bonded, plain]) expect(listed).toContainEqual(expect.objectContaining({ nick: m.maker.nick, location: m.direct.location }));
+  }, 180_000);
+
   it('two makers (one bonded) and a taker complete a coinjoin that confirms', async () => {
     const t1 = Date.now();
     const before = [total(bonded.wallet), total(plain.wallet)];
