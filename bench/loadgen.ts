@@ -15,6 +15,7 @@ import { MsgType } from '../src/protocol/message-types.js';
 import { bytesToHex, publicKeyOf, sha256, utf8ToBytes } from '../src/protocol/crypto.js';
 import { nickFromPubkeyHex } from '../src/protocol/nick.js';
 import { NOT_SERVING_ONION, onionHostFromPubkey } from '../src/protocol/onion.js';
+import { buildProof, parseChallenge, parseResult, signNickAuthFast } from '../src/protocol/nick-auth.js';
 import { Histogram } from './lib/stats.js';
 import { CommandSchema, type Command } from './lib/ipc.js';
 import { serveAgent } from './lib/agent.js';
@@ -28,9 +29,13 @@ const FAKE_SIG = 'MEUCIQDbench0000000000000000000000000000000000000000AiBbench00
 
 interface Peer {
   gidx: number;
+  /** 0: plain handshake; 1: awaiting the 803 challenge; 2: awaiting the 807 result. */
+  auth: number;
   nick: string;
   pub: string;
   maker: boolean;
+  /** The handshake's inner JSON (its hash is signed with nick-auth). */
+  hsInner: string;
   hsLine: string;
   sock: net.Socket | null;
   state: number;
@@ -139,7 +144,14 @@ function finishHandshake(p: Peer, outcome: 'ok' | 'rejected' | 'timeout' | 'erro
   if (--b.pending === 0) b.resolve();
 }
 
+/** Handshake lines (795, then with nick-auth 803 and 807); returns what follows them, or null. */
 function handshakeReply(p: Peer, chunk: Buffer): Buffer | null {
+  let rest: Buffer | null = chunk;
+  while (rest !== null && rest.length > 0 && p.state === CONNECTING) rest = handshakeLine(p, rest);
+  return p.state === READY ? rest : null;
+}
+
+function handshakeLine(p: Peer, chunk: Buffer): Buffer | null {
   const nl = chunk.indexOf(10);
   if (nl === -1) {
     p.hsBuf = p.hsBuf ? Buffer.concat([p.hsBuf, chunk]) : Buffer.from(chunk);
@@ -151,6 +163,7 @@ function handshakeReply(p: Peer, chunk: Buffer): Buffer | null {
   }
   const head = p.hsBuf ? Buffer.concat([p.hsBuf, chunk.subarray(0, nl)]) : chunk.subarray(0, nl);
   p.hsBuf = null;
+  if (p.auth > 0) return authLine(p, head, chunk.subarray(nl + 1));
   const env = parseEnvelope(head.toString('utf8').trimEnd());
   let accepted = false;
   if (env.ok && env.env.type === MsgType.DN_HANDSHAKE) {
@@ -161,6 +174,10 @@ function handshakeReply(p: Peer, chunk: Buffer): Buffer | null {
       accepted = false;
     }
   }
+  if (accepted && p.hsLine.includes('nick_auth')) {
+    p.auth = 1;
+    return chunk.subarray(nl + 1);
+  }
   finishHandshake(p, accepted ? 'ok' : 'rejected');
   if (!accepted) {
     p.closingByUs = true;
@@ -168,6 +185,27 @@ function handshakeReply(p: Peer, chunk: Buffer): Buffer | null {
     return null;
   }
   return chunk.subarray(nl + 1);
+}
+
+/** 803 → sign and send 805; 807 → done. Anything else fails the handshake. */
+function authLine(p: Peer, head: Buffer, rest: Buffer): Buffer | null {
+  const env = parseEnvelope(head.toString('utf8').trimEnd());
+  if (env.ok && p.auth === 1 && env.env.type === MsgType.NICK_AUTH_CHALLENGE) {
+    const c = parseChallenge(env.env.line);
+    if (c.ok) {
+      const key = sha256(utf8ToBytes(`jm-bench-peer-${p.gidx}`));
+      p.sock?.write(encodeEnvelope(MsgType.NICK_AUTH_PROOF, buildProof(signNickAuthFast(key, p.pub, c.value, p.hsInner, p.nick))));
+      p.auth = 2;
+      return rest;
+    }
+  } else if (env.ok && p.auth === 2 && env.env.type === MsgType.NICK_AUTH_RESULT) {
+    const r = parseResult(env.env.line);
+    finishHandshake(p, r.ok && r.value.code === 'ok' ? 'ok' : 'rejected');
+    if (p.state === READY) return rest;
+  } else finishHandshake(p, 'rejected');
+  p.closingByUs = true;
+  p.sock?.destroy();
+  return null;
 }
 
 function isTokenByte(b: number): boolean {
@@ -260,13 +298,14 @@ function onData(p: Peer, chunk: Buffer): void {
 
 // ---- connecting ----
 
-function makePeer(id: { gidx: number; nick: string; pub: string }): Peer {
+function makePeer(id: { gidx: number; nick: string; pub: string }, nickAuth: boolean): Peer {
   const maker = id.gidx % 10 === 5;
   const location = maker
     ? `${onionHostFromPubkey(sha256(utf8ToBytes(`jm-bench-onion-${id.gidx}`)))}:5222`
     : NOT_SERVING_ONION;
-  const hsLine = encodeEnvelope(MsgType.HANDSHAKE, buildClientHandshake({ nick: id.nick, location, network }));
-  return { gidx: id.gidx, nick: id.nick, pub: id.pub, maker, hsLine, sock: null, state: CONNECTING, t0: 0, hsBuf: null, carry: null, closingByUs: false, batch: null };
+  const hsInner = buildClientHandshake({ nick: id.nick, location, network, ...(nickAuth ? { features: { nick_auth: true, peerlist_features: true, ping: true } } : {}) });
+  const hsLine = encodeEnvelope(MsgType.HANDSHAKE, hsInner);
+  return { gidx: id.gidx, auth: 0, nick: id.nick, pub: id.pub, maker, hsInner, hsLine, sock: null, state: CONNECTING, t0: 0, hsBuf: null, carry: null, closingByUs: false, batch: null };
 }
 
 function open(p: Peer): void {
@@ -302,9 +341,9 @@ function sweepTimeouts(): void {
   }
 }
 
-function connect(count: number, ratePerSec: number, burst: boolean): Promise<unknown> {
+function connect(count: number, ratePerSec: number, burst: boolean, nickAuth: boolean): Promise<unknown> {
   const fresh: Peer[] = [];
-  for (let i = 0; i < count && nextIdentity < identities.length; i++) fresh.push(makePeer(identities[nextIdentity++]!));
+  for (let i = 0; i < count && nextIdentity < identities.length; i++) fresh.push(makePeer(identities[nextIdentity++]!, nickAuth));
   if (fresh.length < count) process.stderr.write(`loadgen ${proc}: out of identities (${identities.length}); connecting ${fresh.length} of ${count}\n`);
   return new Promise((resolve) => {
     const batch: ConnectBatch = {
@@ -513,7 +552,7 @@ async function handle(cmd: Command): Promise<unknown> {
       port = cmd.port;
       return { done: true };
     case 'connect':
-      return connect(cmd.count, cmd.ratePerSec, cmd.burst);
+      return connect(cmd.count, cmd.ratePerSec, cmd.burst, cmd.nickAuth);
     case 'traffic':
       startTraffic(cmd);
       return { done: true };

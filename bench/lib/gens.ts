@@ -65,8 +65,8 @@ export class Gens {
     return (await this.snapshot()).reduce((a, s) => a + s.handshaked, 0);
   }
 
-  async connect(count: number, rate: number, burst: boolean): Promise<HandshakeFigures> {
-    const rs = await this.all((_, i) => ({ op: 'connect', count: this.split(count, i), ratePerSec: rate / this.list.length, burst }), ConnectResult);
+  async connect(count: number, rate: number, burst: boolean, nickAuth = false): Promise<HandshakeFigures> {
+    const rs = await this.all((_, i) => ({ op: 'connect', count: this.split(count, i), ratePerSec: rate / this.list.length, burst, nickAuth }), ConnectResult);
     return mergeConnect(rs);
   }
 

@@ -26,7 +26,7 @@ export const CommandSchema = z.discriminatedUnion('op', [
     pubs: z.array(z.string()),
   }),
   z.object({ op: z.literal('setPort'), port: z.number().int().min(1).max(65535) }),
-  z.object({ op: z.literal('connect'), count: z.number().int().min(0), ratePerSec: z.number().min(0), burst: z.boolean() }),
+  z.object({ op: z.literal('connect'), count: z.number().int().min(0), ratePerSec: z.number().min(0), burst: z.boolean(), nickAuth: z.boolean().default(false) }),
   z.object({
     op: z.literal('traffic'),
     kind: z.enum(['pub', 'priv']),

@@ -81,6 +81,8 @@ export interface TargetResult {
     reps?: { fixed: TrafficFigures[]; sat: TrafficFigures[]; at500k: TrafficFigures[] };
   }[];
   bursts?: (HandshakeFigures & { peers: number; rssKiB: number })[];
+  /** DN only: the same burst with every client authenticating its nick (803/805/807). */
+  authBursts?: (HandshakeFigures & { peers: number; rssKiB: number })[];
   disconnect?: DisconnectFigures;
 }
 
@@ -162,6 +164,15 @@ export function evaluateTargets(base: TargetResult | undefined, dn: TargetResult
   const b = burst(dn, opts.burstPeers);
   if (b) v.push({ name: `${fmtInt(opts.burstPeers)}-connection burst: 0 handshake timeouts`, pass: b.timeouts === 0 && lost(b) === 0, figure: `${b.timeouts} timeouts, ${fmtInt(lost(b))} lost of ${fmtInt(b.attempted)}` });
   else v.push(na('connection burst', 'not measured'));
+  const ab = dn.authBursts?.find((x) => x.peers === opts.burstPeers);
+  if (ab && b) {
+    const limit = 1.5 * b.p99;
+    v.push({
+      name: `${fmtInt(opts.burstPeers)}-connection burst, every client authenticating its nick: 0 timeouts, p99 ≤ 1.5× the same burst without`,
+      pass: ab.timeouts === 0 && lost(ab) === 0 && ab.p99 <= limit,
+      figure: `${ab.timeouts} timeouts, ${fmtInt(lost(ab))} lost; p99 ${fmtNum(ab.p99, 0)} ms vs ${fmtNum(b.p99, 0)} ms (${fmtRatio(ab.p99, b.p99)})`,
+    });
+  } else v.push(na('nick-auth burst', 'not measured'));
 
   const d = dn.disconnect;
   if (d) {
@@ -226,6 +237,8 @@ export function buildRows(base: TargetResult | undefined, dn: TargetResult | und
     const b = burst(base, n);
     const d = burst(dn, n);
     add(`burst ${fmtInt(n)}: handshake p50/p99 ms (lost)`, hs(b), hs(d), fmtRatio(d?.p99, b?.p99), n === 2000 ? 'ref loses 246' : '');
+    const a = dn?.authBursts?.find((x) => x.peers === n);
+    if (a) add(`  same burst, all nick-auth (until 807 ok)`, 'n/a', hs(a), '', `${fmtRatio(a.p99, d?.p99)} DN p99 w/o`);
   }
   add('RSS idle, 0 peers (MiB)', fmtNum((base?.rss0KiB ?? NaN) / 1024, 1), fmtNum((dn?.rss0KiB ?? NaN) / 1024, 1), fmtRatio(dn?.rss0KiB, base?.rss0KiB));
   for (const n of [...steps].sort((a, b) => a - b)) {

@@ -31,6 +31,9 @@ export type PrivmsgVerifier = (m: SignedPrivmsg) => { ok: true } | { ok: false; 
 
 export type ClientState = 'idle' | 'connecting' | 'handshaking' | 'connected' | 'waiting' | 'stopped';
 
+/** After a directory's own departure notice, retries stay at the first backoff step this long. */
+export const RESTART_WINDOW_MS = 300_000;
+
 /** A directory that offered nick authentication and then failed it is not dialled again. */
 export const HOSTILE_PREFIX = 'hostile directory: ';
 
@@ -149,6 +152,10 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
   private _lastError: string | null = null;
   private _lastRejection: string | null = null;
   private _lastPingRttMs: number | null = null;
+  /** The directory announced its own departure (`<dn>;<loc>;D`) on this connection. */
+  private dnGoingAway = false;
+  /** Until then, retries stay at the first backoff step (the directory said it restarts). */
+  private restartWindowUntil = 0;
 
   constructor(o: DirectoryClientOptions) {
     const log = (o.logger ?? silentLogger()).child({ dn: `${o.host}:${o.port}` });
@@ -391,8 +398,11 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
     this.info = null;
     this.pingSentAt = null;
     let retryInMs: number | null = null;
+    if (this.dnGoingAway) this.restartWindowUntil = this.clock.now() + RESTART_WINDOW_MS;
+    this.dnGoingAway = false;
     if (this.reconnect && !reason.startsWith(HOSTILE_PREFIX)) {
-      retryInMs = backoffDelay(this.attempt++, this.backoff, this.random);
+      const restarting = this.clock.now() < this.restartWindowUntil;
+      retryInMs = backoffDelay(restarting ? 0 : this.attempt++, this.backoff, this.random);
       this._state = 'waiting';
       this.retryTimer = this.clock.setTimeout(() => {
         this.retryTimer = null;
@@ -582,7 +592,13 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
     const entries = parsePeerlist(line);
     const dnNick = this.info?.nick;
     for (const e of entries) {
-      if (e.nick === dnNick) continue;
+      if (e.nick === dnNick) {
+        if (e.disconnected && !this.dnGoingAway) {
+          this.dnGoingAway = true;
+          this.log.info('directory announced it is going away; will retry at the first backoff step');
+        }
+        continue;
+      }
       if (e.disconnected) this.peerMap.delete(e.nick);
       else this.peerMap.set(e.nick, { location: e.location, features: e.features });
     }

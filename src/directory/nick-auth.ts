@@ -74,7 +74,7 @@ export class NickAuthGate {
 
   /** Starts the exchange: the 803 line to send after the accepted 795. */
   begin<T>(line: string, nick: string, handshake: T, now: number): { pending: AuthPending<T>; challenge: Buffer } {
-    const challenge = randomBytes(32).toString('hex');
+    const challenge = this.random32();
     this.stats.nickAuth.challenged++;
     return {
       pending: { line, nick, challenge, startedAt: now, handshake },
@@ -87,10 +87,24 @@ export class NickAuthGate {
     if (env.type !== MsgType.NICK_AUTH_PROOF) return this.fail('malformed', `expected a nick-auth proof (805), got type ${env.type}`);
     const proof = parseProof(env.line);
     if (!proof.ok) return this.fail('malformed', `malformed proof: ${proof.reason}`);
-    if (verifyNickAuthProof(proof.value, { challenge: p.challenge, directoryId: this.id }, p.line, p.nick) !== 'ok') {
-      return this.fail('invalid', 'proof does not verify for this nick, challenge and handshake');
-    }
+    const v = verifyNickAuthProof(proof.value, { challenge: p.challenge, directoryId: this.id }, p.line, p.nick);
+    if (v === 'malformed') return this.fail('malformed', 'pubkey is not a point on the curve');
+    if (v === 'invalid') return this.fail('invalid', 'proof does not verify for this nick, challenge and handshake');
     return { ok: true, pubkey: proof.value.pubkey };
+  }
+
+  /** 32 CSPRNG bytes as hex, drawn from a refilled 8 KiB pool (one syscall per 256 challenges in a burst). */
+  private pool = Buffer.alloc(0);
+  private poolAt = 0;
+  private random32(): string {
+    if (this.poolAt + 32 > this.pool.length) {
+      this.pool = randomBytes(8192);
+      this.poolAt = 0;
+    }
+    const hex = this.pool.toString('hex', this.poolAt, this.poolAt + 32);
+    this.pool.fill(0, this.poolAt, this.poolAt + 32); // each challenge's bytes are used once
+    this.poolAt += 32;
+    return hex;
   }
 
   expired<T>(p: AuthPending<T>, now: number): boolean {

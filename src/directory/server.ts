@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger } from '../util/logger.js';
-import { parseWireLine, type Envelope } from '../protocol/framing.js';
+import { encodeEnvelopeBuffer, parseWireLine, type Envelope } from '../protocol/framing.js';
 import { MsgType, isNickAuthType } from '../protocol/message-types.js';
 import { NOT_SERVING_ONION, formatLocation } from '../protocol/onion.js';
 import { nickFromPrivateKey } from '../protocol/nick.js';
@@ -58,7 +58,7 @@ export interface DirectoryServerOptions {
    * location (`<onion>:5222`, or 127.0.0.1:<port> in loopback mode); start() fails if nick-auth
    * is on and there is no id we can stand behind.
    */
-  nickAuth?: { mode?: NickAuthMode; directoryId?: string; timeoutMs?: number };
+  nickAuth?: { mode?: NickAuthMode; directoryId?: string; timeoutMs?: number};
   /**
    * Proven locations (location-prover.ts): on by default. Loopback locations are dialled over
    * TCP; onion locations through `socks` (or `dial`), else their proofs fail.
@@ -262,11 +262,24 @@ export class DirectoryServer {
     this.heartbeat.stop();
     this.prover?.stop();
     this.departures.stop();
+    this.announceDeparture();
     await this.httpEndpoint?.close();
     await this.manager.stop();
     this.departures.stop();
     await this.opts.locationPublisher?.close?.();
     this.state = 'stopped';
+  }
+
+  /**
+   * Tells every peer that the directory itself is leaving: one PEERLIST `<dn>;<loc>;D`, flushed
+   * before the graceful close. Reference and ng clients handle it as a departure of a nick they
+   * hold nothing for (harmless); our clients take it as "restarting" and retry at their first
+   * backoff step instead of a growing one (docs/directory.md, restarts).
+   */
+  private announceDeparture(): void {
+    if (this.registry.size === 0) return;
+    this.manager.broadcast(encodeEnvelopeBuffer(MsgType.PEERLIST, `${this.selfPlain};D`), null);
+    this.logger.info({ peers: this.registry.size }, 'departure notice sent to every peer');
   }
 
   /** Runs the heartbeat sweep now (tests drive it with a ManualClock instead). */

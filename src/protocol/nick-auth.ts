@@ -10,12 +10,13 @@
  * `nick-auth|<challenge>|<directory-id>|<sha256 hex of the exact handshake line>|<nick>|<pubkey>`
  * followed directly by `nick-auth-v1`; the nick must be the one derived from the pubkey.
  * Payloads are compact JSON, parsed strictly (no duplicate or extra keys). Pure; verification
- * uses libsecp256k1 (tiny-secp256k1), the fastest candidate measured (docs/performance.md).
+ * uses libsecp256k1, natively where it loads (secp-fast.ts; measured in docs/performance.md).
  */
 import * as ecc from 'tiny-secp256k1';
 import { bytesToHex, compactToDer, messageHash, parseStrictDer, sha256, toBase64, utf8ToBytes } from './crypto.js';
 import { nickFromPubkeyHex } from './nick.js';
 import { parseFlatJsonObject, type FlatValue } from './strict-json.js';
+import { signCompact, verifyCompact } from './secp-fast.js';
 
 export { compactToDer, parseStrictDer };
 
@@ -97,13 +98,15 @@ export function buildProof(p: NickAuthProof): string {
   return JSON.stringify({ pubkey: p.pubkey, signature: p.signature });
 }
 
-/** Field formats only (pubkey on the curve, canonical base64 of strict DER); not the signature. */
+/**
+ * Field formats only (pubkey shape, canonical base64 of strict DER); whether the pubkey is on the
+ * curve is found by verifyNickAuthProof (it decompresses the point anyway).
+ */
 export function parseProof(line: string): Parsed<ParsedProof> {
   const f = fields(line, ['pubkey', 'signature']);
   if (!f.ok) return f;
   const { pubkey, signature } = f.value;
   if (typeof pubkey !== 'string' || !PUBKEY.test(pubkey)) return { ok: false, reason: 'pubkey is not a lowercase compressed key' };
-  if (!ecc.isPoint(Buffer.from(pubkey, 'hex'))) return { ok: false, reason: 'pubkey is not on the curve' };
   if (typeof signature !== 'string') return { ok: false, reason: 'signature is not a string' };
   const der = decodeCanonicalBase64(signature);
   if (!der || !parseStrictDer(der)) return { ok: false, reason: 'signature is not canonical base64 of strict DER' };
@@ -143,14 +146,39 @@ export function signNickAuthProof(privateKey: Uint8Array, challenge: NickAuthCha
 /** A proof whose fields passed parseProof. */
 export type ParsedProof = NickAuthProof & { der: Uint8Array };
 
+/** What one ECDSA verification needs, after the cheap checks of a parsed proof. */
+export interface VerifyInput {
+  digest: Uint8Array;
+  pub: Uint8Array;
+  /** 64-byte r ‖ s. */
+  compact: Uint8Array;
+}
+
 /**
- * The DN's check of a parsed proof: 'ok', or 'invalid' (nick ↔ key, or the signature, high-S
- * included, as libsecp256k1 refuses it).
+ * The cheap part of the DN's check: the nick must derive from the pubkey (else 'invalid', or
+ * 'malformed' when the pubkey is not a curve point, as ng's parser finds). Returns the input
+ * of the one verification left.
  */
-export function verifyNickAuthProof(proof: ParsedProof, expected: NickAuthChallenge, handshakeLine: string, nick: string): 'ok' | 'invalid' {
-  if (!NICK.test(nick) || nickFromPubkeyHex(proof.pubkey) !== nick) return 'invalid';
+export function nickAuthVerifyInput(proof: ParsedProof, expected: NickAuthChallenge, handshakeLine: string, nick: string): VerifyInput | 'invalid' | 'malformed' {
   const compact = parseStrictDer(proof.der);
-  if (!compact) return 'invalid';
+  if (!compact) return 'malformed';
+  const pub = Buffer.from(proof.pubkey, 'hex');
+  if (!NICK.test(nick) || nickFromPubkeyHex(proof.pubkey) !== nick) return ecc.isPoint(pub) ? 'invalid' : 'malformed';
   const digest = messageHash(nickAuthMessage(expected.challenge, expected.directoryId, handshakeSha256(handshakeLine), nick, proof.pubkey));
-  return ecc.verify(digest, Buffer.from(proof.pubkey, 'hex'), compact, true) ? 'ok' : 'invalid';
+  return { digest, pub, compact };
+}
+
+/**
+ * The whole check of a parsed proof on this thread: 'ok', 'malformed' (the pubkey is not a curve
+ * point) or 'invalid' (nick ↔ key, or the signature, high-S included, as libsecp256k1 refuses it).
+ */
+export function verifyNickAuthProof(proof: ParsedProof, expected: NickAuthChallenge, handshakeLine: string, nick: string): 'ok' | 'malformed' | 'invalid' {
+  const v = nickAuthVerifyInput(proof, expected, handshakeLine, nick);
+  return typeof v === 'string' ? v : verifyCompact(v.digest, v.pub, v.compact);
+}
+
+/** The 805 proof over a precomputed public key (no self-check): for load generators. */
+export function signNickAuthFast(privateKey: Uint8Array, pubkey: string, challenge: NickAuthChallenge, handshakeLine: string, nick: string): NickAuthProof {
+  const digest = messageHash(nickAuthMessage(challenge.challenge, challenge.directoryId, handshakeSha256(handshakeLine), nick, pubkey));
+  return { pubkey, signature: toBase64(compactToDer(signCompact(digest, privateKey))) };
 }

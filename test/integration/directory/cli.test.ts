@@ -31,7 +31,7 @@ describe('jm-directory CLI', () => {
     await peer.closed; // the DN closed our connection while shutting down
     expect(await dn.exited).toBe(0);
     // Logs are buffered: the lines written just before exit must still arrive.
-    expect(dn.stdoutLines.map((l) => (JSON.parse(l) as { msg?: string }).msg ?? '')).toEqual(['nick authentication on', 'ready', 'connect', 'handshake accepted', 'shutting down', 'disconnect', 'stopped']);
+    expect(dn.stdoutLines.map((l) => (JSON.parse(l) as { msg?: string }).msg ?? '')).toEqual(['nick authentication on', 'ready', 'connect', 'handshake accepted', 'shutting down', 'departure notice sent to every peer', 'disconnect', 'stopped']);
   });
 
   it('a bad value gives one line naming the key and exit code 2', async () => {

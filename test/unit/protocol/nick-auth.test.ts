@@ -3,9 +3,10 @@ import { bytesToHex, hexToBytes, messageHash, publicKeyOf, signDigestDer, toBase
 import { buildClientHandshake } from '../../../src/protocol/handshake.js';
 import {
   buildChallenge, buildProof, buildResult, compactToDer, directoryIdForEndpoint, handshakeSha256, isValidDirectoryId,
-  nickAuthMessage, parseChallenge, parseProof, parseResult, parseStrictDer, signNickAuthProof, verifyNickAuthProof,
+  nickAuthMessage, parseChallenge, parseProof, parseResult, parseStrictDer, signNickAuthFast, signNickAuthProof, verifyNickAuthProof,
 } from '../../../src/protocol/nick-auth.js';
 import { parseFlatJsonObject } from '../../../src/protocol/strict-json.js';
+import { SECP_BACKEND } from '../../../src/protocol/secp-fast.js';
 import { NOT_SERVING_ONION } from '../../../src/protocol/onion.js';
 
 const K1 = hexToBytes('01'.repeat(32));
@@ -31,6 +32,7 @@ describe('V10: nick authentication', () => {
 
   it('signs the vector byte for byte and verifies it', () => {
     expect(buildProof(signNickAuthProof(K1, CH, LINE, NICK1))).toBe(V10_PROOF);
+    expect(buildProof(signNickAuthFast(K1, PUB1, CH, LINE, NICK1))).toBe(V10_PROOF); // native libsecp256k1 where it loads
     expect(verifyNickAuthProof(parsed(V10_PROOF), CH, LINE, NICK1)).toBe('ok');
   });
 
@@ -71,7 +73,7 @@ describe('V10: nick authentication', () => {
     expect(parseProof(V10_PROOF.replace('}', ',"x":1}')).ok).toBe(false);
     expect(parseProof('{"pubkey":"' + PUB1 + '"}').ok).toBe(false);
     expect(parseProof(V10_PROOF.replace(PUB1, PUB1.toUpperCase())).ok).toBe(false);
-    expect(parseProof(V10_PROOF.replace(PUB1, '02' + '00'.repeat(32))).ok).toBe(false); // not on the curve
+    expect(verifyNickAuthProof(parsed(V10_PROOF.replace(PUB1, '02' + '00'.repeat(32))), CH, LINE, NICK1)).toBe('malformed'); // not on the curve
     expect(parseProof(V10_PROOF + 'x').ok).toBe(false);
     expect(parseProof('[]').ok).toBe(false);
     expect(parseChallenge(buildChallenge(CH))).toEqual({ ok: true, value: CH });
@@ -89,6 +91,10 @@ describe('V10: nick authentication', () => {
     expect(parseFlatJsonObject('{"a": {"b": 1}}').ok).toBe(false);
     expect(parseFlatJsonObject('{"a": 1,}').ok).toBe(false);
     expect(parseFlatJsonObject(' { "a" : "\\u0041" , "b": null } ')).toEqual({ ok: true, value: new Map<string, unknown>([['a', 'A'], ['b', null]]) });
+  });
+
+  it('uses the native libsecp256k1 binding on this platform', () => {
+    expect(SECP_BACKEND).toBe(process.platform === 'linux' && process.arch === 'x64' ? 'native' : expect.any(String));
   });
 
   it('directory ids', () => {
