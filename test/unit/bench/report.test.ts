@@ -15,6 +15,7 @@ function target(kind: 'baseline' | 'dn', k: number): TargetResult {
     grow: [{ peers: 1000, rssKiB: 64_000, handshake: { attempted: 1000, ok: 1000, rejected: 0, timeouts: 0, errors: 0, wallMs: 500, count: 1000, p50: 1, p99: 2, max: 3 } }],
     fanout: [{ peers: 1000, fixed: traffic(9990, 5 * k), sat: traffic(1_000_000 / k, 20), at500k: traffic(500_000, 10 * k) }],
     bursts: [{ peers: 10_000, attempted: 10_000, ok: 10_000, rejected: 0, timeouts: 0, errors: 0, wallMs: 900, count: 10_000, p50: 100, p99: 800, max: 900, rssKiB: 100_000 }],
+    authBursts: [{ peers: 10_000, attempted: 10_000, ok: 10_000, rejected: 0, timeouts: 0, errors: 0, wallMs: 900, count: 10_000, p50: 100, p99: 800 * k, max: 900 * k, rssKiB: 100_000 }],
     disconnect: { peers: 3000, leaving: 2000, remaining: 1000, cpuSeconds: 0.2 * k, noticeLines: 100_000, noticeBytes: 1e7, settleMs: 300, lostPeers: 0 },
     hold: { ...traffic(50_000, 30), peers: 1000, holdSec: 60 },
   };
@@ -39,6 +40,7 @@ describe('bench report', () => {
     expect(byName('1.5× baseline')).toBe(false);
     expect(byName('RSS per idle peer')).toBe(false);
     expect(byName('CPU-s')).toBe(false); // 0.8
+    expect(byName('authenticating its nick')).toBe(false); // p99 3,200 ms vs 800 ms without
     expect(formatVerdicts(bad)).toMatch(/^FAIL {2}fan-out ceiling/m);
   });
 
