@@ -6,18 +6,13 @@
  */
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DirectoryPool } from '../../../src/client/directory-pool.js';
 import { NickIdentity } from '../../../src/client/identity.js';
-import { CommitmentBlacklist } from '../../../src/maker/commitments.js';
 import { DirectChannel } from '../../../src/maker/direct-channel.js';
-import { Maker } from '../../../src/maker/maker.js';
-import { PoolChannel } from '../../../src/maker/pool-channel.js';
-import { DEFAULT_YIELD_CONFIG } from '../../../src/protocol/coinjoin/yield.js';
 import { MsgType } from '../../../src/protocol/message-types.js';
 import { parsePeerlist } from '../../../src/protocol/peerlist.js';
 import type { DirectoryServer } from '../../../src/directory/index.js';
-import { FakeChain, FakeWallet, NET } from '../../unit/maker/fakes.js';
 import { DnPeer, startTestDirectory, testNick } from '../../helpers/dn-peer.js';
+import { startLoopbackMaker, until } from '../../helpers/loopback-maker.js';
 
 const stops: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
@@ -30,32 +25,10 @@ async function dnWith(limits: Parameters<typeof startTestDirectory>[0] = {}): Pr
   return r;
 }
 
-/** A real maker: wallet with one coin, offers, direct listener on loopback, pool to the DN. */
-async function startMaker(port: number, identity = NickIdentity.random()) {
-  const wallet = new FakeWallet();
-  wallet.addCoin(0, 3_000_000);
-  const direct = new DirectChannel({ identity, network: 'regtest' });
-  const location = await direct.listen();
-  const pool = new DirectoryPool({ directories: [{ host: '127.0.0.1', port }], identity, network: 'regtest', location, backoff: { initialMs: 50, maxMs: 200 } });
-  const maker = new Maker({
-    channels: [new PoolChannel(pool, {}), direct], wallet, chain: new FakeChain(), commitments: CommitmentBlacklist.memory(), network: NET,
-    yieldConfig: { ...DEFAULT_YIELD_CONFIG, cjfeeR: '0.0002', txfee: 10, minsize: 100_000 }, algorithm: 'basic',
-  });
-  await maker.start();
-  await pool.whenConnected(10_000);
-  const stop = async (): Promise<void> => {
-    await maker.stop();
-  };
-  stops.push(stop);
-  return { nick: identity.nick, identity, location, stop };
-}
-
-async function until(pred: () => boolean, what: string | (() => string), ms = 10_000): Promise<void> {
-  const t0 = Date.now();
-  while (!pred()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+async function startMaker(port: number, identity?: NickIdentity) {
+  const m = await startLoopbackMaker(port, identity ? { identity } : {});
+  stops.push(() => m.stop());
+  return m;
 }
 
 async function listing(port: number): Promise<Map<string, string>> {

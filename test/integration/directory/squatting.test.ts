@@ -5,30 +5,15 @@
  * mode the attacker cannot even connect.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { DirectoryPool } from '../../../src/client/directory-pool.js';
-import { NickIdentity } from '../../../src/client/identity.js';
-import { CommitmentBlacklist } from '../../../src/maker/commitments.js';
-import { DirectChannel } from '../../../src/maker/direct-channel.js';
-import { Maker } from '../../../src/maker/maker.js';
-import { PoolChannel } from '../../../src/maker/pool-channel.js';
-import { DEFAULT_YIELD_CONFIG } from '../../../src/protocol/coinjoin/yield.js';
 import { DirectoryServer } from '../../../src/directory/index.js';
 import type { NickAuthMode } from '../../../src/directory/nick-auth.js';
-import { FakeChain, FakeWallet, NET } from '../../unit/maker/fakes.js';
 import { DnPeer, closesWithin } from '../../helpers/dn-peer.js';
+import { startLoopbackMaker, until } from '../../helpers/loopback-maker.js';
 
 const cleanup: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
-
-async function until(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const t0 = Date.now();
-  while (!pred()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function dnOn(port: number, mode: NickAuthMode): Promise<DirectoryServer> {
   const dn = new DirectoryServer({ network: 'regtest', listen: { host: '127.0.0.1', port }, nickAuth: { mode } });
@@ -40,19 +25,9 @@ describe.each(['prefer', 'require'] as const)('squatting after a DN restart (%s 
   it('the real maker gets its nick and location back on 3 of 3 reconnects; the attacker gets neither', async () => {
     let dn = await dnOn(0, mode);
     const port = dn.address!.port;
-    const identity = NickIdentity.random();
-    const wallet = new FakeWallet();
-    wallet.addCoin(0, 3_000_000);
-    const direct = new DirectChannel({ identity, network: 'regtest' });
-    const location = await direct.listen();
-    const pool = new DirectoryPool({ directories: [{ host: '127.0.0.1', port }], identity, network: 'regtest', location, backoff: { initialMs: 300, maxMs: 300, jitter: 0 } });
-    const maker = new Maker({
-      channels: [new PoolChannel(pool, {}), direct], wallet, chain: new FakeChain(), commitments: CommitmentBlacklist.memory(), network: NET,
-      yieldConfig: { ...DEFAULT_YIELD_CONFIG, cjfeeR: '0.0002', txfee: 10, minsize: 100_000 }, algorithm: 'basic',
-    });
-    await maker.start();
-    cleanup.push(() => maker.stop());
-    await pool.whenConnected(10_000);
+    const m = await startLoopbackMaker(port, { backoff: { initialMs: 300, maxMs: 300, jitter: 0 } });
+    cleanup.push(() => m.stop());
+    const { identity, location } = m;
     for (let round = 1; round <= 3; round++) {
       await dn.stop();
       dn = await dnOn(port, mode);
