@@ -84,8 +84,9 @@ export function spawnChild(root: string, script: string, args: string[], env: No
   };
 }
 
+/** Our DN, relaying every flood as a reference DN would (its pubmsg byte allowance would stop most of them). */
 export async function startDn(root: string): Promise<{ dn: Child; port: number }> {
-  const dn = spawnChild(root, 'jm-directory.js', ['--transport', 'tcp', '--listen', '127.0.0.1:0', '--network', NETWORK, '--log-level', 'warn']);
+  const dn = spawnChild(root, 'jm-directory.js', ['--transport', 'tcp', '--listen', '127.0.0.1:0', '--network', NETWORK, '--log-level', 'warn', '--pubmsg-bytes', '0']);
   const m = await dn.line(/"port":(\d+).*"msg":"ready"/, 30_000);
   return { dn, port: Number(m[1]) };
 }
