@@ -2,11 +2,17 @@
 import { bytesToHex, isValidPrivateKey, publicKeyOf, randomPrivateKey } from '../protocol/crypto.js';
 import { nickFromPubkeyHex } from '../protocol/nick.js';
 import { buildSignedPrivmsg } from '../protocol/jm-message.js';
+import { AgeMap } from '../util/age-map.js';
 import { signNickAuthProof, type NickAuthChallenge, type NickAuthProof } from '../protocol/nick-auth.js';
+
+/** Recently signed args kept with their signature (offers, mostly). */
+const MEMO_ENTRIES = 32;
+const MEMO_MAX_ARGS = 4_096;
 
 export class NickIdentity {
   readonly pubkeyHex: string;
   readonly nick: string;
+  private readonly memo = new AgeMap<string, string>();
 
   private constructor(private readonly privateKey: Uint8Array) {
     this.pubkeyHex = bytesToHex(publicKeyOf(privateKey));
@@ -27,8 +33,21 @@ export class NickIdentity {
     return signNickAuthProof(this.privateKey, challenge, handshakeLine, this.nick);
   }
 
-  /** `nick!to!cmd args pub sig`, signed over args + "onion-network". */
+  /**
+   * `nick!to!cmd args pub sig`, signed over args + "onion-network". The signature does not
+   * cover the recipient and is deterministic (RFC 6979), so the same args (an offer answering
+   * every `!orderbook`) are signed once and the signature reused, not computed per asker.
+   */
   signPrivmsg(to: string, cmd: string, args: string): string {
-    return buildSignedPrivmsg(this.nick, to, cmd, args, this.privateKey);
+    if (args.length > MEMO_MAX_ARGS) return buildSignedPrivmsg(this.nick, to, cmd, args, this.privateKey);
+    let signed = this.memo.get(args);
+    if (signed === undefined) {
+      // `nick!!cmd args` + ` pub sig`: keep the part after the args
+      signed = buildSignedPrivmsg(this.nick, '', cmd, args, this.privateKey).slice(`${this.nick}!!${cmd} ${args}`.length);
+      this.memo.set(args, signed);
+      if (this.memo.size > MEMO_ENTRIES) this.memo.shift();
+    }
+    return `${this.nick}!${to}!${cmd} ${args}${signed}`;
   }
+
 }
