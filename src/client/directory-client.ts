@@ -564,7 +564,7 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
       return;
     }
     const drop = (reason: string): void => {
-      this.log.warn({ from: r.from, reason }, 'dropping forged or malformed privmsg');
+      this.throttledLog.note('warn', 'forged-privmsg', { from: r.from.slice(0, 32), reason }, 'dropping forged or malformed privmsg');
       this.emit('forged', { from: r.from, reason });
     };
     // Cheap checks first; ECDSA verification last.

@@ -437,7 +437,7 @@ export class Maker extends TypedEmitter<MakerEvents> {
     }
     const w = this.watches.get(txid);
     if (!w || w.cj.takerNick !== taker) {
-      this.log.info({ taker, txid }, 'ignoring !push of a transaction we did not sign for this taker');
+      this.throttled.note('info', 'push-refused', { taker, txid }, 'ignoring !push of a transaction we did not sign for this taker');
       return;
     }
     try {

@@ -117,7 +117,9 @@ export class MakerSession {
     // signed coins stay locked until the bot has seen the tx or given up on it
     if (!wasSigned && this.order) this.d.wallet.unlock(this.order.coins);
     if (!this.d.commitments.isUsed(this.d.fill.commitmentHex)) this.d.commitments.release(this.d.fill.commitmentHex);
-    this.d.log.info({ reason }, wasSigned ? 'session finished' : 'session closed');
+    // a session that never got past !auth is anyone's for the asking: not worth an info line each
+    const level = this.order === null && !wasSigned ? 'debug' : 'info';
+    this.d.log[level]({ reason }, wasSigned ? 'session finished' : 'session closed');
     this.d.onClosed?.(reason);
   }
 
