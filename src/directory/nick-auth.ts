@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { encodeEnvelopeBuffer, type Envelope } from '../protocol/framing.js';
 import { MsgType } from '../protocol/message-types.js';
 import {
-  NICK_AUTH_FEATURE, NICK_AUTH_MAX_TIMEOUT_MS, buildChallenge, buildResult, isValidDirectoryId, parseProof, verifyNickAuthProof,
+  NICK_AUTH_FEATURE, NICK_AUTH_MAX_TIMEOUT_MS, buildChallenge, buildResult, handshakeSha256, isValidDirectoryId, parseProof, verifyNickAuthProof,
   type NickAuthCode,
 } from '../protocol/nick-auth.js';
 import type { DirectoryStats } from './stats.js';
@@ -22,8 +22,8 @@ export const REQUIRE_REASON = 'verified nick authentication required';
 
 /** What the handshake established, kept while the proof is awaited. */
 export interface AuthPending<T> {
-  /** The exact received handshake `line` (its hash is signed). */
-  line: string;
+  /** SHA-256 hex of the exact received handshake `line` (signed by the proof; the line itself, up to 40 kB, is not kept). */
+  lineSha256: string;
   nick: string;
   challenge: string;
   startedAt: number;
@@ -77,7 +77,7 @@ export class NickAuthGate {
     const challenge = this.random32();
     this.stats.nickAuth.challenged++;
     return {
-      pending: { line, nick, challenge, startedAt: now, handshake },
+      pending: { lineSha256: handshakeSha256(line), nick, challenge, startedAt: now, handshake },
       challenge: encodeEnvelopeBuffer(MsgType.NICK_AUTH_CHALLENGE, buildChallenge({ challenge, directoryId: this.id })),
     };
   }
@@ -87,7 +87,7 @@ export class NickAuthGate {
     if (env.type !== MsgType.NICK_AUTH_PROOF) return this.fail('malformed', `expected a nick-auth proof (805), got type ${env.type}`);
     const proof = parseProof(env.line);
     if (!proof.ok) return this.fail('malformed', `malformed proof: ${proof.reason}`);
-    const v = verifyNickAuthProof(proof.value, { challenge: p.challenge, directoryId: this.id }, p.line, p.nick);
+    const v = verifyNickAuthProof(proof.value, { challenge: p.challenge, directoryId: this.id }, { sha256: p.lineSha256 }, p.nick);
     if (v === 'malformed') return this.fail('malformed', 'pubkey is not a point on the curve');
     if (v === 'invalid') return this.fail('invalid', 'proof does not verify for this nick, challenge and handshake');
     return { ok: true, pubkey: proof.value.pubkey };

@@ -146,6 +146,9 @@ export function signNickAuthProof(privateKey: Uint8Array, challenge: NickAuthCha
 /** A proof whose fields passed parseProof. */
 export type ParsedProof = NickAuthProof & { der: Uint8Array };
 
+/** The exact handshake line received, or its SHA-256 hex computed on receipt (all a verifier keeps). */
+export type HandshakeRef = string | { sha256: string };
+
 /** What one ECDSA verification needs, after the cheap checks of a parsed proof. */
 export interface VerifyInput {
   digest: Uint8Array;
@@ -159,12 +162,13 @@ export interface VerifyInput {
  * 'malformed' when the pubkey is not a curve point, as ng's parser finds). Returns the input
  * of the one verification left.
  */
-export function nickAuthVerifyInput(proof: ParsedProof, expected: NickAuthChallenge, handshakeLine: string, nick: string): VerifyInput | 'invalid' | 'malformed' {
+export function nickAuthVerifyInput(proof: ParsedProof, expected: NickAuthChallenge, handshake: HandshakeRef, nick: string): VerifyInput | 'invalid' | 'malformed' {
   const compact = parseStrictDer(proof.der);
   if (!compact) return 'malformed';
   const pub = Buffer.from(proof.pubkey, 'hex');
   if (!NICK.test(nick) || nickFromPubkeyHex(proof.pubkey) !== nick) return ecc.isPoint(pub) ? 'invalid' : 'malformed';
-  const digest = messageHash(nickAuthMessage(expected.challenge, expected.directoryId, handshakeSha256(handshakeLine), nick, proof.pubkey));
+  const hs = typeof handshake === 'string' ? handshakeSha256(handshake) : handshake.sha256;
+  const digest = messageHash(nickAuthMessage(expected.challenge, expected.directoryId, hs, nick, proof.pubkey));
   return { digest, pub, compact };
 }
 
@@ -172,8 +176,8 @@ export function nickAuthVerifyInput(proof: ParsedProof, expected: NickAuthChalle
  * The whole check of a parsed proof on this thread: 'ok', 'malformed' (the pubkey is not a curve
  * point) or 'invalid' (nick ↔ key, or the signature, high-S included, as libsecp256k1 refuses it).
  */
-export function verifyNickAuthProof(proof: ParsedProof, expected: NickAuthChallenge, handshakeLine: string, nick: string): 'ok' | 'malformed' | 'invalid' {
-  const v = nickAuthVerifyInput(proof, expected, handshakeLine, nick);
+export function verifyNickAuthProof(proof: ParsedProof, expected: NickAuthChallenge, handshake: HandshakeRef, nick: string): 'ok' | 'malformed' | 'invalid' {
+  const v = nickAuthVerifyInput(proof, expected, handshake, nick);
   return typeof v === 'string' ? v : verifyCompact(v.digest, v.pub, v.compact);
 }
 
