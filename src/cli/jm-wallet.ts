@@ -308,7 +308,7 @@ async function cmdSpendBond(g: Globals, o: ParsedOptions<typeof SPEND_BOND>): Pr
   const c = walletCtx(g);
   const dest = outputScript('--destination', o.destination, c.network);
   checkSpendOptions(o);
-  const { wallet, rpc, mtp } = await openAndSync(g, { persist: true }, c);
+  const { wallet, rpc, mtp } = await openAndSync(g, { persist: !o.dryRun }, c);
   const op = o.outpoint;
   const u = wallet.bondUtxos().find((b) => b.txid === op.txid && b.vout === op.vout);
   if (!u?.bond) throw new UsageError(`${op.txid}:${op.vout} is not an unspent fidelity bond of this wallet`);
