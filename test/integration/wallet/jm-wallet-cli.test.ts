@@ -30,7 +30,7 @@ describe('jm-wallet contract', () => {
     expect(t.stdout).toContain('bond value 1.048 × 10¹¹ for 3.00000000 BTC locked');
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toEqual(['jm-wallet: --amount: expected a whole number']);
-  });
+  }, 120_000); // child processes: slow on a loaded machine
 
   it('derive --path / --timenumber with a mnemonic file (optional extension line)', async () => {
     const plain = mfile('abandon.txt', `${ABANDON}\n`);
@@ -47,7 +47,7 @@ describe('jm-wallet contract', () => {
     expect(parse(c)).toMatchObject({ address: 'bc1qam86pvzjv4znx4x4nvwleel4p7myqy73tndmj0yvv97dar3f6j6s3akzy8', locktime: 1769904000, timenumber: 73 });
     expect(d.stdout).toMatch(/^bcrt1q6rz28mcfaxtmd6v789l9rrlrusdprr9pz3cppk /);
     expect([e.code, e.stderr]).toEqual([2, 'jm-wallet: invalid mnemonic: BIP39 checksum mismatch (a word is wrong or out of order)\n']);
-  });
+  }, 120_000); // child processes: slow on a loaded machine
 
   it('--help works on every command', async () => {
     const cmds = ['generate', 'recover', 'display', 'newaddress', 'bond-address', 'list-bonds', 'spend-bond', 'send', 'bond-calc', 'derive'];
@@ -57,7 +57,7 @@ describe('jm-wallet contract', () => {
       expect(runs[i + 1]!.code).toBe(0);
       expect(runs[i + 1]!.stdout).toContain(`Usage: jm-wallet ${c}`);
     });
-  });
+  }, 120_000); // child processes: slow on a loaded machine
 
   it('generate, newaddress, bond-address, wrong password, recover', async () => {
     const wf = join(dir, 'w.jmw');
@@ -82,7 +82,7 @@ describe('jm-wallet contract', () => {
     const r = parse(await runCli(['--network', 'regtest', '--wallet', rf, '--kdf-log-n', '10', '--password-file', pwFile, 'recover', '--mnemonic-file', mfile('m', `${g['mnemonic'] as string}\n`), '--json']));
     expect(r['firstAddress']).toBe(g['firstAddress']);
     expect(r['mnemonic']).toBeUndefined();
-  });
+  }, 120_000); // child processes: slow on a loaded machine
 
   it('a new wallet needs --network and a non-empty password unless --allow-empty-password; others cannot read the file', async () => {
     const wf = join(dir, 'e.jmw');
@@ -98,5 +98,5 @@ describe('jm-wallet contract', () => {
     chmodSync(wf, 0o644);
     const open = await runCli(['--network', 'regtest', '--wallet', wf, 'newaddress', '--mixdepth', '0'], { JM_WALLET_PASSWORD: '' });
     expect([open.code, open.stderr]).toEqual([1, expect.stringMatching(/is readable by others \(mode 644\); run: chmod 600/)]);
-  });
+  }, 120_000); // child processes: slow on a loaded machine
 });
