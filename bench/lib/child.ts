@@ -69,11 +69,13 @@ export interface SpawnReadyOptions<T> {
   timeoutMs?: number;
   /** Called with every complete output line of both streams after start (e.g. to spot errors). */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Added to the environment the child inherits. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Spawns `node <args>` and resolves once a line on `stream` satisfies `ready`. */
 export function spawnReady<T>(o: SpawnReadyOptions<T>): Promise<ReadyProcess<T>> {
-  const child = spawn(process.execPath, o.args, { cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, o.args, { cwd: o.cwd, stdio: ['ignore', 'pipe', 'pipe'], ...(o.env ? { env: { ...process.env, ...o.env } } : {}) });
   const tail: string[] = [];
   let bytes = 0;
   return new Promise((resolve, reject) => {

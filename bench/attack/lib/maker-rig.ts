@@ -5,7 +5,6 @@
  * privmsgs at any rate), a hostile directory the maker also connects to, raw direct-port
  * sockets.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -17,78 +16,20 @@ import { buildClientHandshake, buildDirectoryHandshake } from '../../../src/prot
 import { MsgType } from '../../../src/protocol/message-types.js';
 import { NOT_SERVING_ONION } from '../../../src/protocol/onion.js';
 import { Wallet } from '../../../src/wallet/wallet.js';
+import { spawnReady, stopChild } from '../../lib/child.js';
 import { cpuSeconds, rssKiB } from '../../lib/proc.js';
 import type { RegtestNode } from '../../lib/regtest-node.js';
+import { startDn, type DnTarget } from './targets.js';
+import { sleep } from './wire.js';
 
 export const NETWORK = 'regtest';
 const PASSWORD = 'attack bench wallet';
 
-// ------------------------------------------------------------------ child processes
-
-export interface Child {
-  child: ChildProcess;
-  pid: number;
-  lines: string[];
-  /** Bytes written to stdout + stderr so far (the log volume). */
-  outputBytes(): number;
-  /** First (past or future) line matching `re`, or an error if the process exits or the time runs out. */
-  line(re: RegExp, ms: number): Promise<RegExpMatchArray>;
-  stop(): Promise<void>;
-}
-
-export function spawnChild(root: string, script: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
-  const child = spawn(process.execPath, [join(root, 'dist', 'src', 'cli', script), ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  let bytes = 0;
-  let waiters: Array<{ re: RegExp; resolve: (m: RegExpMatchArray) => void }> = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  for (const s of [child.stdout!, child.stderr!]) {
-    let buf = '';
-    s.setEncoding('utf8');
-    s.on('data', (chunk: string) => {
-      bytes += Buffer.byteLength(chunk);
-      buf += chunk;
-      for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n')) {
-        const l = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (lines.length < 2_000) lines.push(l.slice(0, 2_000)); // enough to find ready lines and errors
-        waiters = waiters.filter((w) => {
-          const m = l.match(w.re);
-          if (m) w.resolve(m);
-          return !m;
-        });
-      }
-      if (buf.length > 1_000_000) buf = buf.slice(-100_000);
-    });
-  }
-  return {
-    child, pid: child.pid!, lines, outputBytes: () => bytes,
-    line(re, ms) {
-      for (const l of lines) {
-        const m = l.match(re);
-        if (m) return Promise.resolve(m);
-      }
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`${script}: no ${re} within ${ms} ms:\n${lines.slice(-20).join('\n')}`)), ms);
-        waiters.push({ re, resolve: (m) => { clearTimeout(t); resolve(m); } });
-        void exited.then((code) => { clearTimeout(t); reject(new Error(`${script} exited (${code}) before ${re}:\n${lines.slice(-20).join('\n')}`)); });
-      });
-    },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
-}
+// ------------------------------------------------------------------ processes
 
 /** Our DN, relaying every flood as a reference DN would (its pubmsg byte allowance would stop most of them). */
-export async function startDn(root: string): Promise<{ dn: Child; port: number }> {
-  const dn = spawnChild(root, 'jm-directory.js', ['--transport', 'tcp', '--listen', '127.0.0.1:0', '--network', NETWORK, '--log-level', 'warn', '--pubmsg-bytes', '0']);
-  const m = await dn.line(/"port":(\d+).*"msg":"ready"/, 30_000);
-  return { dn, port: Number(m[1]) };
+export function startRegtestDn(root: string): Promise<DnTarget> {
+  return startDn({ root, network: NETWORK, logLevel: 'warn', args: ['--pubmsg-bytes', '0'] });
 }
 
 /** A wallet file with one matured coinbase in mixdepth 0 (and one in mixdepth 1). */
@@ -101,24 +42,48 @@ export async function fundedWallet(node: RegtestNode, path: string, burn: string
   await node.mine(100, burn);
 }
 
-export interface MakerChild extends Child {
+export interface MakerChild {
+  pid: number;
   nick: string;
   /** Direct-connection listener. */
   servePort: number;
   offer: { oid: number; minsize: number; maxsize: number };
+  /** Bytes the maker wrote to stdout + stderr so far (its log volume). */
+  outputBytes(): number;
+  stop(): Promise<void>;
 }
 
+/** `jm-maker start` on the regtest chain; resolves once every directory has taken its offers. */
 export async function startMaker(root: string, node: RegtestNode, o: { wallet: string; directories: string[]; commitments: string }): Promise<MakerChild> {
   const args = [
+    join(root, 'dist', 'src', 'cli', 'jm-maker.js'),
     'start', '--wallet', o.wallet, '--network', NETWORK, '--hrp', node.network.hrp, '--transport', 'tcp',
     '--directory', o.directories.join(','), '--rpc-url', node.url, '--rpc-user', node.user, '--rpc-password', node.password,
     '--gap', '6', '--lookahead', '40', '--algorithm', 'basic', '--minsize', '100000', '--txfee', '1000', '--cjfee-r', '0.0002',
     '--commitments', o.commitments, '--log-level', 'info',
   ];
-  const c = spawnChild(root, 'jm-maker.js', args, { JM_WALLET_PASSWORD: PASSWORD });
-  const m = await c.line(/^maker (J5\w+) started; serving 127\.0\.0\.1:(\d+); offers: !sw0reloffer (\d+) (\d+) (\d+) /, 120_000);
-  for (const d of o.directories) await c.line(new RegExp(`^maker ${m[1]} announced on ${d.replace(/\./g, '\\.')}$`), 60_000);
-  return { ...c, nick: m[1]!, servePort: Number(m[2]), offer: { oid: Number(m[3]), minsize: Number(m[4]), maxsize: Number(m[5]) } };
+  const announced = new Set<string>();
+  let allAnnounced: () => void = () => {};
+  const ready = new Promise<void>((r) => (allAnnounced = r));
+  const onLine = (line: string): void => {
+    const m = /^maker J5\w+ announced on (\S+)$/.exec(line);
+    if (m) announced.add(m[1]!);
+    if (o.directories.every((d) => announced.has(d))) allAnnounced();
+  };
+  const p = await spawnReady({
+    label: 'jm-maker', cwd: root, args, stream: 'stdout', onLine, timeoutMs: 180_000, env: { JM_WALLET_PASSWORD: PASSWORD },
+    ready: (line) => {
+      const m = /^maker (J5\w+) started; serving 127\.0\.0\.1:(\d+); offers: !sw0reloffer (\d+) (\d+) (\d+) /.exec(line);
+      return m ? { nick: m[1]!, servePort: Number(m[2]), offer: { oid: Number(m[3]), minsize: Number(m[4]), maxsize: Number(m[5]) } } : null;
+    },
+  });
+  const stop = async (): Promise<void> => void (await stopChild(p.child, 15_000));
+  const timeout = sleep(60_000).then(() => { throw new Error(`jm-maker: not announced on every directory within 60 s:\n${p.tail.join('\n')}`); });
+  await Promise.race([ready, timeout]).catch(async (e: unknown) => {
+    await stop();
+    throw e;
+  });
+  return { ...p.info, pid: p.pid, outputBytes: p.outputBytes, stop };
 }
 
 // ------------------------------------------------------------------ /proc readings
@@ -186,7 +151,6 @@ export class ProcSampler {
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 // ------------------------------------------------------------------ peers
 

@@ -57,6 +57,8 @@ function errorCollector(errors: string[]): (line: string, stream: 'stdout' | 'st
 
 export interface DnOptions {
   root: string;
+  /** Default NETWORK. */
+  network?: string;
   /** Extra jm-directory flags (limits for a scenario). */
   args?: string[];
   /** Node options, e.g. --cpu-prof. */
@@ -77,7 +79,7 @@ export async function startDn(o: DnOptions): Promise<DnTarget> {
     if (into) into.set(j.nick!, { time: j.time ?? Date.now(), reason: j.reason ?? '' });
   };
   const script = join(o.root, 'dist', 'src', 'cli', 'jm-directory.js');
-  const args = [...(o.nodeArgs ?? []), script, '--transport', 'tcp', '--listen', '127.0.0.1:0', '--network', NETWORK,
+  const args = [...(o.nodeArgs ?? []), script, '--transport', 'tcp', '--listen', '127.0.0.1:0', '--network', o.network ?? NETWORK,
     '--log-level', o.logLevel ?? 'info', ...(o.http ? ['--http', '127.0.0.1:0'] : []), ...(o.args ?? [])];
   const p = await spawnReady({
     label: 'jm-directory', cwd: o.root, args, stream: 'stdout', onLine,

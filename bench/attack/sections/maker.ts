@@ -11,21 +11,20 @@
  *
  * Standalone: `tsx bench/attack/sections/maker.ts [--quick] [--only hp2-flood,fill-flood]` prints the rows.
  */
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type net from 'node:net';
 import { NickIdentity } from '../../../src/client/identity.js';
 import { MsgType } from '../../../src/protocol/message-types.js';
 import { Wallet } from '../../../src/wallet/wallet.js';
+import { ensureBuilt, findRoot } from '../../lib/child.js';
 import { findRegtestBinary, startRegtestNode, type RegtestNode } from '../../lib/regtest-node.js';
-import {
-  fillArgs, fundedWallet, HostileDirectory, Peer, ProcSampler, sleep, slowSocket, startDn, startMaker, writeBytes,
-  type Child, type MakerChild,
-} from '../lib/maker-rig.js';
+import { fillArgs, fundedWallet, HostileDirectory, Peer, ProcSampler, slowSocket, startMaker, startRegtestDn, writeBytes, type MakerChild } from '../lib/maker-rig.js';
+import type { DnTarget } from '../lib/targets.js';
+import { sleep } from '../lib/wire.js';
 import type { AttackRow, SectionContext, SectionRun } from '../types.js';
 
 const TARGET = { rssGrowthMiB: 64, settleMs: 15_000, writtenBytes: 200e6, orderbookDuring: 4 };
@@ -166,7 +165,7 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'maker-fill-flood',
-    attack: '200 nicks (quick: 120) each send a valid !fill (never followed by !auth) and a malformed one every 10 s: 40 fills/s',
+    attack: '200 nicks (quick: 120) each send a valid !fill (never followed by !auth) and a malformed one every 10 s: 40 fills/s (quick: 24)',
     durationMs: [30_000, 8_000],
     async flood(f) {
       const peers = await crowd(f, f.durationMs > 10_000 ? 200 : 120);
@@ -319,19 +318,6 @@ const round = (v: number): number => Math.round(v * 10) / 10;
 
 // ------------------------------------------------------------------ the section
 
-/** Children run dist/: rebuild it when a source is newer. */
-function ensureBuilt(root: string, log: (m: string) => void): void {
-  const newest = (d: string): number => readdirSync(d, { withFileTypes: true }).reduce((m, e) => {
-    const p = join(d, e.name);
-    return Math.max(m, e.isDirectory() ? newest(p) : e.name.endsWith('.ts') ? statSync(p).mtimeMs : 0);
-  }, 0);
-  const out = join(root, 'dist', 'src', 'cli', 'jm-maker.js');
-  if (existsSync(out) && statSync(out).mtimeMs >= newest(join(root, 'src'))) return;
-  log('building dist/ ...');
-  const r = spawnSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`tsc failed:\n${(r.stdout + r.stderr).slice(0, 2_000)}`);
-}
-
 /** RSS of a freshly started maker with nothing to load, once it has settled. */
 async function idleRss(env: Env): Promise<number> {
   const dir = mkdtempSync(join(env.ctx.tmpDir, 'baseline-'));
@@ -347,27 +333,24 @@ async function idleRss(env: Env): Promise<number> {
   }
 }
 
-/** Scenario names to run (standalone `--only a,b`); null = all. */
-let only: string[] | null = null;
-
 export const run: SectionRun = async (ctx) => {
   if (!findRegtestBinary()) {
     ctx.log('maker section skipped: no regtest node binary (apt-get install -y litecoind)');
     return [];
   }
-  ensureBuilt(ctx.root, ctx.log);
+  const maker = join(ctx.root, 'dist', 'src', 'cli', 'jm-maker.js');
+  ensureBuilt(ctx.root, [maker], [maker], true, ctx.log);
   const node = await startRegtestNode();
-  let dn: Child | null = null;
+  let dn: DnTarget | null = null;
   const rows: AttackRow[] = [];
   try {
-    const d = await startDn(ctx.root);
-    dn = d.dn;
+    dn = await startRegtestDn(ctx.root);
     const wallet = join(ctx.tmpDir, 'maker.jmw');
     await fundedWallet(node, wallet, Wallet.create({ network: node.network, words: 12 }).getAddress(0, 0, 0).address);
-    const env: Env = { ctx, node, dnPort: d.port, wallet };
+    const env: Env = { ctx, node, dnPort: dn.port, wallet };
     const baseline = await idleRss(env);
     ctx.log(`baseline: an idle maker with an empty commitment list settles at ${baseline.toFixed(1)} MiB`);
-    for (const s of SCENARIOS.filter((x) => only === null || only.includes(x.name))) {
+    for (const s of SCENARIOS.filter((x) => !ctx.only || ctx.only.includes(x.name))) {
       const row = await runScenario(env, s, baseline);
       ctx.log(`${row.name}: ${row.pass ? 'pass' : 'FAIL'} — ${row.reaction}; ${row.honestDetail}`);
       rows.push(row);
@@ -382,12 +365,12 @@ export const run: SectionRun = async (ctx) => {
 // ------------------------------------------------------------------ standalone
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  let root = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(root, 'package.json'))) root = dirname(root);
   const tmp = mkdtempSync(join(tmpdir(), 'jm-attack-maker-'));
-  const ctx: SectionContext = { root, quick: process.argv.includes('--quick'), tmpDir: tmp, log: (m) => process.stderr.write(`${m}\n`) };
   const i = process.argv.indexOf('--only');
-  if (i > 0) only = (process.argv[i + 1] ?? '').split(',').map((n) => (n.startsWith('maker-') ? n : `maker-${n}`));
+  const only = i > 0 ? (process.argv[i + 1] ?? '').split(',').map((n) => (n.startsWith('maker-') ? n : `maker-${n}`)) : null;
+  const ctx: SectionContext = {
+    root: findRoot(), quick: process.argv.includes('--quick'), tmpDir: tmp, log: (m) => process.stderr.write(`${m}\n`), ...(only ? { only } : {}),
+  };
   try {
     const rows = await run(ctx);
     ctx.log(`load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
