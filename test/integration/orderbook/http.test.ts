@@ -33,6 +33,8 @@ describe('orderbook HTTP', () => {
     expect(ob.sybil.rows.length).toBeGreaterThan(0);
     const dirs = DirectoriesSchema.parse(await (await fetch(`${http.url}api/v1/directories`)).json());
     expect(dirs.directories[0]).toMatchObject({ connected: true, makersSeen: 1 });
+    // Our DN offers nick authentication and the watcher's proof was accepted.
+    expect(dirs.directories[0]!.nickAuth).toEqual({ offered: true, verified: true, error: null, label: 'verified' });
     const health = await fetch(`${http.url}health`);
     expect(health.status).toBe(200);
     expect(HealthSchema.parse(await health.json())).toMatchObject({ status: 'ok', offers: 2, makers: 1 });
@@ -43,6 +45,7 @@ describe('orderbook HTTP', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; co');
     expect(html).not.toContain('<script>alert(1)');
     expect(html).toContain('0.002 %');
+    expect(html).toMatch(/Nick auth<\/th>[\s\S]*>verified</);
     expect(html).toContain('0.00000250 BTC'); // one unit for sizes: BTC unless the reader picks sat
     expect(html).not.toMatch(/ style=|<style|<script>/); // the CSP allows neither inline style nor inline script
     expect(html).toContain(maker.nick.replace(/O+$/, ''));
