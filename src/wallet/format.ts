@@ -3,9 +3,6 @@
  * watcher page use these. Amounts are kept in satoshis (integers) everywhere else and shown as
  * BTC with 8 decimals; a bond value (an abstract weight spanning many orders of magnitude) as
  * a 4-digit mantissa × a power of ten.
- *
- * Both functions are self-contained (no imports, no outer names, no named inner functions), so
- * the watcher's browser script embeds their source with `String(fn)` instead of a copy.
  */
 
 /** `1,234.56789012 BTC`: 8 decimals, the integer part grouped; exact for bigint input. */
