@@ -80,6 +80,20 @@ describe('signing', () => {
     expect(ecc.verify(hash, pub!, decodeDer(sig!.subarray(0, -1)))).toBe(true);
     expect(() => w.createSpend({ mixdepth: 1, destination: 'bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu', amountSat: 1000n, satPerVb: 1 })).toThrow(/not a valid regtest address/);
   });
+  it('coin control: createSpend uses exactly the given coins; sweeping them leaves no change', () => {
+    const w2 = Wallet.create({ network: net, mnemonic: ABANDON });
+    const [a, b, c] = [utxo(w2, 1, 0, 300_000n), utxo(w2, 1, 1, 200_000n), utxo(w2, 1, 2, 900_000n)];
+    w2.setUtxos([a, b, c]);
+    const dest = w2.getAddress(2, 0, 0).address;
+    const only = w2.createSpend({ mixdepth: 1, destination: dest, amountSat: 100_000n, satPerVb: 1, outpoints: [b] });
+    expect(only.selection.inputs).toEqual([b]); // not the larger a or c
+    const sweep = w2.createSpend({ mixdepth: 1, destination: dest, sweep: true, satPerVb: 1, outpoints: [a, b] });
+    expect(sweep.tx.outs).toHaveLength(1);
+    expect(sweep.tx.outs[0]!.value).toBe(500_000n - sweep.selection.feeSat);
+    expect(() => w2.createSpend({ mixdepth: 2, destination: dest, amountSat: 1_000n, satPerVb: 1, outpoints: [a] })).toThrow(/is not an unspent coin of mixdepth 2/);
+    w2.freezeUtxo(c);
+    expect(() => w2.createSpend({ mixdepth: 1, destination: dest, amountSat: 1_000n, satPerVb: 1, outpoints: [c] })).toThrow(/frozen or locked/);
+  });
   it('refuses foreign and bond inputs; signs own PSBT inputs only', () => {
     const tx = new Transaction();
     tx.addInput(new Uint8Array(32), 0);
