@@ -62,7 +62,10 @@ function logger(level: Globals['logLevel'] & string): Logger {
 
 function build(o: Globals, net: ClientNetworkSettings, rpc: CoreRpc | null, log: Logger, refreshMs?: number): { pool: DirectoryPool; watcher: OrderbookWatcher } {
   const dns = net.directories.map(({ host, port }) => ({ host, port }));
-  const pool = new DirectoryPool({ directories: dns, identity: NickIdentity.random(), network: net.wireNetwork, dialer: dialerFor(o, net), logger: log, connectTimeoutMs: net.transport === 'tor' ? 120_000 : 15_000 });
+  const pool = new DirectoryPool({
+    directories: dns, identity: NickIdentity.random(), network: net.wireNetwork, dialer: dialerFor(o, net), logger: log,
+    connectTimeoutMs: net.transport === 'tor' ? 120_000 : 15_000, nickAuth: { mode: o.nickAuth },
+  });
   const chain = rpc ? coreBondChain(rpc) : null;
   const watcher = new OrderbookWatcher({ pool, network: o.network, chain, logger: log, ...(refreshMs !== undefined ? { refreshIntervalMs: refreshMs } : {}) });
   return { pool, watcher };

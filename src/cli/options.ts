@@ -10,6 +10,7 @@ import { accessSync, constants } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { DIRECTORIES_ENV, LIST_FILE_NAME } from '../client/directory-list.js';
+import { CLIENT_NICK_AUTH_MODES } from '../client/nick-auth.js';
 import { NETWORKS } from '../protocol/handshake.js';
 import { parseControlTarget, type ControlTarget } from '../transport/tor/control-target.js';
 import { CLIENT_DATA_DIR_ENV } from '../util/data-dir.js';
@@ -137,6 +138,10 @@ export const CLIENT_NETWORK_OPTIONS = {
   socks: { flags: '--socks <host:port>', help: "Tor's SOCKS5 port", value: hostPort, default: '127.0.0.1:9050' },
   wireNetwork: { flags: '--wire-network <name>', help: 'network name in the directory handshake, if not --network (testnet meets reference peers on a regtest chain)', value: networkName },
   dataDir: { flags: '--data-dir <dir>', help: `holds ${LIST_FILE_NAME} (default ${CLIENT_DATA_DIR_ENV}, $STATE_DIRECTORY, or ~/.local/share/joinmarket-ts)`, value: text },
+  nickAuth: {
+    flags: '--nick-auth <mode>', help: 'prove our nick to directories that offer it (prefer), also refuse those that do not (require), or never (off)',
+    value: z.string().trim().pipe(z.enum(CLIENT_NICK_AUTH_MODES, `expected ${CLIENT_NICK_AUTH_MODES.join(', ')}`)), default: 'prefer',
+  },
 } as const satisfies OptionDefs;
 
 /** A tor control port, for a command that publishes its own onion service. */

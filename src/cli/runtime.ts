@@ -11,6 +11,7 @@ import { DirectoryPool } from '../client/directory-pool.js';
 import { NickIdentity } from '../client/identity.js';
 import type { Dialer, HostPort } from '../client/dialer.js';
 import { resolveClientNetwork, type ClientNetworkSettings } from '../client/directory-list.js';
+import type { ClientNickAuthMode } from '../client/nick-auth.js';
 import { clientDataDir } from '../util/data-dir.js';
 import { dialSocks } from '../transport/socks.js';
 import { CoreRpc } from '../wallet/backend/rpc.js';
@@ -118,7 +119,7 @@ export interface PoolExtras {
 }
 
 /** Pools on the resolved directories, speaking the wire network. */
-export function poolFactory(o: { socks: HostPort }, net: ClientNetworkSettings, log: Logger): (identity?: NickIdentity, extras?: PoolExtras) => DirectoryPool {
+export function poolFactory(o: { socks: HostPort; nickAuth?: ClientNickAuthMode }, net: ClientNetworkSettings, log: Logger): (identity?: NickIdentity, extras?: PoolExtras) => DirectoryPool {
   const dns = net.directories.map(({ host, port }) => ({ host, port }));
   return (identity = NickIdentity.random(), extras = {}) => {
     const dialer = extras.dialer ?? dialerFor(o, net);
@@ -126,6 +127,7 @@ export function poolFactory(o: { socks: HostPort }, net: ClientNetworkSettings, 
       directories: dns, identity, network: net.wireNetwork, logger: log, connectTimeoutMs: net.transport === 'tor' ? 120_000 : 15_000,
       ...(dialer ? { dialer } : {}),
       ...(extras.location !== undefined ? { location: extras.location } : {}),
+      ...(o.nickAuth ? { nickAuth: { mode: o.nickAuth } } : {}),
     });
   };
 }

@@ -21,7 +21,7 @@ const problem = (f: () => unknown): string => {
 describe('shared option definitions', () => {
   it('parses values into typed ones and applies defaults', () => {
     const o = parse({ network: NETWORK, ...CLIENT_NETWORK_OPTIONS, logLevel: LOG_LEVEL }, ['--network', 'signet', '--socks', '127.0.0.1:9150', '--transport', 'tor']);
-    expect(o).toEqual({ network: 'signet', transport: 'tor', socks: { host: '127.0.0.1', port: 9150 }, logLevel: 'info' });
+    expect(o).toEqual({ network: 'signet', transport: 'tor', socks: { host: '127.0.0.1', port: 9150 }, nickAuth: 'prefer', logLevel: 'info' });
   });
 
   it('reports every problem in one line naming each flag', () => {
