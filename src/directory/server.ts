@@ -217,11 +217,12 @@ export class DirectoryServer {
       if (this.opts.locationPublisher) this.setPublicLocation(await this.opts.locationPublisher.publish(addr));
       else if (this.mode === 'loopback') this.setPublicLocation(formatLocation({ kind: 'loopback', host: '127.0.0.1', port: addr.port }));
     }
-    this.proofSocks = this.opts.locationProofs?.socks ?? (await this.opts.locationPublisher?.socks?.()) ?? null;
     if (this.prover && this.mode === 'onion' && !this.opts.locationProofs?.dial) {
-      if (this.proofSocks) this.logger.info({ socks: `${this.proofSocks.host}:${this.proofSocks.port}` }, 'location proofs dial onions through this SOCKS proxy');
-      else this.logger.error('location proofs are on but there is no SOCKS proxy to reach onions: makers stay unlisted (give --proof-socks, or --prove-locations false)');
-    }
+      // The option, else the SOCKS port of the tor we publish through, else tor's usual 9050.
+      const fromTor = this.opts.locationProofs?.socks ? null : ((await this.opts.locationPublisher?.socks?.()) ?? null);
+      this.proofSocks = this.opts.locationProofs?.socks ?? fromTor ?? { host: '127.0.0.1', port: 9050 };
+      this.logger.info({ socks: `${this.proofSocks.host}:${this.proofSocks.port}`, from: this.opts.locationProofs?.socks ? 'option' : fromTor ? 'tor' : 'default' }, 'location proofs dial onions through this SOCKS proxy');
+    } else this.proofSocks = this.opts.locationProofs?.socks ?? null;
     try {
       this.setupNickAuth();
     } catch (e) {

@@ -85,7 +85,7 @@ export const DIRECTORY_OPTIONS: readonly OptionSpec[] = [
   { key: 'outputBudget', flag: '--output-budget <bytes>', help: 'unsent output held for all peers; above it the largest queues are cut; default 67108864' },
   { key: 'departureCoalesce', flag: '--departure-coalesce <ms>', help: 'window for batching ;D notices; default 50' },
   { key: 'proveLocations', flag: '--prove-locations [bool]', help: 'list a serving location only once a probe found the peer\'s nick there; default true' },
-  { key: 'proofSocks', flag: '--proof-socks <host:port>', help: 'SOCKS proxy for probing onion locations; default the SOCKS port of the tor we publish through' },
+  { key: 'proofSocks', flag: '--proof-socks <host:port>', help: 'SOCKS proxy for probing onion locations; default the SOCKS port of the tor we publish through, else 127.0.0.1:9050' },
   { key: 'nickAuth', flag: '--nick-auth <mode>', help: 'nick authentication: prefer (authenticate who asks) | require (refuse who does not) | off; default prefer' },
   { key: 'nickAuthId', flag: '--nick-auth-id <id>', help: 'directory id signed by clients; default our public location (<onion>:5222, or the tcp listen address)' },
   { key: 'nickAuthTimeout', flag: '--nick-auth-timeout <s>', help: 'seconds a client has to send its proof; default 30 (the maximum)' },

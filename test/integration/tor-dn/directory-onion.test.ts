@@ -140,6 +140,8 @@ describe.skipIf(skip)('jm-directory on a private Tor network', () => {
     expect(ready.location).toBe(ready.onion);
     expect(ready.listen).toBe(`127.0.0.1:${ready.port}`);
     expect(dn.lines.some((l) => l.msg === 'onion descriptor uploaded; service reachable' && l.onion === onion)).toBe(true);
+    // Location proofs go through the SOCKS port of the same tor (its control port told us where).
+    expect(dn.lines.find((l) => l.msg === 'location proofs dial onions through this SOCKS proxy')).toMatchObject({ socks: `127.0.0.1:${tn.socksPort}`, from: 'tor' });
     const key = path.join(tmp, 'dn', 'onion-key.json');
     expect((await stat(key)).mode & 0o777).toBe(0o600);
     expect(JSON.parse(await readFile(key, 'utf8'))).toMatchObject({ onion });
@@ -250,6 +252,7 @@ describe.skipIf(skip)('jm-directory on a private Tor network', () => {
     expect(r.onion).toMatch(ONION_LOC);
     expect(r.onion).not.toBe(ready.onion);
     expect(m.lines.some((l) => l.msg === 'tor mode' && l.tor === 'managed tor (--managed-tor)')).toBe(true);
+    expect(m.lines.find((l) => l.msg === 'location proofs dial onions through this SOCKS proxy')).toMatchObject({ socks: expect.stringMatching(/^127\.0\.0\.1:\d+$/), from: 'tor' });
     onion = r.onion.slice(0, -5);
     const d = client();
     d.start();
