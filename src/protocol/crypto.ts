@@ -105,16 +105,19 @@ export function parseStrictDer(sig: Uint8Array): Uint8Array | null {
   return out;
 }
 
+const CURVE_ORDER_BYTES = hexToBytes(CURVE_ORDER.toString(16).padStart(64, '0'));
+
 /** A positive, minimally encoded integer in [1, n), without its sign byte (≤ 32 bytes). */
 function readInt(b: Uint8Array, at: number, len: number): Uint8Array | null {
   if (b[at]! & 0x80) return null;
   if (len > 1 && b[at] === 0 && !(b[at + 1]! & 0x80)) return null;
   let v = b.subarray(at, at + len);
   if (v[0] === 0) v = v.subarray(1);
-  if (v.length > 32) return null;
-  let x = 0n;
-  for (const byte of v) x = (x << 8n) | BigInt(byte);
-  return x >= 1n && x < CURVE_ORDER ? v : null;
+  if (v.length === 0 || v.length > 32) return null; // 0, or wider than n
+  if (v.length < 32) return v; // minimal and non-zero: 1 ≤ v < 2^248 < n
+  // Big-endian compare with n, byte by byte (no BigInt on the verification hot path).
+  for (let i = 0; i < 32; i++) if (v[i] !== CURVE_ORDER_BYTES[i]) return v[i]! < CURVE_ORDER_BYTES[i]! ? v : null;
+  return null; // equal to n
 }
 
 /** Minimal DER of a 64-byte compact signature. */

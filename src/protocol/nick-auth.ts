@@ -13,7 +13,8 @@
  * uses libsecp256k1, natively where it loads (secp-fast.ts; measured in docs/performance.md).
  */
 import * as ecc from 'tiny-secp256k1';
-import { bytesToHex, compactToDer, messageHash, parseStrictDer, sha256, toBase64, utf8ToBytes } from './crypto.js';
+import { createHash } from 'node:crypto';
+import { bytesToHex, compactToDer, messageHash, parseStrictDer, toBase64, utf8ToBytes, varint } from './crypto.js';
 import { nickFromPubkeyHex } from './nick.js';
 import { parseFlatJsonObject, type FlatValue } from './strict-json.js';
 import { signCompact, verifyCompact } from './secp-fast.js';
@@ -60,7 +61,15 @@ export function directoryIdForEndpoint(host: string, port: number): string | nul
 }
 
 export function handshakeSha256(line: string): string {
-  return bytesToHex(sha256(utf8ToBytes(line)));
+  return createHash('sha256').update(line, 'utf8').digest('hex');
+}
+
+const MAGIC = Buffer.from('\x18Bitcoin Signed Message:\n', 'latin1');
+
+/** messageHash() of the transcript with the platform's SHA-256 (the directory's hot path). */
+function transcriptHash(m: Uint8Array): Uint8Array {
+  const once = createHash('sha256').update(MAGIC).update(varint(m.length)).update(m).digest();
+  return createHash('sha256').update(once).digest();
 }
 
 /** The signed bytes (before the signed-message hash). Inputs must already be valid. */
@@ -109,8 +118,9 @@ export function parseProof(line: string): Parsed<ParsedProof> {
   if (typeof pubkey !== 'string' || !PUBKEY.test(pubkey)) return { ok: false, reason: 'pubkey is not a lowercase compressed key' };
   if (typeof signature !== 'string') return { ok: false, reason: 'signature is not a string' };
   const der = decodeCanonicalBase64(signature);
-  if (!der || !parseStrictDer(der)) return { ok: false, reason: 'signature is not canonical base64 of strict DER' };
-  return { ok: true, value: { pubkey, signature, der } };
+  const compact = der ? parseStrictDer(der) : null;
+  if (!der || !compact) return { ok: false, reason: 'signature is not canonical base64 of strict DER' };
+  return { ok: true, value: { pubkey, signature, der, compact } };
 }
 
 export function buildResult(code: NickAuthCode): string {
@@ -139,12 +149,12 @@ export function signNickAuthProof(privateKey: Uint8Array, challenge: NickAuthCha
   const digest = messageHash(nickAuthMessage(challenge.challenge, challenge.directoryId, handshakeSha256(handshakeLine), nick, pubkey));
   const compact = ecc.sign(digest, privateKey);
   const der = compactToDer(compact);
-  if (verifyNickAuthProof({ pubkey, signature: '', der }, challenge, handshakeLine, nick) !== 'ok') throw new Error('nick-auth: self-check of the proof failed');
+  if (verifyNickAuthProof({ pubkey, signature: '', der, compact }, challenge, handshakeLine, nick) !== 'ok') throw new Error('nick-auth: self-check of the proof failed');
   return { pubkey, signature: toBase64(der) };
 }
 
-/** A proof whose fields passed parseProof. */
-export type ParsedProof = NickAuthProof & { der: Uint8Array };
+/** A proof whose fields passed parseProof (`compact`: its signature as r ‖ s). */
+export type ParsedProof = NickAuthProof & { der: Uint8Array; compact: Uint8Array };
 
 /** The exact handshake line received, or its SHA-256 hex computed on receipt (all a verifier keeps). */
 export type HandshakeRef = string | { sha256: string };
@@ -163,12 +173,11 @@ export interface VerifyInput {
  * of the one verification left.
  */
 export function nickAuthVerifyInput(proof: ParsedProof, expected: NickAuthChallenge, handshake: HandshakeRef, nick: string): VerifyInput | 'invalid' | 'malformed' {
-  const compact = parseStrictDer(proof.der);
-  if (!compact) return 'malformed';
+  const compact = proof.compact;
   const pub = Buffer.from(proof.pubkey, 'hex');
   if (!NICK.test(nick) || nickFromPubkeyHex(proof.pubkey) !== nick) return ecc.isPoint(pub) ? 'invalid' : 'malformed';
   const hs = typeof handshake === 'string' ? handshakeSha256(handshake) : handshake.sha256;
-  const digest = messageHash(nickAuthMessage(expected.challenge, expected.directoryId, hs, nick, proof.pubkey));
+  const digest = transcriptHash(nickAuthMessage(expected.challenge, expected.directoryId, hs, nick, proof.pubkey));
   return { digest, pub, compact };
 }
 
