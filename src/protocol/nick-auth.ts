@@ -192,6 +192,6 @@ export function verifyNickAuthProof(proof: ParsedProof, expected: NickAuthChalle
 
 /** The 805 proof over a precomputed public key (no self-check): for load generators. */
 export function signNickAuthFast(privateKey: Uint8Array, pubkey: string, challenge: NickAuthChallenge, handshakeLine: string, nick: string): NickAuthProof {
-  const digest = messageHash(nickAuthMessage(challenge.challenge, challenge.directoryId, handshakeSha256(handshakeLine), nick, pubkey));
+  const digest = transcriptHash(nickAuthMessage(challenge.challenge, challenge.directoryId, handshakeSha256(handshakeLine), nick, pubkey));
   return { pubkey, signature: toBase64(compactToDer(signCompact(digest, privateKey))) };
 }
