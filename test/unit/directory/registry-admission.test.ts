@@ -93,3 +93,22 @@ describe('admission', () => {
     expect(admit(r, 'B', '', 0, LIMITS).kind).toBe('accept');
   });
 });
+
+describe('admission with nick authentication', () => {
+  const K1 = '02' + '11'.repeat(32);
+  const K2 = '03' + '22'.repeat(32);
+
+  it('a verified claim displaces an unverified holder of the nick or (proofs off) the location; never the other way round', () => {
+    const r = new PeerRegistry();
+    const a = fakePeer('A', { location: '127.0.0.1:1' });
+    r.add(a);
+    expect(admit(r, 'A', '', 0, LIMITS, K1)).toEqual({ kind: 'accept', replace: [a], displaced: 1 });
+    expect(admit(r, 'B', '127.0.0.1:1', 0, LIMITS, K1)).toEqual({ kind: 'accept', replace: [a], displaced: 1 });
+    a.verifiedPubkey = K1;
+    expect(admit(r, 'A', '', 0, LIMITS)).toMatchObject({ kind: 'reject', reason: 'nick already in use: A (verified holder)' });
+    expect(admit(r, 'B', '127.0.0.1:1', 0, LIMITS, K2)).toMatchObject({ kind: 'reject', reason: 'location already registered by another nick (verified with another key)' });
+    // A newer proof for the same key replaces its holder (its own reconnection); silence never does.
+    expect(admit(r, 'A', '', 0, LIMITS, K1)).toEqual({ kind: 'accept', replace: [a], displaced: 0 });
+    expect(admit(r, 'A', '', 3_600_000, LIMITS)).toEqual({ kind: 'reject', reason: 'nick already in use: A (verified holder)', probe: [a] }); // a silent one is probed (evicted if dead), never replaced
+  });
+});
