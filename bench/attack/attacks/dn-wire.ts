@@ -106,11 +106,12 @@ export const FLOAT_HANDSHAKE: AttackSpec = {
   name: 'float-handshake',
   attack: 'handshakes with floats where the reference wants ints: envelope type 793.0 and 7.93e2, proto-ver 5.0',
   run: (env) => {
-    const hs = buildClientHandshake({ nick: randomNick(), network: NETWORK, location: 'NOT-SERVING-ONION' });
+    // A fresh nick each: an accepted first variant must not make the next one a duplicate.
+    const hs = (): string => buildClientHandshake({ nick: randomNick(), network: NETWORK, location: 'NOT-SERVING-ONION' });
     return refusals(env, [
-      ['type 793.0', `{"type": 793.0, "line": ${pyJsonString(hs)}}\r\n`],
-      ['type 7.93e2', `{"type": 7.93e2, "line": ${pyJsonString(hs)}}\r\n`],
-      ['proto-ver 5.0', `{"type": 793, "line": ${pyJsonString(hs.replace('"proto-ver": 5', '"proto-ver": 5.0'))}}\r\n`],
+      ['type 793.0', `{"type": 793.0, "line": ${pyJsonString(hs())}}\r\n`],
+      ['type 7.93e2', `{"type": 7.93e2, "line": ${pyJsonString(hs())}}\r\n`],
+      ['proto-ver 5.0', `{"type": 793, "line": ${pyJsonString(hs().replace('"proto-ver": 5', '"proto-ver": 5.0'))}}\r\n`],
     ]);
   },
 };

@@ -78,7 +78,8 @@ export async function startDn(o: DnOptions): Promise<DnTarget> {
     const into = j.nick !== undefined ? watched.get(j.nick) : undefined;
     if (into) into.set(j.nick!, { time: j.time ?? Date.now(), reason: j.reason ?? '' });
   };
-  const script = join(o.root, 'dist', 'src', 'cli', 'jm-directory.js');
+  // JM_ATTACK_DN / JM_ATTACK_WATCHER: another build's entry point (to measure a before/after).
+  const script = process.env.JM_ATTACK_DN ?? join(o.root, 'dist', 'src', 'cli', 'jm-directory.js');
   const args = [...(o.nodeArgs ?? []), script, '--transport', 'tcp', '--listen', '127.0.0.1:0', '--network', o.network ?? NETWORK,
     '--log-level', o.logLevel ?? 'info', ...(o.http ? ['--http', '127.0.0.1:0'] : []), ...(o.args ?? [])];
   const p = await spawnReady({
@@ -104,7 +105,7 @@ export interface WatcherTarget extends Target {
 export async function startWatcher(o: { root: string; dnPort: number; args?: string[] }): Promise<WatcherTarget> {
   const errors: string[] = [];
   const httpPort = await freePort();
-  const script = join(o.root, 'dist', 'src', 'cli', 'jm-orderbook.js');
+  const script = process.env.JM_ATTACK_WATCHER ?? join(o.root, 'dist', 'src', 'cli', 'jm-orderbook.js');
   const args = [script, 'serve', '--transport', 'tcp', '--directory', `127.0.0.1:${o.dnPort}`, '--network', NETWORK, '--http', `127.0.0.1:${httpPort}`, '--log-level', 'info', ...(o.args ?? [])];
   const p = await spawnReady({
     label: 'jm-orderbook', cwd: o.root, args, stream: 'stderr', onLine: errorCollector(errors),
