@@ -58,6 +58,8 @@ export const DEFAULT_BOOK_LIMITS: BookLimits = { maxOffersPerMaker: 16, maxOffer
 export interface BookLimitCounters {
   /** Offers refused: unparseable, minsize > maxsize after dust, rel fee ≥ 1, abs fee > maxsize. */
   rejected: number;
+  /** Offers beyond maxOffersPerMaker in one message, not parsed. */
+  skipped: number;
   /** A maker's offers replaced by its newer oids beyond maxOffersPerMaker. */
   perMakerEvictions: number;
   /** Offers evicted because the book held maxOffers. */
@@ -73,7 +75,7 @@ export class OrderBook {
   private readonly makers = new Map<string, MakerRow>();
   private offerTotal = 0;
   readonly limits: BookLimits;
-  readonly counters: BookLimitCounters = { rejected: 0, perMakerEvictions: 0, bookFullEvictions: 0, nickEvictions: 0 };
+  readonly counters: BookLimitCounters = { rejected: 0, skipped: 0, perMakerEvictions: 0, bookFullEvictions: 0, nickEvictions: 0 };
 
   /** `onNickEvicted` lets the owner drop what it keeps per nick (bond checks). */
   constructor(

@@ -119,6 +119,7 @@ export const HealthSchema = z.object({
     maxOffers: z.number().int().positive(),
     maxNicks: z.number().int().positive(),
     rejectedOffers: z.number().int().nonnegative(),
+    skippedOffers: z.number().int().nonnegative(),
     perMakerEvictions: z.number().int().nonnegative(),
     bookFullEvictions: z.number().int().nonnegative(),
     nickEvictions: z.number().int().nonnegative(),

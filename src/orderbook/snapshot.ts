@@ -116,7 +116,7 @@ export function buildHealth(status: DirectoryStatus[], book: OrderBook): ApiHeal
     offers: book.offerCount(),
     book: {
       nicks: book.nickCount, ...book.limits,
-      rejectedOffers: book.counters.rejected, perMakerEvictions: book.counters.perMakerEvictions,
+      rejectedOffers: book.counters.rejected, skippedOffers: book.counters.skipped, perMakerEvictions: book.counters.perMakerEvictions,
       bookFullEvictions: book.counters.bookFullEvictions, nickEvictions: book.counters.nickEvictions,
     },
   }, '/health');

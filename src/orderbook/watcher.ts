@@ -8,7 +8,7 @@ import { isOfferType } from '../protocol/offers.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { DEFAULT_BOND_VALUE_EXPONENT, DEFAULT_INTEREST_RATE } from '../wallet/bond-value.js';
-import { OrderBook, type BookLimits } from './book.js';
+import { OrderBook, type BookLimits, type OfferSource } from './book.js';
 import { BondVerifier, type BondChain } from './bonds.js';
 import { DEFAULT_BONDLESS_ALLOWANCE } from './selection.js';
 import { buildDirectories, buildHealth, buildOrderbook } from './snapshot.js';
@@ -226,31 +226,42 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
   private onPubmsg(m: PoolPubmsgEvent): void {
     if (m.fromDirectory) return;
     const now = this.clock.now();
+    this.takeOffers(m.from, m.dn, m.commands, 'public', now);
     for (const c of m.commands) {
-      if (isOfferType(c.name)) {
-        const r = this.book.offer(m.from, m.dn, c.name, c.args, 'public', now);
-        if (r.ok) this.changed('offer', m.from);
-        else this.log.debug({ nick: m.from, reason: r.reason }, 'ignoring invalid public offer');
-      } else if (c.name === 'cancel') {
-        const oid = c.args[0];
-        if (oid !== undefined && /^[0-9]{1,15}$/.test(oid) && this.book.cancel(m.from, Number(oid))) this.changed('cancel', m.from);
-      }
+      if (c.name !== 'cancel') continue;
+      const oid = c.args[0];
+      if (oid !== undefined && /^[0-9]{1,15}$/.test(oid) && this.book.cancel(m.from, Number(oid))) this.changed('cancel', m.from);
     }
   }
 
   private onPrivmsg(m: PoolPrivmsgEvent): void {
     const now = this.clock.now();
+    this.takeOffers(m.from, m.dn, m.commands, 'private', now);
     for (const c of m.commands) {
-      if (isOfferType(c.name)) {
-        const r = this.book.offer(m.from, m.dn, c.name, c.args, 'private', now);
-        if (r.ok) this.changed('offer', m.from);
-        else this.log.info({ nick: m.from, reason: r.reason }, 'ignoring invalid offer');
-      } else if (c.name === 'tbond' && c.args[0]) {
-        this.book.bond(m.from, m.dn, c.args[0], now);
-        this.bonds.evaluation(m.from, c.args[0]);
-        this.changed('bond', m.from);
-        void this.checkBond(m.from, c.args[0]);
+      if (c.name !== 'tbond' || !c.args[0]) continue;
+      this.book.bond(m.from, m.dn, c.args[0], now);
+      this.bonds.evaluation(m.from, c.args[0]);
+      this.changed('bond', m.from);
+      void this.checkBond(m.from, c.args[0]);
+    }
+  }
+
+  /**
+   * A message's offers, at most maxOffersPerMaker of them: the book would keep no more, so the
+   * rest of a 880-offer line is counted and not even parsed (a watcher that parses slower than
+   * the directory sends would be cut as a slow reader). Refusals are counted in /health.
+   */
+  private takeOffers(from: string, dn: string, commands: PoolPubmsgEvent['commands'], source: OfferSource, now: number): void {
+    let n = 0;
+    for (const c of commands) {
+      if (!isOfferType(c.name)) continue;
+      if (++n > this.book.limits.maxOffersPerMaker) {
+        this.book.counters.skipped++;
+        continue;
       }
+      const r = this.book.offer(from, dn, c.name, c.args, source, now);
+      if (r.ok) this.changed('offer', from);
+      else this.log.debug({ nick: from, source, reason: r.reason }, 'ignoring invalid offer');
     }
   }
 
