@@ -64,7 +64,8 @@ export const DRIP_AFTER_HANDSHAKE: AttackSpec = {
 export const NON_READERS: AttackSpec = {
   name: 'non-reading-privmsg',
   attack: '100 handshaked peers stop reading and privmsg themselves 3 MB each (39 KB lines)',
-  rssBudgetMiB: 48,
+  // The DN may hold its input and output budgets; beyond them, 64 MiB for copies and heap.
+  rssBudgetMiB: (DEFAULTS.inputBudgetBytes + DEFAULTS.outputBudgetBytes) / 1024 / 1024 + 64,
   async run(env) {
     const n = env.quick ? 30 : 100;
     const perPeer = 3_000_000;

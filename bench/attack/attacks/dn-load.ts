@@ -3,7 +3,7 @@
  * and SIGTERM while loaded.
  */
 import { closeSummary, type AttackSpec } from '../lib/scenario.js';
-import { NETWORK } from '../lib/targets.js';
+import { LEAK_CHECK_NODE_ARGS, NETWORK } from '../lib/targets.js';
 import { RawPeer, openMany, sleep } from '../lib/wire.js';
 import { resolveLimits } from '../../../src/directory/limits.js';
 import { slope } from '../../lib/stats.js';
@@ -46,8 +46,9 @@ export const ORDERBOOK_FLOOD: AttackSpec = {
 
 export const CHURN: AttackSpec = {
   name: 'churn',
-  attack: '16 loops of connect, handshake, pubmsg, close as fast as the DN answers for 20 s',
+  attack: '16 loops of connect, handshake, pubmsg, close as fast as the DN answers for 20 s (DN heap capped at 96 MiB: a leak would crash it)',
   http: true,
+  dnNodeArgs: LEAK_CHECK_NODE_ARGS,
   rssBudgetMiB: 96,
   async run(env) {
     const sec = env.quick ? 5 : 20;

@@ -214,7 +214,8 @@ export const GETPEERLIST_AMPLIFICATION: AttackSpec = {
     const reqBytes = requests * Buffer.byteLength(`{"type": ${MsgType.GETPEERLIST}, "line": ""}\r\n`);
     const c = closeSummary(attackers, t0);
     const perAttacker = replyBytes / attackers.length;
-    const allowed = limits.peerlistBytesPerMin === 0 ? Infinity : limits.peerlistBytesPerMin * Math.max(1, sec / 60) + oneReply;
+    // A fresh allowance holds a minute's worth, it refills during the window, and one reply may overdraw it.
+    const allowed = limits.peerlistBytesPerMin === 0 ? Infinity : limits.peerlistBytesPerMin * (1 + sec / 60) + oneReply;
     const kib = (v: number): number => Math.round(v / 1024);
     const figures = { makers: m.ok.length, requests, replyBytes, oneReplyKiB: kib(oneReply), amplification: Math.round(replyBytes / Math.max(1, reqBytes)), replyKiBPerAttacker: kib(perAttacker), allowedKiB: kib(allowed), attackersCut: c.closed };
     const bounded = perAttacker <= allowed;

@@ -37,6 +37,8 @@ export interface AttackSpec {
   attack: string;
   /** jm-directory flags for this attack (defaults otherwise). */
   dnArgs?: (quick: boolean) => string[];
+  /** Node options for the DN (e.g. a heap cap, so that a leak shows as a crash). */
+  dnNodeArgs?: string[];
   http?: boolean;
   /** Allowed RSS growth (peak − before) in MiB; default 64. */
   rssBudgetMiB?: number;
@@ -67,7 +69,7 @@ export async function runAttack(section: AttackRow['section'], spec: AttackSpec,
   let dn: DnTarget | null = null;
   const peers: RawPeer[] = [];
   try {
-    dn = await startDn({ root: ctx.root, args: spec.dnArgs?.(ctx.quick) ?? [], http: spec.http ?? false });
+    dn = await startDn({ root: ctx.root, args: spec.dnArgs?.(ctx.quick) ?? [], nodeArgs: spec.dnNodeArgs ?? [], http: spec.http ?? false });
     const j = await honest.join(dn.port, NETWORK);
     if (!j.ok) throw new Error(`honest peers could not join the idle directory: ${j.error}`);
     await waitCpuQuiet(dn.pid, ctx.quick ? 1_000 : 2_000);
