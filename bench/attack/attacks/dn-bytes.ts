@@ -137,7 +137,8 @@ export const SLOWLORIS: AttackSpec = {
 /** Broadcast receivers that stop reading while a sender fills their queues. */
 export const SLOW_READERS: AttackSpec = {
   name: 'slow-readers',
-  attack: '50 handshaked peers stop reading while another peer broadcasts 30 KB pubmsgs at its rate limit',
+  attack: '50 handshaked peers stop reading while another peer broadcasts 30 KB pubmsgs at its rate limit (pubmsg byte allowance off, so the queues fill)',
+  dnArgs: () => ['--pubmsg-bytes', '0'],
   async run(env) {
     const n = env.quick ? 20 : 50;
     const readers = env.trackAll((await openMany(n, 50, () => RawPeer.joined(env.dn.port, NETWORK))).ok);
