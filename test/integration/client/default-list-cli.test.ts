@@ -24,7 +24,7 @@ describe('clients without --directory', () => {
   it.each<['jm-orderbook' | 'jm-maker' | 'jm-taker', string[]]>([
     ['jm-orderbook', ['--once']],
     ['jm-maker', ['start', '--wallet', '<wallet>']],
-    ['jm-taker', ['coinjoin', '--wallet', '<wallet>', '--amount', '100000', '--mixdepth', '0', '--destination', 'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4']],
+    ['jm-taker', ['coinjoin', '--yes', '--wallet', '<wallet>', '--amount', '100000', '--mixdepth', '0', '--destination', 'bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4']],
   ])('%s on mainnet dials the built-in list (and refuses it over plain TCP before anything else)', async (cli, args) => {
     const env = { JM_DATA_DIR: dir, JM_DIRECTORIES: '', JM_WALLET_PASSWORD: '' };
     const argv = [...args.map((a) => (a === '<wallet>' ? wallet : a)), '--network', 'mainnet', '--transport', 'tcp', '--rpc-user', 'u', '--rpc-password', 'p'];

@@ -86,7 +86,7 @@ describe('auto mode', () => {
 
   it('falls back to a managed tor in <data-dir>/managed-tor when tor is installed', async () => {
     const r = await chooseTorSource(tor({ dataDir: '/srv/dn' }), deps('ECONNREFUSED', '/usr/bin/tor'));
-    expect(r.source).toEqual({ kind: 'managed', tor: { dataDir: '/srv/dn/managed-tor' } });
+    expect(r.source).toEqual({ kind: 'managed', tor: { dataDir: '/srv/dn/managed-tor', socksPort: 'auto' } });
     expect(r.description).toBe('no tor control port at 127.0.0.1:9051 (ECONNREFUSED); starting a managed tor');
   });
 
