@@ -1,9 +1,12 @@
 /**
- * Outbound sliding-window limits so we never trip the rs directory's disconnect rules
- * (wire-protocol.md §4.4: per 60 s, 30 pubmsgs, 3 !orderbook, 3 GETPEERLIST, 6 PING).
- * We stay one below each limit.
+ * Outbound limits so we never trip the rs directory's disconnect rules (wire-protocol.md §4.4:
+ * per 60 s sliding window, 30 pubmsgs, 3 !orderbook, 3 GETPEERLIST, 6 PING). Each kind is a
+ * windowed bucket (src/util/rate-limit.ts): at most the limit in any 60 s window, which a
+ * continuous token bucket could not promise (it lets nearly twice its capacity through in one
+ * window). We stay one below each limit but !orderbook's.
  */
 import type { Clock } from '../util/clock.js';
+import { WindowBucket } from '../util/rate-limit.js';
 
 export type LimitKind = 'pubmsg' | 'orderbook' | 'getpeerlist' | 'ping';
 
@@ -11,32 +14,24 @@ export const OUTBOUND_LIMITS: Readonly<Record<LimitKind, number>> = { pubmsg: 29
 export const WINDOW_MS = 60_000;
 
 export class OutboundLimiter {
-  private readonly sent = new Map<LimitKind, number[]>();
+  private readonly buckets: Readonly<Record<LimitKind, WindowBucket>>;
 
-  constructor(private readonly clock: Clock, private readonly limits: Readonly<Record<LimitKind, number>> = OUTBOUND_LIMITS) {}
+  constructor(private readonly clock: Clock, limits: Readonly<Record<LimitKind, number>> = OUTBOUND_LIMITS) {
+    const b = (kind: LimitKind): WindowBucket => new WindowBucket(limits[kind], WINDOW_MS);
+    this.buckets = { pubmsg: b('pubmsg'), orderbook: b('orderbook'), getpeerlist: b('getpeerlist'), ping: b('ping') };
+  }
 
   /** Records a send and returns true when it fits in the window; false (nothing recorded) otherwise. */
   take(kind: LimitKind): boolean {
-    const now = this.clock.now();
-    const list = (this.sent.get(kind) ?? []).filter((t) => now - t < WINDOW_MS);
-    if (list.length >= this.limits[kind]) {
-      this.sent.set(kind, list);
-      return false;
-    }
-    list.push(now);
-    this.sent.set(kind, list);
-    return true;
+    return this.buckets[kind].tryTake(this.clock.now());
   }
 
   /** Milliseconds until one more `kind` send fits (0 if it fits now). */
   waitMs(kind: LimitKind): number {
-    const now = this.clock.now();
-    const list = (this.sent.get(kind) ?? []).filter((t) => now - t < WINDOW_MS);
-    if (list.length < this.limits[kind]) return 0;
-    return WINDOW_MS - (now - list[0]!);
+    return this.buckets[kind].waitMs(this.clock.now());
   }
 
   reset(): void {
-    this.sent.clear();
+    for (const b of Object.values(this.buckets)) b.clear();
   }
 }

@@ -8,6 +8,7 @@ import { hexToBytes } from '../../../src/protocol/crypto.js';
 import { nickFromPrivateKey } from '../../../src/protocol/nick.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { FakeDn, defaultReply } from './fake-dn.js';
+import { lcg, maxInWindow } from '../../helpers/send-windows.js';
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -192,6 +193,32 @@ describe('DirectoryClient', () => {
 });
 
 describe('DirectoryClient with a ManualClock', () => {
+  it('never sends an rs directory more than 29 pubmsgs or 3 !orderbook in any 60 s window', async () => {
+    const clock = new ManualClock();
+    const { dn, client, identity } = await setup({}, { clock, keepaliveMs: 0 });
+    client.start();
+    await client.whenConnected(5_000);
+    const rnd = lcg(9);
+    const sent: string[] = [];
+    const at = { pubmsg: [] as number[], orderbook: [] as number[] };
+    for (let i = 0; i < 6_000; i++) {
+      clock.advance(rnd(10) === 0 ? rnd(60_000) : rnd(400));
+      const body = rnd(3) === 0 ? '!orderbook' : `!hp2 ${i}`;
+      if (!client.sendPubmsg(body).ok) continue;
+      sent.push(`${identity.nick}!PUBLIC${body}`);
+      at.pubmsg.push(clock.now());
+      if (body === '!orderbook') at.orderbook.push(clock.now());
+    }
+    expect(maxInWindow(at.pubmsg, 60_000)).toBe(29);
+    expect(maxInWindow(at.orderbook, 60_000)).toBe(3);
+    // what the directory received is exactly what was let through
+    const received: string[] = [];
+    await new Promise<void>((resolve) => dn.on('message', (_c: unknown, env: { type: number; line: string }) => {
+      if (env.type === 687 && received.push(env.line) === sent.length) resolve();
+    }));
+    expect(received).toEqual(sent);
+  });
+
   it('times out a hung dial and backs off exponentially', async () => {
     const clock = new ManualClock();
     let dials = 0;
