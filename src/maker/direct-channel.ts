@@ -28,6 +28,7 @@ import { splitCommands, type Command } from '../protocol/offers.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import { LogThrottle } from '../util/log-throttle.js';
 import { silentLogger, type Logger } from '../util/logger.js';
+import { WindowBucket } from '../util/rate-limit.js';
 import type { InboundMessage, MakerChannel } from './ports.js';
 
 export interface DirectLimits {
@@ -95,9 +96,9 @@ interface Conn {
   lastUseful: number;
   nick: string | null;
   timer: Timer | null;
-  lines: number[];
-  orderbook: number[];
-  fills: number[];
+  lines: WindowBucket;
+  orderbook: WindowBucket;
+  fills: WindowBucket;
 }
 
 const WINDOW_MS = 60_000;
@@ -223,7 +224,11 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
       return;
     }
     const now = this.clock.now();
-    const c: Conn = { id, sock, address, openedAt: now, deadline: 0, lastUseful: now, nick: null, timer: null, lines: [], orderbook: [], fills: [] };
+    const perMinute = (n: number): WindowBucket => new WindowBucket(n, WINDOW_MS);
+    const c: Conn = {
+      id, sock, address, openedAt: now, deadline: 0, lastUseful: now, nick: null, timer: null,
+      lines: perMinute(this.limits.linesPerMinute), orderbook: perMinute(this.limits.orderbookPerMinute), fills: perMinute(this.limits.fillsPerMinute),
+    };
     this.conns.set(id, c);
     sock.setNoDelay(true);
     this.armHandshake(c, this.limits.handshakeTimeoutMs);
@@ -290,17 +295,13 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
     if (hangUp) this.close(c, `limit: ${kind}`);
   }
 
-  /** Sliding-window count; true while within `max`. */
-  private take(list: number[], max: number): boolean {
-    const now = this.clock.now();
-    while (list.length > 0 && now - list[0]! >= WINDOW_MS) list.shift();
-    if (list.length >= max) return false;
-    list.push(now);
-    return true;
+  /** Counts one more in a per-minute window; false (not counted) when it is full. */
+  private take(window: WindowBucket): boolean {
+    return window.tryTake(this.clock.now());
   }
 
   private onLine(c: Conn, text: string): void {
-    if (!this.take(c.lines, this.limits.linesPerMinute)) return this.limited(c, 'lines', `over ${this.limits.linesPerMinute}/min`);
+    if (!this.take(c.lines)) return this.limited(c, 'lines', `over ${this.limits.linesPerMinute}/min`);
     if (c.nick !== null) this.arm(c, this.limits.idleTimeoutMs, 'idle');
     const env = parseEnvelope(text);
     if (!env.ok) {
@@ -348,7 +349,7 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
 
   /** Returns false when over the limit (and the connection is closed). */
   private countOrderbook(c: Conn): boolean {
-    if (this.take(c.orderbook, this.limits.orderbookPerMinute)) return true;
+    if (this.take(c.orderbook)) return true;
     this.limited(c, 'orderbook', `over ${this.limits.orderbookPerMinute}/min`);
     return false;
   }
@@ -387,7 +388,7 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
     c.lastUseful = this.clock.now();
     const commands: Command[] = splitCommands(`${m.cmd} ${m.args}`);
     if (commands.some((x) => x.name === 'orderbook')) return void this.countOrderbook(c);
-    if (commands.some((x) => x.name === 'fill') && !this.take(c.fills, this.limits.fillsPerMinute)) {
+    if (commands.some((x) => x.name === 'fill') && !this.take(c.fills)) {
       return this.limited(c, 'fill', `over ${this.limits.fillsPerMinute}/min`, false);
     }
     const msg: InboundMessage = {
