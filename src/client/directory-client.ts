@@ -10,9 +10,9 @@ import type net from 'node:net';
 import { encodeEnvelope, LineSplitter, MAX_EMIT_BYTES, MAX_LINE_BYTES, parseEnvelope } from '../protocol/framing.js';
 import { MsgType } from '../protocol/message-types.js';
 import { buildClientHandshake, enabledFeatures, parseDirectoryHandshake, PROTO_VER, APP_NAME, type Features } from '../protocol/handshake.js';
-import { buildPubmsg, parsePrivmsgBody, splitRouted, verifyPrivmsg, PUBLIC, type SignedPrivmsg } from '../protocol/jm-message.js';
+import { buildPubmsg, checkPrivmsg, parsePrivmsgBody, splitRouted, verifyPrivmsg, PUBLIC, type SignedPrivmsg } from '../protocol/jm-message.js';
 import { parsePeerlist, type PeerEntry } from '../protocol/peerlist.js';
-import { isValidNickFormat, nickMatchesPubkey } from '../protocol/nick.js';
+import { isValidNickFormat } from '../protocol/nick.js';
 import { NOT_SERVING_ONION } from '../protocol/onion.js';
 import { splitCommands, type Command } from '../protocol/offers.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
@@ -572,10 +572,7 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
     const parsed = parsePrivmsgBody(r.from, r.to, r.body);
     if (!parsed.ok) return drop(parsed.reason);
     const m = parsed.msg;
-    if (!/^[0-9a-f]{66}$/.test(m.pubkeyHex)) return drop('pubkey is not 66 lowercase hex chars');
-    if (m.sigBase64.length > 120) return drop('signature too long');
-    if (!nickMatchesPubkey(m.from, m.pubkeyHex)) return drop('nick does not match pubkey');
-    const v = this.verifier(m);
+    const v = checkPrivmsg(m, this.verifier);
     if (!v.ok) return drop(v.reason);
     this.emit('privmsg', {
       from: m.from,

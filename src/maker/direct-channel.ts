@@ -21,9 +21,9 @@ import { TypedEmitter } from '../client/typed-emitter.js';
 import type { NickIdentity } from '../client/identity.js';
 import { encodeEnvelope, LineSplitter, MAX_EMIT_BYTES, MAX_LINE_BYTES, parseEnvelope } from '../protocol/framing.js';
 import { APP_NAME, parseClientHandshake, PROTO_VER } from '../protocol/handshake.js';
-import { PUBLIC, parsePrivmsgBody, splitRouted, verifyPrivmsg } from '../protocol/jm-message.js';
+import { PUBLIC, checkPrivmsg, parsePrivmsgBody, splitRouted } from '../protocol/jm-message.js';
 import { MsgType } from '../protocol/message-types.js';
-import { isValidNickFormat, nickMatchesPubkey } from '../protocol/nick.js';
+import { isValidNickFormat } from '../protocol/nick.js';
 import { splitCommands, type Command } from '../protocol/offers.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import { LogThrottle } from '../util/log-throttle.js';
@@ -379,11 +379,7 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
     const parsed = parsePrivmsgBody(r.from, r.to, r.body);
     if (!parsed.ok) return drop(parsed.reason);
     const m = parsed.msg;
-    // cheap checks first; ECDSA last
-    if (!/^[0-9a-f]{66}$/.test(m.pubkeyHex)) return drop('pubkey is not 66 lowercase hex chars');
-    if (m.sigBase64.length > 120) return drop('signature too long');
-    if (!nickMatchesPubkey(m.from, m.pubkeyHex)) return drop('nick does not match pubkey');
-    const v = verifyPrivmsg(m);
+    const v = checkPrivmsg(m);
     if (!v.ok) return drop(v.reason);
     c.lastUseful = this.clock.now();
     const commands: Command[] = splitCommands(`${m.cmd} ${m.args}`);

@@ -62,8 +62,10 @@ export function parsePrivmsgBody(from: string, to: string, body: string): Privms
   return { ok: true, msg: { from, to, cmd, args, pubkeyHex, sigBase64 } };
 }
 
+export type PrivmsgCheck = { ok: true } | { ok: false; reason: string };
+
 /** Verifies the signature over args + hostid and that the nick belongs to the key. */
-export function verifyPrivmsg(m: SignedPrivmsg): { ok: true } | { ok: false; reason: string } {
+export function verifyPrivmsg(m: SignedPrivmsg): PrivmsgCheck {
   const pub = tryHex(m.pubkeyHex);
   if (!pub || pub.length !== 33) return { ok: false, reason: 'pubkey is not 33-byte hex' };
   const sig = fromBase64(m.sigBase64);
@@ -71,4 +73,15 @@ export function verifyPrivmsg(m: SignedPrivmsg): { ok: true } | { ok: false; rea
   if (!verifyMessageDer(sig, m.args + HOSTID, pub)) return { ok: false, reason: 'bad signature' };
   if (!nickMatchesPubkey(m.from, m.pubkeyHex)) return { ok: false, reason: 'nick does not match pubkey' };
   return { ok: true };
+}
+
+/**
+ * What a receiver checks before it believes a privmsg: the cheap checks a forger can fail for
+ * free (key format, signature length, nick derived from the key) first, ECDSA (`verify`) last.
+ */
+export function checkPrivmsg(m: SignedPrivmsg, verify: (m: SignedPrivmsg) => PrivmsgCheck = verifyPrivmsg): PrivmsgCheck {
+  if (!/^[0-9a-f]{66}$/.test(m.pubkeyHex)) return { ok: false, reason: 'pubkey is not 66 lowercase hex chars' };
+  if (m.sigBase64.length > 120) return { ok: false, reason: 'signature too long' };
+  if (!nickMatchesPubkey(m.from, m.pubkeyHex)) return { ok: false, reason: 'nick does not match pubkey' };
+  return verify(m);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hexToBytes } from '../../../src/protocol/crypto.js';
-import { buildPubmsg, buildSignedPrivmsg, parsePrivmsgBody, splitRouted, verifyPrivmsg } from '../../../src/protocol/jm-message.js';
+import { buildPubmsg, buildSignedPrivmsg, checkPrivmsg, parsePrivmsgBody, splitRouted, verifyPrivmsg, type SignedPrivmsg } from '../../../src/protocol/jm-message.js';
 import { parseEnvelope, LineSplitter } from '../../../src/protocol/framing.js';
 import { readCapture } from '../../helpers/wire-fixtures.js';
 
@@ -50,6 +50,26 @@ describe('privmsg signatures', () => {
     expect(parsePrivmsgBody('a', 'b', 'orderbook').ok).toBe(false);
     expect(parsePrivmsgBody('a', 'b', 'orderbook  pub sig')).toEqual({ ok: false, reason: 'privmsg has empty args' });
     expect(() => buildSignedPrivmsg('a', 'b', 'x', '', K1)).toThrow();
+  });
+
+  it('checkPrivmsg refuses on the cheap checks before it spends an ECDSA verification', () => {
+    const r = splitRouted(V8)!;
+    const p = parsePrivmsgBody(r.from, r.to, r.body);
+    if (!p.ok) throw new Error(p.reason);
+    const verified: SignedPrivmsg[] = [];
+    const verify = (m: SignedPrivmsg) => (verified.push(m), verifyPrivmsg(m));
+    const variants: Array<[Partial<SignedPrivmsg>, string]> = [
+      [{ pubkeyHex: p.msg.pubkeyHex.toUpperCase() }, 'pubkey is not 66 lowercase hex chars'],
+      [{ pubkeyHex: p.msg.pubkeyHex.slice(2) }, 'pubkey is not 66 lowercase hex chars'],
+      [{ sigBase64: 'A'.repeat(121) }, 'signature too long'],
+      [{ from: 'J58siV5gCJuQWAQf' }, 'nick does not match pubkey'],
+    ];
+    for (const [change, reason] of variants) expect(checkPrivmsg({ ...p.msg, ...change }, verify)).toEqual({ ok: false, reason });
+    expect(verified).toHaveLength(0);
+    expect(checkPrivmsg({ ...p.msg, args: `${p.msg.args}1` }, verify).ok).toBe(false);
+    expect(checkPrivmsg(p.msg, verify)).toEqual({ ok: true });
+    expect(checkPrivmsg(p.msg)).toEqual({ ok: true });
+    expect(verified).toHaveLength(2);
   });
 
   it('verifies every signed privmsg in the captures', () => {
