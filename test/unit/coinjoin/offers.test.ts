@@ -9,12 +9,8 @@ import {
   splitCommands,
   type Offer,
 } from '../../../src/protocol/offers.js';
+import { parsedOffer as mustParse } from './helpers.js';
 
-function mustParse(type: string, fields: string): Offer {
-  const r = parseOffer(type, fields.split(' '));
-  if (!r.ok) throw new Error(r.reason);
-  return r.value;
-}
 
 describe('parseOffer (wire §6.2, §6.5)', () => {
   it('parses the V7/V8 rel offer and round-trips it', () => {

@@ -14,23 +14,10 @@ import {
   withinFeeLimits,
   type OrderbookEntry,
 } from '../../../src/protocol/coinjoin/taker-choice.js';
-import { parseOffer, type Offer } from '../../../src/protocol/offers.js';
-import type { Rng } from '../../../src/protocol/coinjoin/yield.js';
+import type { Offer } from '../../../src/protocol/offers.js';
+import { parsedOffer as offer, scriptedRng as seq } from './helpers.js';
 
-const offer = (type: string, fields: string): Offer => {
-  const r = parseOffer(type, fields.split(' '));
-  if (!r.ok) throw new Error(r.reason);
-  return r.value;
-};
 const entry = (counterparty: string, o: Offer, bondValue = 0): OrderbookEntry => ({ counterparty, offer: o, bondValue });
-const seq = (...xs: number[]): Rng => {
-  let i = 0;
-  return () => {
-    const x = xs[i++];
-    if (x === undefined) throw new Error('rng exhausted');
-    return x;
-  };
-};
 
 describe('filterOffers (coinjoin §9)', () => {
   const book = [

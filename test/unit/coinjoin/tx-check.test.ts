@@ -2,18 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { Transaction, networks, payments } from 'bitcoinjs-lib';
 import { verifyUnsignedTx, type MakerSession, type MakerUtxo } from '../../../src/protocol/coinjoin/tx-check.js';
 import { bytesToHex, hexToBytes } from '../../../src/protocol/crypto.js';
-import { parseOffer, type Offer } from '../../../src/protocol/offers.js';
+import { parsedOffer } from './helpers.js';
 
 const net = networks.regtest;
 const wpkh = (fill: number): Uint8Array => payments.p2wpkh({ hash: new Uint8Array(20).fill(fill), network: net }).output as Uint8Array;
 const addr = (fill: number): string => payments.p2wpkh({ hash: new Uint8Array(20).fill(fill), network: net }).address as string;
 const txid = (fill: number): string => bytesToHex(new Uint8Array(32).fill(fill));
 
-function offer(fields: string, type = 'sw0reloffer'): Offer {
-  const r = parseOffer(type, fields.split(' '));
-  if (!r.ok) throw new Error(r.reason);
-  return r.value;
-}
 
 const AMOUNT = 1_000_000;
 const myUtxos: MakerUtxo[] = [
@@ -26,7 +21,7 @@ const session: MakerSession = {
   cjAddress: addr(0xc1),
   changeAddress: addr(0xc2),
   amount: AMOUNT,
-  offer: offer('0 27300 5000000 100 0.0002'),
+  offer: parsedOffer('sw0reloffer', '0 27300 5000000 100 0.0002'),
 };
 const EXPECTED_CHANGE = 100_100n;
 
@@ -101,8 +96,8 @@ describe('verifyUnsignedTx (coinjoin §7)', () => {
   });
 
   it('rule 4: negative earning refused, zero earning accepted', () => {
-    expect(refusal(buildTx(), { ...session, offer: offer('0 27300 5000000 201 0.0002') })).toMatch(/negative earning/);
-    const zero = { ...session, offer: offer('0 27300 5000000 200 0.0002') };
+    expect(refusal(buildTx(), { ...session, offer: parsedOffer('sw0reloffer', '0 27300 5000000 201 0.0002') })).toMatch(/negative earning/);
+    const zero = { ...session, offer: parsedOffer('sw0reloffer', '0 27300 5000000 200 0.0002') };
     // expected change is then 1,100,000 − 1,000,000 − 200 + 200 = 100,000 ≤ the output's 100,100
     expect(verifyUnsignedTx(buildTx(), zero, net).ok).toBe(true);
   });
@@ -135,7 +130,7 @@ describe('verifyUnsignedTx (coinjoin §7)', () => {
   });
 
   it('abs offer: fee is the offer integer', () => {
-    const abs = { ...session, offer: offer('0 27300 5000000 100 250', 'sw0absoffer') };
+    const abs = { ...session, offer: parsedOffer('sw0absoffer', '0 27300 5000000 100 250') };
     const need = 100_150n; // 1,100,000 − 1,000,000 − 100 + 250
     const outs = (c: bigint): Array<[Uint8Array, bigint]> => [[wpkh(0xc1), 1_000_000n], [wpkh(0xc2), c]];
     expect(refusal(buildTx({ outputs: outs(need - 1n) }), abs)).toMatch(/below expected 100150/);

@@ -10,19 +10,11 @@ import {
   pickInputMixdepth,
   requiredMakerInput,
   uniform,
-  type Rng,
   type YieldConfig,
 } from '../../../src/protocol/coinjoin/yield.js';
 import { formatOffer, parseOffer, type Offer } from '../../../src/protocol/offers.js';
+import { scriptedRng as seq } from './helpers.js';
 
-const seq = (...xs: number[]): Rng => {
-  let i = 0;
-  return () => {
-    const x = xs[i++];
-    if (x === undefined) throw new Error('rng exhausted');
-    return x;
-  };
-};
 const balances = [0, 5_000_000, 200_000, 0, 0];
 const cfg = (over: Partial<YieldConfig>): YieldConfig => ({ ...DEFAULT_YIELD_CONFIG, ...over });
 const only = (r: ReturnType<typeof createBasicOffers>): Offer => {
