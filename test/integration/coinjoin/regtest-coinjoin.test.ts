@@ -14,10 +14,9 @@ import type { CoinjoinOutcome } from '../../../src/taker/taker.js';
 import { podleCommitment } from '../../../src/protocol/coinjoin/podle.js';
 import { bytesToHex } from '../../../src/protocol/crypto.js';
 import { toBitcoinjs } from '../../../src/wallet/network.js';
-import { locktimeToTimenumber } from '../../../src/wallet/timenumber.js';
 import type { Wallet } from '../../../src/wallet/wallet.js';
 import { regtestAvailable, startRegtestNode, type RegtestNode } from '../../helpers/regtest-node.js';
-import { MalloryTaker, newWallet, startDn, startMaker, startTaker, type TestMaker, type TestTaker } from '../../helpers/coinjoin-net.js';
+import { lockBond, MalloryTaker, newWallet, startDn, startMaker, startTaker, type TestMaker, type TestTaker } from '../../helpers/coinjoin-net.js';
 
 const COIN = 100_000_000;
 const AMOUNT = 30_000_000;
@@ -72,18 +71,11 @@ describe.skipIf(!available)('coinjoin on regtest through our DN', () => {
     await node.mine(1, wm.wallet.getAddress(0, 0, 0).address);
     await node.mine(101, burn);
     // maker A locks 1 coin in a fidelity bond (locktime ~2 months ahead)
-    await wa.sync.sync();
-    const mtp = await node.rpc.medianTimePast();
-    const d0 = new Date(mtp * 1000);
-    const locktime = Date.UTC(d0.getUTCFullYear(), d0.getUTCMonth() + 2, 1) / 1000;
-    const bond = wa.wallet.bond(locktimeToTimenumber(locktime)!);
-    const { tx } = wa.wallet.createSpend({ mixdepth: 2, destination: bond.address, amountSat: BigInt(COIN), satPerVb: 2 });
-    await node.rpc.sendRawTransaction(tx.toHex());
-    await node.mine(1, burn);
+    const bondAddress = await lockBond(node, wa, burn);
     bonded = await startMaker(node, dns, wa);
     plain = await startMaker(node, dns, wb, { algorithm: 'basic' });
     taker = await startTaker(node, dns, wt);
-    console.log(`setup ${Date.now() - t0} ms; bond ${bonded.maker.nick} ${bond.address}`);
+    console.log(`setup ${Date.now() - t0} ms; bond ${bonded.maker.nick} ${bondAddress}`);
   }, 240_000);
 
   afterAll(async () => {
