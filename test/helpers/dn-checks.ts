@@ -16,8 +16,8 @@ export function expectLinesWithinLimit(peer: DnPeer): void {
   expect(longest).toBeLessThanOrEqual(MAX_EMIT_BYTES);
 }
 
-/** Two fresh peers handshake and exchange a pubmsg within 2 s: the DN still serves. */
-export async function expectStillServing(port: number, label: string, open: DnPeer[] = []): Promise<void> {
+/** Two fresh peers handshake and exchange a pubmsg within `timeoutMs` (2 s): the DN still serves. */
+export async function expectStillServing(port: number, label: string, open: DnPeer[] = [], timeoutMs = 2_000): Promise<void> {
   const nx = testNick(`honest-x-${label}`);
   const ny = testNick(`honest-y-${label}`);
   const x = await DnPeer.joined(port, { nick: nx });
@@ -25,7 +25,7 @@ export async function expectStillServing(port: number, label: string, open: DnPe
   open.push(x, y);
   const line = `${nx}!PUBLIC!hello from ${label}`;
   x.send(687, line);
-  expect(await y.waitFor((l) => l === encodeEnvelope(687, line), 2_000)).toBeTruthy();
+  expect(await y.waitFor((l) => l === encodeEnvelope(687, line), timeoutMs)).toBeTruthy();
 }
 
 /** Joins a peer under a label's nick and tracks it in `open` (destroyed after the test). */

@@ -1,6 +1,7 @@
 /** Heartbeat and duplicate-nick handling over real sockets with an injected clock. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { DnPeer, closesWithin, startTestDirectory, testNick } from '../../helpers/dn-peer.js';
+import { joinAs } from '../../helpers/dn-checks.js';
 import { encodeEnvelope } from '../../../src/protocol/framing.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import type { DirectoryServer, DirectoryLimitsInput } from '../../../src/directory/index.js';
@@ -20,12 +21,7 @@ async function setup(limits: DirectoryLimitsInput = {}): Promise<void> {
   }));
 }
 
-async function join(label: string, opts: { location?: string; features?: Record<string, boolean> } = {}): Promise<{ p: DnPeer; nick: string }> {
-  const nick = testNick(label);
-  const p = await DnPeer.joined(port, { nick, ...opts });
-  open.push(p);
-  return { p, nick };
-}
+const join = (label: string, opts: { location?: string; features?: Record<string, boolean> } = {}) => joinAs(port, open, label, opts);
 
 afterEach(async () => {
   for (const p of open.splice(0)) p.destroy();

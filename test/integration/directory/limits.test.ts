@@ -1,6 +1,7 @@
 /** Every limit hit once over real sockets; after each, the DN keeps serving the other peers. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { DnPeer, closesWithin, startTestDirectory, testNick } from '../../helpers/dn-peer.js';
+import { expectStillServing, joinAs } from '../../helpers/dn-checks.js';
 import { encodeEnvelope, MAX_EMIT_BYTES, MAX_LINE_BYTES } from '../../../src/protocol/framing.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import type { DirectoryServer, DirectoryServerOptions } from '../../../src/directory/index.js';
@@ -13,21 +14,10 @@ async function setup(opts: Partial<DirectoryServerOptions> = {}): Promise<void> 
   ({ dn, port } = await startTestDirectory({ locationProofs: { enabled: false }, ...opts, limits: { departureCoalesceMs: 0, ...opts.limits } }));
 }
 
-async function join(label: string, location?: string): Promise<{ p: DnPeer; nick: string }> {
-  const nick = testNick(label);
-  const p = await DnPeer.joined(port, { nick, ...(location ? { location } : {}) });
-  open.push(p);
-  return { p, nick };
-}
+const join = (label: string, location?: string) => joinAs(port, open, label, location ? { location } : {});
 
 /** Two bystanders exchange a pubmsg: proves the DN still routes for everyone else. */
-async function stillServing(): Promise<void> {
-  const x = await join(`bystander-x-${open.length}`);
-  const y = await join(`bystander-y-${open.length}`);
-  const line = `${x.nick}!PUBLIC!hello`;
-  x.p.send(687, line);
-  expect(await y.p.waitFor((l) => l === encodeEnvelope(687, line))).toBeTruthy();
-}
+const stillServing = (): Promise<void> => expectStillServing(port, `bystander-${open.length}`, open, 10_000);
 
 afterEach(async () => {
   for (const p of open.splice(0)) p.destroy();

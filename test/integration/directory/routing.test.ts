@@ -1,6 +1,7 @@
 /** Routing over real loopback sockets: fan-out, privmsg relay, peerlist pushes, `;D`, GETPEERLIST. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { DnPeer, startTestDirectory, testNick } from '../../helpers/dn-peer.js';
+import { joinAs } from '../../helpers/dn-checks.js';
 import { encodeEnvelope, parseEnvelope } from '../../../src/protocol/framing.js';
 import { parsePeerlist } from '../../../src/protocol/peerlist.js';
 import type { DirectoryServer } from '../../../src/directory/index.js';
@@ -9,12 +10,7 @@ let dn: DirectoryServer;
 let port: number;
 const open: DnPeer[] = [];
 
-async function join(label: string, extra: { location?: string; features?: Record<string, boolean> } = {}): Promise<{ p: DnPeer; nick: string }> {
-  const nick = testNick(label);
-  const p = await DnPeer.joined(port, { nick, ...extra });
-  open.push(p);
-  return { p, nick };
-}
+const join = (label: string, extra: { location?: string; features?: Record<string, boolean> } = {}) => joinAs(port, open, label, extra);
 
 afterEach(async () => {
   for (const p of open.splice(0)) p.destroy();
