@@ -47,16 +47,27 @@ function selectDefault<T extends Valued>(utxos: readonly T[], target: number): T
   return null;
 }
 
-/** If the smaller-than-target UTXOs cover it: ascending run, then trim from the small end. */
-function selectGradual<T extends Valued>(utxos: readonly T[], target: number): T[] | null {
+/**
+ * The smaller-than-target UTXOs ascending, and the shortest run of them from the smallest
+ * (`low[0..end)`, worth `total`) that covers target; null when all of them together do not.
+ */
+function lowPrefix<T extends Valued>(utxos: readonly T[], target: number): { low: T[]; end: number; total: number } | null {
   const low = asc(utxos.filter((u) => u.valueSats < target));
-  if (sum(low) < target) return smallestCovering(utxos, target);
+  if (sum(low) < target) return null;
   let end = 0;
   let total = 0;
   while (total < target) total += (low[end++] as T).valueSats;
+  return { low, end, total };
+}
+
+/** If the smaller-than-target UTXOs cover it: ascending run, then trim from the small end. */
+function selectGradual<T extends Valued>(utxos: readonly T[], target: number): T[] | null {
+  const p = lowPrefix(utxos, target);
+  if (!p) return smallestCovering(utxos, target);
+  let { total } = p;
   let start = 0;
-  while (total >= target + (low[start] as T).valueSats) total -= (low[start++] as T).valueSats;
-  return low.slice(start, end);
+  while (total >= target + (p.low[start] as T).valueSats) total -= (p.low[start++] as T).valueSats;
+  return p.low.slice(start, p.end);
 }
 
 /** Smallest ascending prefix covering target, then drop needless smaller ones walking back ("dilution"). */
@@ -81,10 +92,6 @@ function selectGreedy<T extends Valued>(utxos: readonly T[], target: number): T[
 
 /** Ascending prefix of the smaller-than-target UTXOs covering target; else smallest UTXO ≥ target. */
 function selectGreediest<T extends Valued>(utxos: readonly T[], target: number): T[] | null {
-  const low = asc(utxos.filter((u) => u.valueSats < target));
-  if (sum(low) < target) return smallestCovering(utxos, target);
-  let end = 0;
-  let total = 0;
-  while (total < target) total += (low[end++] as T).valueSats;
-  return low.slice(0, end);
+  const p = lowPrefix(utxos, target);
+  return p ? p.low.slice(0, p.end) : smallestCovering(utxos, target);
 }
