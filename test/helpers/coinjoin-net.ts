@@ -25,7 +25,7 @@ import { DEFAULT_YIELD_CONFIG, type YieldConfig } from '../../src/protocol/coinj
 import { bytesToHex, hexToBytes, randomPrivateKey } from '../../src/protocol/crypto.js';
 import { cjFeeFor, type Offer } from '../../src/protocol/offers.js';
 import { CommitmentBlacklist } from '../../src/maker/commitments.js';
-import { Maker, type MakerTimeouts } from '../../src/maker/maker.js';
+import { Maker, type CoinjoinEvent, type MakerTimeouts } from '../../src/maker/maker.js';
 import type { MakerBond } from '../../src/maker/ports.js';
 import { PoolChannel } from '../../src/maker/pool-channel.js';
 import { CoreMakerWallet, loadMakerBond } from '../../src/maker/wallet-adapter.js';
@@ -233,4 +233,19 @@ export async function lockBond(node: RegtestNode, w: { wallet: Wallet; sync: Wal
   await node.rpc.sendRawTransaction(tx.toHex());
   await node.mine(1, burn);
   return bond.address;
+}
+
+/** Sats in a wallet's known UTXOs. */
+export const walletTotal = (w: Wallet): number => w.utxos().reduce((s, u) => s + Number(u.valueSat), 0);
+
+/** Resolves with the maker's event once it has seen `txid` confirm. */
+export function waitConfirmed(m: TestMaker, txid: string): Promise<CoinjoinEvent> {
+  return new Promise((resolve) => {
+    const off = m.maker.on('coinjoin', (e) => {
+      if (e.txid === txid && e.status === 'confirmed') {
+        off();
+        resolve(e);
+      }
+    });
+  });
 }

@@ -11,7 +11,6 @@ import type net from 'node:net';
 import type { Dialer, HostPort } from '../../../src/client/dialer.js';
 import { NickIdentity } from '../../../src/client/identity.js';
 import type { DirectoryServer } from '../../../src/directory/index.js';
-import type { CoinjoinEvent } from '../../../src/maker/maker.js';
 import { makerOnion } from '../../../src/maker/onion.js';
 import { buildFill, toBody } from '../../../src/protocol/coinjoin/messages.js';
 import { encodeEnvelope, LineSplitter, parseEnvelope } from '../../../src/protocol/framing.js';
@@ -22,8 +21,7 @@ import { NOT_SERVING_ONION } from '../../../src/protocol/onion.js';
 import { dialSocks } from '../../../src/transport/socks.js';
 import type { OnionServiceSource } from '../../../src/transport/tor/onion-service.js';
 import { silentLogger } from '../../../src/util/logger.js';
-import type { Wallet } from '../../../src/wallet/wallet.js';
-import { lockBond, newWallet, startDn, startMaker, startTaker, type NetTransport, type TestMaker, type TestTaker } from '../../helpers/coinjoin-net.js';
+import { lockBond, newWallet, startDn, startMaker, startTaker, waitConfirmed, walletTotal as total, type NetTransport, type TestMaker, type TestTaker } from '../../helpers/coinjoin-net.js';
 import { regtestAvailable, startRegtestNode, type RegtestNode } from '../../helpers/regtest-node.js';
 import { skipWithoutTor, startTorNetwork, type TorNetwork } from '../../helpers/tor-network.js';
 
@@ -32,19 +30,6 @@ const COIN = 100_000_000;
 const AMOUNT = 30_000_000;
 const ONION_LOC = /^[a-z2-7]{56}\.onion:5222$/;
 const rawTx = z.object({ confirmations: z.number().optional(), vout: z.array(z.object({ value: z.number() })) });
-
-const total = (w: Wallet): number => w.utxos().reduce((s, u) => s + Number(u.valueSat), 0);
-
-function waitConfirmed(m: TestMaker, txid: string): Promise<CoinjoinEvent> {
-  return new Promise((resolve) => {
-    const off = m.maker.on('coinjoin', (e) => {
-      if (e.txid === txid && e.status === 'confirmed') {
-        off();
-        resolve(e);
-      }
-    });
-  });
-}
 
 /** Reads lines from a socket until one is a privmsg; returns it verified. */
 function nextPrivmsg(sock: net.Socket, ms: number): Promise<{ from: string; to: string; cmd: string; args: string }> {

@@ -14,9 +14,8 @@ import type { CoinjoinOutcome } from '../../../src/taker/taker.js';
 import { podleCommitment } from '../../../src/protocol/coinjoin/podle.js';
 import { bytesToHex } from '../../../src/protocol/crypto.js';
 import { toBitcoinjs } from '../../../src/wallet/network.js';
-import type { Wallet } from '../../../src/wallet/wallet.js';
 import { regtestAvailable, startRegtestNode, type RegtestNode } from '../../helpers/regtest-node.js';
-import { lockBond, MalloryTaker, newWallet, startDn, startMaker, startTaker, type TestMaker, type TestTaker } from '../../helpers/coinjoin-net.js';
+import { lockBond, MalloryTaker, newWallet, startDn, startMaker, startTaker, waitConfirmed, walletTotal as total, type TestMaker, type TestTaker } from '../../helpers/coinjoin-net.js';
 
 const COIN = 100_000_000;
 const AMOUNT = 30_000_000;
@@ -27,21 +26,6 @@ const rawTx = z.object({
   vout: z.array(z.object({ value: z.number(), n: z.number(), scriptPubKey: z.object({ hex: z.string() }) })),
   vin: z.array(z.object({ txid: z.string(), vout: z.number() })),
 });
-
-function total(w: Wallet): number {
-  return w.utxos().reduce((s, u) => s + Number(u.valueSat), 0);
-}
-
-function waitConfirmed(m: TestMaker, txid: string): Promise<CoinjoinEvent> {
-  return new Promise((resolve) => {
-    const off = m.maker.on('coinjoin', (e) => {
-      if (e.txid === txid && e.status === 'confirmed') {
-        off();
-        resolve(e);
-      }
-    });
-  });
-}
 
 describe.skipIf(!available)('coinjoin on regtest through our DN', () => {
   let node: RegtestNode;
