@@ -34,9 +34,11 @@ describe('OutboundLimiter', () => {
     const limiter = new OutboundLimiter(clock, { pubmsg: 2, orderbook: 1, getpeerlist: 1, ping: 1 });
     expect([limiter.take('pubmsg'), limiter.take('pubmsg'), limiter.take('pubmsg')]).toEqual([true, true, false]);
     clock.advance(15_000);
-    expect(limiter.waitMs('pubmsg')).toBe(45_000);
+    expect(limiter.waitMs('pubmsg')).toBe(WINDOW_MS - 15_000);
     expect(limiter.waitMs('orderbook')).toBe(0);
-    clock.advance(45_000);
+    clock.advance(WINDOW_MS - 15_000 - 1);
+    expect(limiter.take('pubmsg')).toBe(false);
+    clock.advance(1);
     expect(limiter.take('pubmsg')).toBe(true);
     limiter.reset();
     expect([limiter.take('pubmsg'), limiter.take('pubmsg')]).toEqual([true, true]);
