@@ -135,34 +135,65 @@ export const SLOWLORIS: AttackSpec = {
 };
 
 /**
- * Broadcast receivers that stop reading while senders fill their queues. The senders stay
- * within every default limit: 64 of them each spend their pubmsg byte allowance (a minute's
- * worth) on 30 KB lines at once, ~7.5 MB for every peer.
+ * Broadcast receivers that stop reading while one peer streams 30 KB pubmsgs at 50 a second
+ * (1.5 MB/s, within its 600-a-minute bucket; byte allowance off so the stream gets through):
+ * honest readers keep up, the non-readers' backlog passes the kernel buffers and the
+ * high-water mark within seconds.
  */
 export const SLOW_READERS: AttackSpec = {
   name: 'slow-readers',
-  attack: '50 handshaked peers stop reading while 64 peers each broadcast their pubmsg byte allowance in 30 KB lines',
+  attack: '50 handshaked peers stop reading while a peer streams 30 KB pubmsgs at 50 a second (1.5 MB/s; --pubmsg-bytes 0)',
+  dnArgs: () => ['--pubmsg-bytes', '0'],
   async run(env) {
     const n = env.quick ? 20 : 50;
     const readers = env.trackAll((await openMany(n, 50, () => RawPeer.joined(env.dn.port, NETWORK))).ok);
     const cuts = env.dn.watchDisconnects(readers.map((p) => p.nick));
     for (const p of readers) p.stopReading();
+    const sender = env.track(await RawPeer.joined(env.dn.port, NETWORK));
+    const body = 'z'.repeat(30_000);
+    const t0 = Date.now();
+    let sent = 0;
+    const timer = setInterval(() => {
+      if (sender.open) sender.pubmsg(`${body} ${sent++}`);
+    }, 20);
+    await until(() => cuts.size === n, 12_000, () => env.honestDuring());
+    clearInterval(timer);
+    const c = cutSummary(readers, cuts, t0);
+    const all = c.closed === c.total;
+    const r: AttackResult = {
+      outcome: all ? 'cut' : 'failed', reaction: all ? `${c.text} (${c.reasons})` : `${c.text}; ${c.total - c.closed} still connected after 12 s`,
+      reactionMs: c.maxMs, figures: { readers: n, pubmsgsSent: sent, cut: c.closed }, pass: all,
+    };
+    if (!sender.open) return { ...r, outcome: 'failed', reaction: `${r.reaction}; the sender (within its rate limit) was cut too`, pass: false };
+    return r;
+  },
+};
+
+/**
+ * Sybils each within every default limit burst their pubmsg byte allowance at once: ~7.5 MB
+ * for every peer. An honest peer that reads at a Tor-like pace (one 64 KB read per 100 ms,
+ * ~640 KB/s) must stay connected: a burst it cannot absorb at once is not its fault.
+ */
+export const BURST_VS_SLOW_HONEST: AttackSpec = {
+  name: 'broadcast-burst-slow-honest',
+  attack: '64 peers each broadcast their pubmsg byte allowance (128 KiB) in 30 KB lines at once, while an honest peer reads at ~640 KB/s',
+  async run(env) {
+    const honest = env.track(await RawPeer.joined(env.dn.port, NETWORK));
+    const cuts = env.dn.watchDisconnects([honest.nick]);
+    honest.pace(100);
     const senders = env.trackAll((await openMany(64, 32, () => RawPeer.joined(env.dn.port, NETWORK))).ok);
     const body = 'z'.repeat(30_000);
     const perSender = Math.max(1, Math.floor(DEFAULTS.pubmsgBytesPerMin / 30_100));
     const t0 = Date.now();
     let sent = 0;
     for (const s of senders) for (let k = 0; k < perSender; k++) if (s.pubmsg(`${body} ${sent++}`)) void 0;
-    await until(() => cuts.size === n, env.quick ? 5_000 : 20_000, () => env.honestDuring());
-    const c = cutSummary(readers, cuts, t0);
-    const all = c.closed === c.total;
-    const sendersCut = senders.filter((s) => !s.open).length;
-    const r: AttackResult = {
-      outcome: all ? 'cut' : 'failed', reaction: all ? `${c.text} (${c.reasons})` : `${c.text}; ${c.total - c.closed} still connected`,
-      reactionMs: c.maxMs, figures: { readers: n, senders: senders.length, pubmsgsSent: sent, cut: c.closed, sendersCut }, pass: all,
-    };
-    // Senders get each other's lines too; those that cannot read ~7.5 MB in time are slow readers as well.
-    return sendersCut > 0 ? { ...r, reaction: `${r.reaction}; ${sendersCut} of the senders too (they read slower than the others wrote)` } : r;
+    const expected = sent * 30_000;
+    // Until the paced reader has everything (~12 s at its pace), or the DN cut it.
+    await until(() => cuts.size > 0 || honest.bytesIn >= expected, 30_000, () => env.honestDuring());
+    const cut = cuts.get(honest.nick);
+    const figures = { senders: senders.length, pubmsgsSent: sent, burstMB: Math.round(expected / 1e5) / 10, honestReceivedMB: Math.round(honest.bytesIn / 1e5) / 10 };
+    if (cut) return { outcome: 'failed', reaction: `cut the paced honest peer after ${((cut.time - t0) / 1000).toFixed(2)} s (${cut.reason})`, reactionMs: cut.time - t0, figures, pass: false };
+    return { outcome: 'bounded', reaction: `the paced honest peer stayed and received ${figures.honestReceivedMB} of ${figures.burstMB} MB`, reactionMs: null, figures };
   },
 };
 

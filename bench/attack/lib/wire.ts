@@ -129,6 +129,14 @@ export class RawPeer {
     this.socket.pause();
   }
 
+  /** Reads at a limited pace, like a peer behind Tor: after each chunk (≤ 64 KB), a pause of `ms`. */
+  pace(ms: number): void {
+    this.socket.on('data', () => {
+      this.socket.pause();
+      setTimeout(() => this.socket.resume(), ms);
+    });
+  }
+
   /** Resolves with the first received line (up to 64 KiB, no terminator) matching pred, or null on timeout/close. */
   waitFor(pred: (line: string) => boolean, timeoutMs = 10_000): Promise<string | null> {
     if (this.closedAt !== null) return Promise.resolve(null);
