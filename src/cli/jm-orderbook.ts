@@ -19,6 +19,8 @@ import { coreBondChain } from '../wallet/backend/bond-verifier.js';
 import { resolveRpc } from '../wallet/config.js';
 import { getNetwork } from '../wallet/network.js';
 import { OrderbookWatcher } from '../orderbook/watcher.js';
+import { DEFAULT_BOOK_LIMITS } from '../orderbook/book.js';
+import { intIn } from './config/values.js';
 import { startHttpServer } from '../orderbook/http-server.js';
 import { renderText } from '../orderbook/terminal.js';
 import { CLIENT_NETWORK_OPTIONS, HTTP_LISTEN, JSON_OUTPUT, LOG_LEVEL, NETWORK, RPC_OPTIONS, addOptions, parseOptions, type OptionDefs, type ParsedOptions } from './options.js';
@@ -32,6 +34,10 @@ const GLOBAL = {
   ...CLIENT_NETWORK_OPTIONS,
   ...RPC_OPTIONS,
   logLevel: { flags: LOG_LEVEL.flags, help: `${LOG_LEVEL.help} (default: info for serve, else warn)`, value: LOG_LEVEL.value },
+  // The book's bounds against flooding makers (docs/orderbook.md, "Limits").
+  maxOffersPerMaker: { flags: '--max-offers-per-maker <n>', help: 'offers kept per nick; a new oid replaces its stalest', value: intIn(1, 1_000), default: String(DEFAULT_BOOK_LIMITS.maxOffersPerMaker) },
+  maxOffers: { flags: '--max-offers <n>', help: 'offers kept in all; beyond, the makers holding the most lose theirs first', value: intIn(1, 1_000_000), default: String(DEFAULT_BOOK_LIMITS.maxOffers) },
+  maxNicks: { flags: '--max-nicks <n>', help: 'nicks kept in all; nicks without offers or bond go first', value: intIn(1, 1_000_000), default: String(DEFAULT_BOOK_LIMITS.maxNicks) },
 } as const satisfies OptionDefs;
 const ONCE = {
   once: { flags: '--once', help: 'accepted for compatibility: printing once is what this command does', value: z.boolean(), hidden: true },
@@ -67,7 +73,8 @@ function build(o: Globals, net: ClientNetworkSettings, rpc: CoreRpc | null, log:
     connectTimeoutMs: net.transport === 'tor' ? 120_000 : 15_000, nickAuth: { mode: o.nickAuth },
   });
   const chain = rpc ? coreBondChain(rpc) : null;
-  const watcher = new OrderbookWatcher({ pool, network: o.network, chain, logger: log, ...(refreshMs !== undefined ? { refreshIntervalMs: refreshMs } : {}) });
+  const bookLimits = { maxOffersPerMaker: o.maxOffersPerMaker, maxOffers: o.maxOffers, maxNicks: o.maxNicks };
+  const watcher = new OrderbookWatcher({ pool, network: o.network, chain, logger: log, bookLimits, ...(refreshMs !== undefined ? { refreshIntervalMs: refreshMs } : {}) });
   return { pool, watcher };
 }
 

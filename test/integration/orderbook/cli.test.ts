@@ -49,4 +49,20 @@ describe('jm-orderbook CLI', () => {
     expect(rpc.code).toBe(2);
     expect(rpc.stderr).toContain('jm-orderbook: no RPC credentials: give --rpc-user and --rpc-password, or --rpc-cookie-file');
   });
+
+  it('--max-offers-per-maker bounds the book; a value out of range exits 2', async () => {
+    const dn = new DirectoryServer({ network: NETWORK, mode: 'loopback', listen: { host: '127.0.0.1', port: 0 } });
+    const addr = await dn.start();
+    cleanups.push(() => dn.stop());
+    const maker = await new ScriptedMaker({ directories: [addr], network: NETWORK, key: KEYS.m2, announce: false,
+      offers: ['sw0reloffer 0 27300 5000000 0 0.00002', 'sw0absoffer 1 27300 5000000 0 250'] }).start();
+    cleanups.push(() => maker.stop());
+    const r = await run(['--once', '--json', '--wait', '2', '--max-offers-per-maker', '1', '--directory', `127.0.0.1:${addr.port}`, '--network', NETWORK]);
+    expect(r.code, r.stderr).toBe(0);
+    // One reply carries both offers; only the first is parsed and kept.
+    expect(OnceOutput.parse(JSON.parse(r.stdout)).orderbook.offers.map((o) => o.oid)).toEqual([0]);
+    const bad = await run(['--once', '--max-offers', '0', '--network', NETWORK]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('jm-orderbook: --max-offers: must be at least 1');
+  });
 });
