@@ -3,8 +3,8 @@
  * orderbook watcher, each running as its own child process, and prints what the target did,
  * its memory, and whether honest peers were still served. Writes JSON to bench/results/.
  *
- *   npm run attack                       # full run (< 15 min)
- *   npm run attack -- --quick            # smoke run (< 2 min): smaller counts, same code paths
+ *   npm run attack                       # full run (about 10–12 min)
+ *   npm run attack -- --quick            # smoke run (about 3.5 min): smaller counts, same code paths
  *   npm run attack -- --section directory,watcher --attack churn,orderbook-flood
  *   npm run attack -- --help
  *
