@@ -48,7 +48,7 @@ function parseOpts(): Opts {
   const c = new Command()
     .name('attack')
     .description('Attack suite: our directory node and watcher under hostile peers, with figures')
-    .option('--quick', 'smoke run, under 2 minutes: smaller counts and shorter windows, same attacks', false)
+    .option('--quick', 'smoke run: smaller counts and shorter windows, same attacks', false)
     .option('--section <list>', `comma-separated sections: ${SECTIONS.join(', ')}`, list)
     .option('--attack <list>', 'run only these attacks (row names, comma-separated)', list)
     .option('--long-fuzz', 'fuzz with >= 1,000,000 lines even with --quick (the full run always does)', false)
