@@ -40,18 +40,3 @@ export class CrossDirectoryDedup {
     }
   }
 }
-
-/** Memoises privmsg verification so copies from several directories are verified once. */
-export class VerifyCache<R> {
-  private readonly cache = new Map<string, R>();
-  constructor(private readonly max = 5_000) {}
-  get(input: string, compute: () => R): R {
-    const key = compactKey(input);
-    const hit = this.cache.get(key);
-    if (hit !== undefined) return hit;
-    const v = compute();
-    this.cache.set(key, v);
-    if (this.cache.size > this.max) this.cache.delete(this.cache.keys().next().value!);
-    return v;
-  }
-}

@@ -10,7 +10,7 @@ import type net from 'node:net';
 import { encodeEnvelope, LineSplitter, MAX_EMIT_BYTES, MAX_LINE_BYTES, parseEnvelope } from '../protocol/framing.js';
 import { MsgType } from '../protocol/message-types.js';
 import { buildClientHandshake, enabledFeatures, parseDirectoryHandshake, PROTO_VER, APP_NAME, type Features } from '../protocol/handshake.js';
-import { buildPubmsg, checkPrivmsg, parsePrivmsgBody, splitRouted, verifyPrivmsg, PUBLIC, type SignedPrivmsg } from '../protocol/jm-message.js';
+import { buildPubmsg, parsePrivmsgBody, splitRouted, verifyPrivmsgFast, PUBLIC, type SignedPrivmsg } from '../protocol/jm-message.js';
 import { parsePeerlist, type PeerEntry } from '../protocol/peerlist.js';
 import { isValidNickFormat } from '../protocol/nick.js';
 import { NOT_SERVING_ONION } from '../protocol/onion.js';
@@ -25,6 +25,7 @@ import { PendingRequests } from './pending.js';
 import { OutboundLimiter } from './rate-limit.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { ClientNickAuth, type ClientNickAuthOptions, type NickAuthStatus } from './nick-auth.js';
+import { PrivmsgGate, type PrivmsgGateCounts, type PrivmsgGateLimits, type SignatureCache } from './privmsg-gate.js';
 import { isNickAuthType } from '../protocol/message-types.js';
 
 export type PrivmsgVerifier = (m: SignedPrivmsg) => { ok: true } | { ok: false; reason: string };
@@ -98,7 +99,12 @@ export interface DirectoryClientOptions {
   dialer?: Dialer;
   clock?: Clock;
   logger?: Logger;
+  /** The ECDSA step of privmsg checks (default libsecp256k1); budgets and the cache run first. */
   verifier?: PrivmsgVerifier;
+  /** Per-sender and overall verification budgets (privmsg-gate.ts). */
+  privmsgLimits?: Partial<PrivmsgGateLimits>;
+  /** Verified messages, shared by the connections of a pool so a copy is not verified twice. */
+  signatureCache?: SignatureCache;
   random?: () => number;
   backoff?: Partial<BackoffOptions>;
   reconnect?: boolean;
@@ -123,7 +129,7 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
   private readonly dialer: Dialer;
   private readonly clock: Clock;
   private readonly log: Logger;
-  private readonly verifier: PrivmsgVerifier;
+  private readonly gate: PrivmsgGate;
   private readonly random: () => number;
   private readonly backoff: BackoffOptions;
   private readonly reconnect: boolean;
@@ -169,7 +175,7 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
     this.dialer = o.dialer ?? tcpDialer;
     this.clock = o.clock ?? systemClock;
     this.log = log;
-    this.verifier = o.verifier ?? verifyPrivmsg;
+    this.gate = new PrivmsgGate(this.clock, o.privmsgLimits, o.signatureCache, o.verifier ?? verifyPrivmsgFast);
     this.random = o.random ?? Math.random;
     this.backoff = { ...DEFAULT_BACKOFF, ...o.backoff };
     this.reconnect = o.reconnect ?? true;
@@ -219,6 +225,11 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
   /** Lines over the limit the directory sent us (skipped). */
   get oversizeLines(): number {
     return this._oversizeLines;
+  }
+
+  /** What checking received privmsgs cost: verified, believed from the cache, failed, dropped over budget. */
+  get privmsgChecks(): PrivmsgGateCounts {
+    return this.gate.stats;
   }
 
   /** Peers this directory told us about (present, not `;D`), the directory itself excluded. */
@@ -567,12 +578,12 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
       this.throttledLog.note('warn', 'forged-privmsg', { from: r.from.slice(0, 32), reason }, 'dropping forged or malformed privmsg');
       this.emit('forged', { from: r.from, reason });
     };
-    // Cheap checks first; ECDSA verification last.
+    // Cheap checks first, then the sender's budget; ECDSA verification last.
     if (!isValidNickFormat(r.from)) return drop('sender nick is malformed');
     const parsed = parsePrivmsgBody(r.from, r.to, r.body);
     if (!parsed.ok) return drop(parsed.reason);
     const m = parsed.msg;
-    const v = checkPrivmsg(m, this.verifier);
+    const v = this.gate.check(m, m.from);
     if (!v.ok) return drop(v.reason);
     this.emit('privmsg', {
       from: m.from,

@@ -8,16 +8,16 @@
  * when a DN (re)joins so you can re-announce there); `reply(to, cmd, args, via)` answers via
  * the DN a request arrived on; `privmsg` events carry every verified message addressed to us.
  */
-import { verifyPrivmsg, type SignedPrivmsg } from '../protocol/jm-message.js';
 import type { PeerEntry } from '../protocol/peerlist.js';
 import { AgeMap } from '../util/age-map.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger } from '../util/logger.js';
-import { CrossDirectoryDedup, VerifyCache } from './dedup.js';
+import { CrossDirectoryDedup } from './dedup.js';
+import { SignatureCache } from './privmsg-gate.js';
 import type { HostPort } from './dialer.js';
 import {
   type DirectoryClientOptions,
-  DirectoryClient, type ClientState, type DirectoryInfo, type PrivmsgEvent, type PrivmsgVerifier, type PubmsgEvent, type SendResult,
+  DirectoryClient, type ClientState, type DirectoryInfo, type PrivmsgEvent, type PubmsgEvent, type SendResult,
 } from './directory-client.js';
 import type { NickIdentity } from './identity.js';
 import { ClosedError, PendingRequests } from './pending.js';
@@ -94,14 +94,12 @@ export class DirectoryPool extends TypedEmitter<DirectoryPoolEvents> {
     this.clock = o.clock ?? systemClock;
     this.dedup = new CrossDirectoryDedup(o.dedupWindowMs ?? 60_000);
     this.pending = new PendingRequests(this.clock);
-    const baseVerifier = o.verifier ?? verifyPrivmsg;
-    const cache = new VerifyCache<ReturnType<PrivmsgVerifier>>();
-    const verifier: PrivmsgVerifier = (m: SignedPrivmsg) =>
-      cache.get(`${m.from}\n${m.pubkeyHex}\n${m.sigBase64}\n${m.args}`, () => baseVerifier(m));
+    const signatureCache = new SignatureCache();
     for (const d of o.directories) {
       const c = new DirectoryClient({
         host: d.host, port: d.port, identity: o.identity, network: o.network, location: o.location, features: o.features,
-        dialer: o.dialer, clock: this.clock, logger: log, verifier, random: o.random, backoff: o.backoff,
+        dialer: o.dialer, clock: this.clock, logger: log, random: o.random, backoff: o.backoff, signatureCache,
+        ...(o.verifier ? { verifier: o.verifier } : {}), ...(o.privmsgLimits ? { privmsgLimits: o.privmsgLimits } : {}),
         connectTimeoutMs: o.connectTimeoutMs, handshakeTimeoutMs: o.handshakeTimeoutMs, keepaliveMs: o.keepaliveMs,
         ...(o.nickAuth ? { nickAuth: o.nickAuth } : {}),
       });

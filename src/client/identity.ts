@@ -1,7 +1,7 @@
 /** Our nick key: one per process, shared by every directory connection (spec §6.5 item 1). */
 import { bytesToHex, isValidPrivateKey, publicKeyOf, randomPrivateKey } from '../protocol/crypto.js';
 import { nickFromPubkeyHex } from '../protocol/nick.js';
-import { buildSignedPrivmsg } from '../protocol/jm-message.js';
+import { privmsgSignature } from '../protocol/jm-message.js';
 import { AgeMap } from '../util/age-map.js';
 import { signNickAuthProof, type NickAuthChallenge, type NickAuthProof } from '../protocol/nick-auth.js';
 
@@ -12,10 +12,12 @@ const MEMO_MAX_ARGS = 4_096;
 export class NickIdentity {
   readonly pubkeyHex: string;
   readonly nick: string;
+  private readonly pubkey: Uint8Array;
   private readonly memo = new AgeMap<string, string>();
 
   private constructor(private readonly privateKey: Uint8Array) {
-    this.pubkeyHex = bytesToHex(publicKeyOf(privateKey));
+    this.pubkey = publicKeyOf(privateKey);
+    this.pubkeyHex = bytesToHex(this.pubkey);
     this.nick = nickFromPubkeyHex(this.pubkeyHex);
   }
 
@@ -39,11 +41,11 @@ export class NickIdentity {
    * every `!orderbook`) are signed once and the signature reused, not computed per asker.
    */
   signPrivmsg(to: string, cmd: string, args: string): string {
-    if (args.length > MEMO_MAX_ARGS) return buildSignedPrivmsg(this.nick, to, cmd, args, this.privateKey);
+    if (args === '') throw new Error('privmsg args must not be empty');
+    if (args.length > MEMO_MAX_ARGS) return `${this.nick}!${to}!${cmd} ${args}${privmsgSignature(args, this.privateKey, this.pubkey)}`;
     let signed = this.memo.get(args);
     if (signed === undefined) {
-      // `nick!!cmd args` + ` pub sig`: keep the part after the args
-      signed = buildSignedPrivmsg(this.nick, '', cmd, args, this.privateKey).slice(`${this.nick}!!${cmd} ${args}`.length);
+      signed = privmsgSignature(args, this.privateKey, this.pubkey);
       this.memo.set(args, signed);
       if (this.memo.size > MEMO_ENTRIES) this.memo.shift();
     }

@@ -21,7 +21,8 @@ import { TypedEmitter } from '../client/typed-emitter.js';
 import type { NickIdentity } from '../client/identity.js';
 import { encodeEnvelope, LineSplitter, MAX_EMIT_BYTES, MAX_LINE_BYTES, parseEnvelope } from '../protocol/framing.js';
 import { APP_NAME, parseClientHandshake, PROTO_VER } from '../protocol/handshake.js';
-import { PUBLIC, checkPrivmsg, parsePrivmsgBody, splitRouted } from '../protocol/jm-message.js';
+import { PUBLIC, parsePrivmsgBody, splitRouted } from '../protocol/jm-message.js';
+import { PrivmsgGate } from '../client/privmsg-gate.js';
 import { MsgType } from '../protocol/message-types.js';
 import { isValidNickFormat } from '../protocol/nick.js';
 import { splitCommands, type Command } from '../protocol/offers.js';
@@ -108,6 +109,8 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly throttled: LogThrottle;
+  /** Signature checks: cheap ones first, then each connection's verification budget. */
+  private readonly gate: PrivmsgGate;
   private readonly conns = new Map<string, Conn>();
   private readonly handlers = new Set<(m: InboundMessage) => void>();
   private server: net.Server | null = null;
@@ -122,6 +125,7 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
     this.clock = o.clock ?? systemClock;
     this.limits = { ...DEFAULT_DIRECT_LIMITS, ...o.limits };
     this.throttled = new LogThrottle(log, undefined, this.clock);
+    this.gate = new PrivmsgGate(this.clock);
   }
 
   get nick(): string {
@@ -379,7 +383,7 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
     const parsed = parsePrivmsgBody(r.from, r.to, r.body);
     if (!parsed.ok) return drop(parsed.reason);
     const m = parsed.msg;
-    const v = checkPrivmsg(m);
+    const v = this.gate.check(m, c.id);
     if (!v.ok) return drop(v.reason);
     c.lastUseful = this.clock.now();
     const commands: Command[] = splitCommands(`${m.cmd} ${m.args}`);

@@ -6,6 +6,7 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { createHash } from 'node:crypto';
 
 export { bytesToHex, hexToBytes, concatBytes, utf8ToBytes, sha256 };
 
@@ -33,6 +34,15 @@ export function varint(n: number): Uint8Array {
 export function messageHash(msg: Uint8Array | string): Uint8Array {
   const m = typeof msg === 'string' ? utf8ToBytes(msg) : msg;
   return hash256(concatBytes(MAGIC, varint(m.length), m));
+}
+
+const MAGIC_BYTES = Buffer.from(MAGIC);
+
+/** messageHash() with the platform's SHA-256, for hot paths (privmsg and nick-auth verification). */
+export function messageHashNative(msg: Uint8Array | string): Uint8Array {
+  const m = typeof msg === 'string' ? Buffer.from(msg, 'utf8') : msg;
+  const once = createHash('sha256').update(MAGIC_BYTES).update(varint(m.length)).update(m).digest();
+  return new Uint8Array(createHash('sha256').update(once).digest());
 }
 
 export function isValidPrivateKey(key: Uint8Array): boolean {
@@ -118,6 +128,27 @@ function readInt(b: Uint8Array, at: number, len: number): Uint8Array | null {
   // Big-endian compare with n, byte by byte (no BigInt on the verification hot path).
   for (let i = 0; i < 32; i++) if (v[i] !== CURVE_ORDER_BYTES[i]) return v[i]! < CURVE_ORDER_BYTES[i]! ? v : null;
   return null; // equal to n
+}
+
+const HALF_ORDER_BYTES = hexToBytes((CURVE_ORDER >> 1n).toString(16).padStart(64, '0'));
+
+/**
+ * A 64-byte r ‖ s with S at most n/2: a high S is replaced by n − S (the same signature for a
+ * lenient verifier; libsecp256k1's verify accepts only low S). Returns the input when S is low.
+ */
+export function normaliseLowS(compact: Uint8Array): Uint8Array {
+  const s = compact.subarray(32, 64);
+  let high = false;
+  for (let i = 0; i < 32; i++) {
+    if (s[i] !== HALF_ORDER_BYTES[i]) {
+      high = s[i]! > HALF_ORDER_BYTES[i]!;
+      break;
+    }
+  }
+  if (!high) return compact;
+  const out = Uint8Array.from(compact);
+  out.set(hexToBytes((CURVE_ORDER - BigInt(`0x${bytesToHex(s)}`)).toString(16).padStart(64, '0')), 32);
+  return out;
 }
 
 /** Minimal DER of a 64-byte compact signature. */

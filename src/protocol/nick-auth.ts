@@ -14,7 +14,7 @@
  */
 import * as ecc from 'tiny-secp256k1';
 import { createHash } from 'node:crypto';
-import { bytesToHex, compactToDer, messageHash, parseStrictDer, toBase64, utf8ToBytes, varint } from './crypto.js';
+import { bytesToHex, compactToDer, messageHash, messageHashNative, parseStrictDer, toBase64, utf8ToBytes } from './crypto.js';
 import { nickFromPubkeyHex } from './nick.js';
 import { parseFlatJsonObject, type FlatValue } from './strict-json.js';
 import { signCompact, verifyCompact } from './secp-fast.js';
@@ -62,14 +62,6 @@ export function directoryIdForEndpoint(host: string, port: number): string | nul
 
 export function handshakeSha256(line: string): string {
   return createHash('sha256').update(line, 'utf8').digest('hex');
-}
-
-const MAGIC = Buffer.from('\x18Bitcoin Signed Message:\n', 'latin1');
-
-/** messageHash() of the transcript with the platform's SHA-256 (the directory's hot path). */
-function transcriptHash(m: Uint8Array): Uint8Array {
-  const once = createHash('sha256').update(MAGIC).update(varint(m.length)).update(m).digest();
-  return createHash('sha256').update(once).digest();
 }
 
 /** The signed bytes (before the signed-message hash). Inputs must already be valid. */
@@ -177,7 +169,7 @@ export function nickAuthVerifyInput(proof: ParsedProof, expected: NickAuthChalle
   const pub = Buffer.from(proof.pubkey, 'hex');
   if (!NICK.test(nick) || nickFromPubkeyHex(proof.pubkey) !== nick) return ecc.isPoint(pub) ? 'invalid' : 'malformed';
   const hs = typeof handshake === 'string' ? handshakeSha256(handshake) : handshake.sha256;
-  const digest = transcriptHash(nickAuthMessage(expected.challenge, expected.directoryId, hs, nick, proof.pubkey));
+  const digest = messageHashNative(nickAuthMessage(expected.challenge, expected.directoryId, hs, nick, proof.pubkey));
   return { digest, pub, compact };
 }
 
@@ -192,6 +184,6 @@ export function verifyNickAuthProof(proof: ParsedProof, expected: NickAuthChalle
 
 /** The 805 proof over a precomputed public key (no self-check): for load generators. */
 export function signNickAuthFast(privateKey: Uint8Array, pubkey: string, challenge: NickAuthChallenge, handshakeLine: string, nick: string): NickAuthProof {
-  const digest = transcriptHash(nickAuthMessage(challenge.challenge, challenge.directoryId, handshakeSha256(handshakeLine), nick, pubkey));
+  const digest = messageHashNative(nickAuthMessage(challenge.challenge, challenge.directoryId, handshakeSha256(handshakeLine), nick, pubkey));
   return { pubkey, signature: toBase64(compactToDer(signCompact(digest, privateKey))) };
 }

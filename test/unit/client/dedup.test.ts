@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CrossDirectoryDedup, VerifyCache } from '../../../src/client/dedup.js';
+import { CrossDirectoryDedup } from '../../../src/client/dedup.js';
 
 describe('CrossDirectoryDedup', () => {
   it('tells copies of long lines apart by content (kept as a hash, not the 40 KB line)', () => {
@@ -11,16 +11,5 @@ describe('CrossDirectoryDedup', () => {
     expect(d.accept(other, 'dn2', 2)).toBe(true); // one byte differs: a new line
     expect(d.accept('687 short', 'dn1', 3)).toBe(true);
     expect(d.accept('687 short', 'dn2', 4)).toBe(false);
-  });
-});
-
-describe('VerifyCache', () => {
-  it('memoises by content, long inputs included', () => {
-    const c = new VerifyCache<number>();
-    let calls = 0;
-    const big = 'a'.repeat(40_000);
-    expect(c.get(big, () => ++calls)).toBe(1);
-    expect(c.get(big, () => ++calls)).toBe(1);
-    expect(c.get(`${big}b`, () => ++calls)).toBe(2);
   });
 });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { hexToBytes } from '../../../src/protocol/crypto.js';
-import { buildPubmsg, buildSignedPrivmsg, checkPrivmsg, parsePrivmsgBody, splitRouted, verifyPrivmsg, type SignedPrivmsg } from '../../../src/protocol/jm-message.js';
+import {
+  buildPubmsg, buildSignedPrivmsg, checkPrivmsg, parsePrivmsgBody, splitRouted, verifyPrivmsg, verifyPrivmsgFast, type SignedPrivmsg,
+} from '../../../src/protocol/jm-message.js';
+import { fromBase64, toBase64 } from '../../../src/protocol/crypto.js';
+import { toHighS } from '../../helpers/signatures.js';
 import { parseEnvelope, LineSplitter } from '../../../src/protocol/framing.js';
 import { readCapture } from '../../helpers/wire-fixtures.js';
 
@@ -9,12 +13,20 @@ const V8 = 'J5D7wbEWpGZCy3Zv!J58siV5gCJuQWAQf!sw0reloffer 0 27300 5000000 0 0.00
 const V9_PROOF = '/zBFAiEAwKlQY5bXfQjnl25aww3J6+Es94gcsx4ZkDx+dbBgUDgCIDzsvM+artK5/GcRQa+w+3+FjRCbqZHpD3/NYrckmv05//8wRAIgY67aN+62TUwZkne0r8aVA/aeRAJaEK5Nb3JasCLvqEsCIDwbyO/ytyQsd0oVnzenUwVhKnQKlpP+cejJirW5gPg5ApcvTtFA1wCAcwd+jj5B+gRgTVJcqCFfb+Yn0hs5A/yCwgECZmYAM34fQin5dXBRARFHSO6NLv95OPqxmgNTYbK3O+eqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqgAAAAAAuVVp';
 const V9 = `J5D7wbEWpGZCy3Zv!J58siV5gCJuQWAQf!sw0reloffer 0 27300 5000000 0 0.00002!sw0absoffer 1 27300 5000000 0 250!tbond ${V9_PROOF} 031b84c5567b126440995d3ed5aaba0565d71e1834604819ff9c17f5e9d5dd078f MEQCIFyvFdlDX0lrnQimM19JQnnxLkt+yJmGGI0OTIsydTZ3AiA/LKzEw/81/UqUwdJUc4HEXr3FhamgI4YpltOK+Ffo6A==`;
 
-function verifyLine(line: string) {
+function parsedLine(line: string): SignedPrivmsg {
   const r = splitRouted(line);
   if (!r) throw new Error('not routed');
   const p = parsePrivmsgBody(r.from, r.to, r.body);
   if (!p.ok) throw new Error(p.reason);
-  return verifyPrivmsg(p.msg);
+  return p.msg;
+}
+
+/** Both verifiers, which must agree. */
+function verifyLine(line: string) {
+  const m = parsedLine(line);
+  const slow = verifyPrivmsg(m);
+  expect(verifyPrivmsgFast(m).ok, line).toBe(slow.ok);
+  return slow;
 }
 
 describe('routed lines', () => {
@@ -70,6 +82,19 @@ describe('privmsg signatures', () => {
     expect(checkPrivmsg(p.msg, verify)).toEqual({ ok: true });
     expect(checkPrivmsg(p.msg)).toEqual({ ok: true });
     expect(verified).toHaveLength(2);
+  });
+
+  it('the libsecp256k1 verifier: same verdicts, high S accepted after normalising, non-strict DER refused', () => {
+    const m = parsedLine(V8);
+    expect(verifyPrivmsgFast(m)).toEqual({ ok: true });
+    const high = toBase64(toHighS(fromBase64(m.sigBase64)!));
+    expect(verifyPrivmsg({ ...m, sigBase64: high })).toEqual({ ok: true });
+    expect(verifyPrivmsgFast({ ...m, sigBase64: high })).toEqual({ ok: true });
+    const der = fromBase64(m.sigBase64)!;
+    const padded = Uint8Array.from([0x30, der[1]! + 1, 0x02, der[3]! + 1, 0x00, ...der.subarray(4)]); // r with a superfluous zero
+    expect(verifyPrivmsgFast({ ...m, sigBase64: toBase64(padded) })).toEqual({ ok: false, reason: 'signature is not strict DER' });
+    expect(verifyPrivmsgFast({ ...m, args: `${m.args}1` })).toEqual({ ok: false, reason: 'bad signature' });
+    expect(verifyPrivmsgFast({ ...m, pubkeyHex: `02${'00'.repeat(32)}` }).ok).toBe(false); // not a curve point
   });
 
   it('verifies every signed privmsg in the captures', () => {
