@@ -3,6 +3,10 @@
  * our own nick as taker; the chain part (certificate expiry, UTXO, value) needs a BondChain
  * (Bitcoin Core RPC). Without one a bond with good signatures is shown as "unverified" and
  * never dropped; an RPC failure also yields "unverified", never "invalid".
+ *
+ * Chain work is bounded whatever peers send: at most `maxConcurrentChecks` chain checks run at
+ * once (the rest wait their turn), the tip is read once per `tipCacheMs` for all of them, and a
+ * proof fully checked less than `recheckAfterMs` ago is answered from that check.
  */
 import { bytesToHex } from '../protocol/crypto.js';
 import { parseBondProof, verifyBondProofSignatures, type BondProof } from '../protocol/bond-proof.js';
@@ -45,11 +49,21 @@ export interface BondVerifierOptions {
   logger?: Logger;
   interestRate?: number;
   exponent?: number;
+  /** Chain checks running at once (default 4). */
+  maxConcurrentChecks?: number;
+  /** A full check of the same proof younger than this is reused (default 60 s). */
+  recheckAfterMs?: number;
+  /** The chain tip is read at most this often (default 10 s). */
+  tipCacheMs?: number;
 }
 
 export class BondVerifier {
   private readonly results = new Map<string, BondEvaluation>();
   private readonly inflight = new Map<string, Promise<BondEvaluation>>();
+  /** `nick proof` → when its last full check finished. */
+  private readonly fullChecks = new Map<string, number>();
+  private readonly slots: Slots;
+  private readonly chain: BondChain | null;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly chainVerifier: ChainBondVerifier | null;
@@ -59,7 +73,9 @@ export class BondVerifier {
   constructor(private readonly o: BondVerifierOptions) {
     this.clock = o.clock ?? systemClock;
     this.log = o.logger ?? silentLogger();
-    this.chainVerifier = o.chain ? new ChainBondVerifier(o.chain, { interestRate: o.interestRate, exponent: o.exponent }) : null;
+    this.slots = new Slots(o.maxConcurrentChecks ?? 4);
+    this.chain = o.chain ? cachedTip(o.chain, () => this.clock.now(), o.tipCacheMs ?? 10_000) : null;
+    this.chainVerifier = this.chain ? new ChainBondVerifier(this.chain, { interestRate: o.interestRate, exponent: o.exponent }) : null;
   }
 
   get hasChain(): boolean {
@@ -82,6 +98,8 @@ export class BondVerifier {
   }
 
   forget(nick: string): void {
+    const r = this.results.get(nick);
+    if (r) this.fullChecks.delete(`${nick} ${r.proofBase64}`);
     this.results.delete(nick);
   }
 
@@ -90,6 +108,9 @@ export class BondVerifier {
     const key = `${nick} ${proofBase64}`;
     const running = this.inflight.get(key);
     if (running) return running;
+    const done = this.fullChecks.get(key);
+    const last = this.results.get(nick);
+    if (done !== undefined && last?.proofBase64 === proofBase64 && this.clock.now() - done < (this.o.recheckAfterMs ?? 60_000)) return Promise.resolve(last);
     const p = this.runVerify(nick, proofBase64).finally(() => this.inflight.delete(key));
     this.inflight.set(key, p);
     return p;
@@ -98,9 +119,15 @@ export class BondVerifier {
   private async runVerify(nick: string, proofBase64: string): Promise<BondEvaluation> {
     const sig = this.checkSignatures(nick, proofBase64);
     let e = sig.evaluation;
-    if (sig.proof && this.o.chain && this.chainVerifier) e = await this.checkChain(e, sig.proof, this.o.chain, this.chainVerifier);
+    const chain = this.chain;
+    const verifier = this.chainVerifier;
+    if (sig.proof && chain && verifier) e = await this.slots.run(() => this.checkChain(e, sig.proof!, chain, verifier));
     const cur = this.results.get(nick);
-    if (!cur || cur.proofBase64 === proofBase64 || cur.checkedAt <= e.checkedAt) this.results.set(nick, e);
+    if (!cur || cur.proofBase64 === proofBase64 || cur.checkedAt <= e.checkedAt) {
+      if (cur && cur.proofBase64 !== proofBase64) this.fullChecks.delete(`${nick} ${cur.proofBase64}`);
+      this.results.set(nick, e);
+      this.fullChecks.set(`${nick} ${proofBase64}`, this.clock.now());
+    }
     return e;
   }
 
@@ -142,4 +169,40 @@ export class BondVerifier {
     this.log.warn({ nick: e.nick, err: msg }, 'bond chain check failed');
     return { ...e, status: 'unverified', reason: `chain lookup failed: ${msg}` };
   }
+}
+
+/** At most `max` tasks at once; the others wait in arrival order. */
+class Slots {
+  private busy = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(private readonly max: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.busy >= this.max) await new Promise<void>((r) => this.waiting.push(r));
+    else this.busy++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes on
+      else this.busy--;
+    }
+  }
+}
+
+/** The same chain view, with the tip read at most once per `ttlMs` (every check starts with it). */
+function cachedTip(chain: BondChain, now: () => number, ttlMs: number): BondChain {
+  let cached: { at: number; tip: Promise<{ height: number; medianTimePast: number }> } | null = null;
+  return {
+    tip: () => {
+      if (cached === null || now() - cached.at >= ttlMs) {
+        const tip = chain.tip();
+        cached = { at: now(), tip };
+        tip.catch(() => { if (cached?.tip === tip) cached = null; }); // a failure is not cached
+      }
+      return cached.tip;
+    },
+    getTxOut: (txid, vout) => chain.getTxOut(txid, vout),
+    blockTime: (height) => chain.blockTime(height),
+  };
 }

@@ -123,6 +123,8 @@ export const HealthSchema = z.object({
     perMakerEvictions: z.number().int().nonnegative(),
     bookFullEvictions: z.number().int().nonnegative(),
     nickEvictions: z.number().int().nonnegative(),
+    /** `!tbond`s with a new proof not checked: over the per-nick or overall budget. */
+    bondProofsDropped: z.number().int().nonnegative(),
   }),
 });
 export type ApiHealth = z.infer<typeof HealthSchema>;

@@ -106,7 +106,7 @@ export function buildDirectories(status: DirectoryStatus[], book: OrderBook, now
   }, '/api/v1/directories');
 }
 
-export function buildHealth(status: DirectoryStatus[], book: OrderBook): ApiHealth {
+export function buildHealth(status: DirectoryStatus[], book: OrderBook, bondProofsDropped = 0): ApiHealth {
   const connected = status.filter((s) => s.connected).length;
   return checkOwnOutput(HealthSchema, {
     status: connected === 0 ? 'down' : connected < status.length ? 'degraded' : 'ok',
@@ -117,7 +117,7 @@ export function buildHealth(status: DirectoryStatus[], book: OrderBook): ApiHeal
     book: {
       nicks: book.nickCount, ...book.limits,
       rejectedOffers: book.counters.rejected, skippedOffers: book.counters.skipped, perMakerEvictions: book.counters.perMakerEvictions,
-      bookFullEvictions: book.counters.bookFullEvictions, nickEvictions: book.counters.nickEvictions,
+      bookFullEvictions: book.counters.bookFullEvictions, nickEvictions: book.counters.nickEvictions, bondProofsDropped,
     },
   }, '/health');
 }

@@ -2,6 +2,10 @@
  * The orderbook watcher: asks every directory for the book on connect and periodically
  * (within the rs limit of 3 `!orderbook` per minute per DN), feeds offers, cancels, bonds
  * and departures into the OrderBook, checks bonds, and renders API snapshots.
+ *
+ * A `!tbond` costs two ECDSA checks and, with RPC, chain lookups, and anyone can send one per
+ * privmsg: a proof a nick already holds costs nothing, a new one is checked only within a
+ * budget per nick and overall (BondBudget); the rest are dropped and counted.
  */
 import type { DirectoryPool, PoolPrivmsgEvent, PoolPubmsgEvent } from '../client/directory-pool.js';
 import { isOfferType } from '../protocol/offers.js';
@@ -16,6 +20,8 @@ import type { ApiDirectories, ApiHealth, ApiOrderbook } from './schema.js';
 import { DocumentCache, type CachedDocument } from './snapshot-cache.js';
 import { DirectoryHistory } from './directory-history.js';
 import { TypedEmitter } from '../client/typed-emitter.js';
+import { AgeMap } from '../util/age-map.js';
+import { TokenBuckets } from '../util/rate-limit.js';
 
 export interface WatcherOptions {
   pool: DirectoryPool;
@@ -37,6 +43,9 @@ export interface WatcherOptions {
   /** Directory history: sample up/down this often (default 60 s), PING directories that support it this often (default 5 min). */
   historySampleMs?: number;
   historyPingMs?: number;
+  /** New bond proofs checked per nick per 10 min and of all nicks per minute (defaults 2 and 300). */
+  bondProofsPerNick?: number;
+  bondProofsGlobal?: number;
 }
 
 export interface WatcherEvents {
@@ -63,6 +72,9 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
   /** Bumped on every change of the book or of a bond check (the snapshot cache's key). */
   private version = 0;
   private readonly cache: DocumentCache<ApiOrderbook>;
+  private readonly bondBudget: BondBudget;
+  /** `!tbond`s with a new proof not checked because a budget was spent. */
+  private _bondProofsDropped = 0;
 
   constructor(private readonly o: WatcherOptions) {
     const log = o.logger ?? silentLogger();
@@ -76,6 +88,7 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
       takerNick: o.pool.nick, chain: o.chain ?? null, clock: this.clock, logger: log,
       interestRate: o.interestRate ?? DEFAULT_INTEREST_RATE, exponent: o.exponent ?? DEFAULT_BOND_VALUE_EXPONENT,
     });
+    this.bondBudget = new BondBudget(o.bondProofsPerNick ?? 2, o.bondProofsGlobal ?? 300, this.book.limits.maxNicks);
     this.history = new DirectoryHistory(this.clock);
     this.cache = new DocumentCache({
       build: () => this.orderbook(), version: () => this.version, now: () => this.clock.now(),
@@ -215,7 +228,7 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
   }
 
   health(): ApiHealth {
-    return buildHealth(this.pool.status(), this.book);
+    return buildHealth(this.pool.status(), this.book, this._bondProofsDropped);
   }
 
   private changed(reason: string, nick: string): void {
@@ -234,15 +247,30 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
     }
   }
 
+  /** `!tbond`s whose new proof was not checked (over the per-nick or overall budget). */
+  get bondProofsDropped(): number {
+    return this._bondProofsDropped;
+  }
+
   private onPrivmsg(m: PoolPrivmsgEvent): void {
     const now = this.clock.now();
     this.takeOffers(m.from, m.dn, m.commands, 'private', now);
     for (const c of m.commands) {
-      if (c.name !== 'tbond' || !c.args[0]) continue;
-      this.book.bond(m.from, m.dn, c.args[0], now);
-      this.bonds.evaluation(m.from, c.args[0]);
+      const proof = c.args[0];
+      if (c.name !== 'tbond' || !proof) continue;
+      if (this.book.get(m.from)?.bond?.proofBase64 === proof) {
+        this.book.bond(m.from, m.dn, proof, now); // the same proof again: presence only, checked on refresh
+        continue;
+      }
+      if (!this.bondBudget.take(m.from, now)) {
+        this._bondProofsDropped++;
+        this.log.debug({ nick: m.from }, 'new bond proof over its budget; not checked');
+        continue;
+      }
+      this.book.bond(m.from, m.dn, proof, now);
+      this.bonds.evaluation(m.from, proof);
       this.changed('bond', m.from);
-      void this.checkBond(m.from, c.args[0]);
+      void this.checkBond(m.from, proof);
     }
   }
 
@@ -268,6 +296,35 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
   private async checkBond(nick: string, proof: string): Promise<void> {
     if (!this.bonds.hasChain) return;
     const e = await this.bonds.verify(nick, proof);
+    this.book.bondChecked(nick, proof, e.status === 'verified');
     if (this.running) this.changed(`bond-${e.status}`, nick);
+  }
+}
+
+/**
+ * How many new bond proofs the watcher checks: `perNick` per 10 minutes for each nick (an
+ * honest maker's proof for us changes only when its certificate does) and `global` per minute
+ * for all nicks together. Continuous buckets; nick state bounded like the book's nicks.
+ */
+class BondBudget {
+  private readonly perNick: TokenBuckets;
+  private readonly all: TokenBuckets;
+  private readonly allStore: number[];
+  private readonly nicks = new AgeMap<string, number[]>();
+
+  constructor(perNick: number, global: number, private readonly maxNicks: number) {
+    this.perNick = new TokenBuckets([perNick], 600_000);
+    this.all = new TokenBuckets([global], 60_000);
+    this.allStore = this.all.create(0);
+  }
+
+  take(nick: string, now: number): boolean {
+    const store = this.nicks.get(nick) ?? this.perNick.create(now);
+    this.nicks.set(nick, store);
+    if (this.nicks.size > this.maxNicks) this.nicks.shift();
+    if (this.perNick.level(store, 0, now) < 1 || this.all.level(this.allStore, 0, now) < 1) return false;
+    this.perNick.spend(store, 0, 1, now);
+    this.all.spend(this.allStore, 0, 1, now);
+    return true;
   }
 }

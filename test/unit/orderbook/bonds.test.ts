@@ -66,6 +66,42 @@ describe('BondVerifier', () => {
   });
 });
 
+describe('BondVerifier: bounded chain work', () => {
+  it('reuses a full check younger than recheckAfterMs, runs at most maxConcurrentChecks at once, reads the tip once per tipCacheMs', async () => {
+    const clock = new ManualClock(0);
+    let running = 0;
+    let peak = 0;
+    let lookups = 0;
+    let tips = 0;
+    const base = chain({ height: 1, medianTimePast: 1 }, { valueSat: 1n });
+    const c: BondChain = {
+      tip: async () => (tips++, base.tip()),
+      getTxOut: async (t, v) => {
+        lookups++;
+        peak = Math.max(peak, ++running);
+        await new Promise((r) => setTimeout(r, 5));
+        running--;
+        return base.getTxOut(t, v);
+      },
+      blockTime: base.blockTime,
+    };
+    const v = new BondVerifier({ takerNick: TAKER, chain: c, clock, maxConcurrentChecks: 2 });
+    const keys = Array.from({ length: 8 }, (_, i) => hexToBytes((i + 1).toString(16).padStart(64, '0')));
+    const makers = keys.map((k) => nickFromPrivateKey(k));
+    const proofs = makers.map((m) => buildBondProof({ takerNick: TAKER, makerNick: m, ...bond }).base64);
+    await Promise.all(makers.map((m, i) => v.verify(m, proofs[i]!)));
+    expect(lookups).toBe(8);
+    expect(peak).toBe(2);
+    expect(tips).toBe(1);
+    await v.verify(makers[0]!, proofs[0]!);
+    expect(lookups).toBe(8); // checked a moment ago
+    clock.advance(60_000);
+    await v.verify(makers[0]!, proofs[0]!);
+    expect(lookups).toBe(9);
+    expect(tips).toBe(2);
+  });
+});
+
 describe('one bond, two nicks: the watcher and the taker agree', () => {
   it('the same nick keeps the bond on the page and in the taker; the other weighs as bondless', async () => {
     const keys = ['02', '03', '04'].map((b) => hexToBytes(b.repeat(32)));
