@@ -7,7 +7,9 @@
  * Public offers are unsigned and one 40 KB line carries ~880 of them, so the book is bounded
  * (docs/orderbook.md, "Limits"): offers per maker (a maker's least recently refreshed offer
  * makes room for a new oid), offers overall and nicks overall (evicting from the makers with
- * the most offers, unbonded before bonded, least recently seen first). Evictions are counted.
+ * the most offers; among equals, makers without a chain-verified bond before those with one,
+ * then the most recently first seen first, so that a crowd of fresh sybil nicks cannot push
+ * out makers the book has known for longer). Evictions are counted.
  */
 import { implausibleOffer, parseOffer, type Offer } from '../protocol/offers.js';
 
@@ -36,9 +38,13 @@ export interface MakerRow {
   dns: Set<string>;
   /** Every directory the maker was ever seen on (provenance for the UI). */
   everSeen: Set<string>;
+  /** When the book first heard of this nick (eviction protects the long-established). */
+  firstSeen: number;
   lastSeen: number;
   offers: Map<number, OfferRow>;
   bond: BondRow | null;
+  /** The bond above passed the chain check (a `!tbond` alone proves nothing: anyone can send one). */
+  bondVerified: boolean;
 }
 
 export type OfferUpdate = { ok: true; row: OfferRow } | { ok: false; reason: string };
@@ -89,7 +95,7 @@ export class OrderBook {
   private maker(nick: string, now: number): MakerRow {
     let m = this.makers.get(nick);
     if (!m) {
-      this.makers.set(nick, (m = { nick, dns: new Set(), everSeen: new Set(), lastSeen: now, offers: new Map(), bond: null }));
+      this.makers.set(nick, (m = { nick, dns: new Set(), everSeen: new Set(), firstSeen: now, lastSeen: now, offers: new Map(), bond: null, bondVerified: false }));
       if (this.makers.size > this.limits.maxNicks) this.evictNicks(m);
     }
     return m;
@@ -150,7 +156,15 @@ export class OrderBook {
 
   bond(nick: string, dn: string, proofBase64: string, now: number): void {
     this.sighting(nick, dn, now);
-    this.maker(nick, now).bond = { nick, proofBase64, receivedAt: now, dn };
+    const m = this.maker(nick, now);
+    if (m.bond?.proofBase64 !== proofBase64) m.bondVerified = false;
+    m.bond = { nick, proofBase64, receivedAt: now, dn };
+  }
+
+  /** The chain check's verdict on `nick`'s bond proof (ignored if the proof has changed since). */
+  bondChecked(nick: string, proofBase64: string, verified: boolean): void {
+    const m = this.makers.get(nick);
+    if (m?.bond?.proofBase64 === proofBase64) m.bondVerified = verified;
   }
 
   /** `;D` for `nick` from `dn`. Returns true when the maker was dropped. */
@@ -217,8 +231,8 @@ export class OrderBook {
 
   /**
    * The book holds too many offers: level the makers holding the most down until 90 % of the
-   * cap is left; at the last level, unbonded before bonded, least recently seen first. Each
-   * maker loses its stalest offers; `keep` (the maker just served) keeps the offer it sent.
+   * cap is left; at the last level in eviction order (evictionOrderAsc). Each maker loses its
+   * stalest offers; `keep` (the maker just served) keeps the offer it sent.
    */
   private evictOffers(keep: MakerRow): void {
     const target = Math.floor(this.limits.maxOffers * EVICT_TO);
@@ -239,11 +253,11 @@ export class OrderBook {
     }
   }
 
-  /** Too many nicks: drop the ones without offers or bond first, least recently seen first. */
+  /** Too many nicks: drop the ones without offers or verified bond first, then in eviction order. */
   private evictNicks(keep: MakerRow): void {
     const target = Math.floor(this.limits.maxNicks * EVICT_TO);
     const victims = [...this.makers.values()].filter((m) => m !== keep).sort(
-      (a, b) => Number(a.offers.size > 0 || a.bond !== null) - Number(b.offers.size > 0 || b.bond !== null) || evictionOrderAsc(a, b),
+      (a, b) => Number(a.offers.size > 0 || a.bondVerified) - Number(b.offers.size > 0 || b.bondVerified) || evictionOrderAsc(a, b),
     );
     for (const m of victims) {
       if (this.makers.size <= target) break;
@@ -259,9 +273,13 @@ function stalestOffer(m: MakerRow): OfferRow {
   return m.offers.values().next().value!;
 }
 
-/** Unbonded before bonded, then least recently seen first. */
+/**
+ * Who goes first among equals: no chain-verified bond before a verified one, then the most
+ * recently first seen (as address managers keep long-known peers; an honest maker refreshes
+ * only every ~15 min, so "least recently seen" would pick it before any fresh sybil).
+ */
 function evictionOrderAsc(a: MakerRow, b: MakerRow): number {
-  return Number(a.bond !== null) - Number(b.bond !== null) || a.lastSeen - b.lastSeen;
+  return Number(a.bondVerified) - Number(b.bondVerified) || b.firstSeen - a.firstSeen;
 }
 
 function sameOffer(a: Offer, b: Offer): boolean {

@@ -105,4 +105,35 @@ describe('OrderBook', () => {
     expect(evicted).not.toContain(NICK);
     expect(b.get('J5quiet99')).toBeDefined();
   });
+
+  it('5,000 one-offer sybils with garbage !tbonds evict no honest unbonded maker the book knew before them', () => {
+    const b = new OrderBook(3_600_000);
+    const honest = Array.from({ length: 10 }, (_, i) => `J5honest${i}`);
+    honest.forEach((n, i) => b.offer(n, 'A', 'sw0reloffer', args('0 27300 5000000 0 0.0002'), 'private', i));
+    // honest makers refresh every ~15 min: they are the least recently seen from here on
+    for (let s = 0; s < 5_000; s++) {
+      const nick = `J5sybil${s}`;
+      b.offer(nick, 'A', 'sw0absoffer', args('0 27300 5000000 0 1'), 'public', 1_000 + s);
+      b.bond(nick, 'A', `garbage${s}`, 1_000 + s);
+    }
+    expect(b.offerCount()).toBeLessThanOrEqual(5_000);
+    for (const n of honest) expect(b.get(n)?.offers.size, n).toBe(1);
+    expect(b.counters.bookFullEvictions).toBeGreaterThan(0);
+  });
+
+  it('a chain-verified bond protects a maker from eviction; an unverified !tbond does not', () => {
+    const b = new OrderBook(3_600_000, { maxOffers: 10 });
+    for (let i = 0; i < 10; i++) b.offer(`J5old${i}`, 'A', 'sw0reloffer', args('0 27300 5000000 0 0.0002'), 'private', i);
+    b.offer('J5bonded', 'A', 'sw0reloffer', args('0 27300 5000000 0 0.0002'), 'private', 100);
+    b.bond('J5bonded', 'A', 'proof', 100);
+    b.bondChecked('J5bonded', 'proof', true);
+    b.bondChecked('J5bonded', 'other proof', false); // a verdict on a proof it no longer holds
+    b.offer('J5claims', 'A', 'sw0reloffer', args('0 27300 5000000 0 0.0002'), 'private', 101);
+    b.bond('J5claims', 'A', 'proof', 101);
+    for (let s = 0; s < 3; s++) b.offer(`J5new${s}`, 'A', 'sw0absoffer', args('0 27300 5000000 0 1'), 'public', 200 + s);
+    expect(b.get('J5bonded')?.offers.size).toBe(1);
+    expect(b.get('J5claims')?.offers.size ?? 0).toBe(0);
+    b.bond('J5bonded', 'A', 'a new proof', 300);
+    expect(b.get('J5bonded')!.bondVerified).toBe(false);
+  });
 });
