@@ -15,6 +15,7 @@ import { parsePeerlist, type PeerEntry } from '../protocol/peerlist.js';
 import { isValidNickFormat } from '../protocol/nick.js';
 import { NOT_SERVING_ONION } from '../protocol/onion.js';
 import { splitCommands, type Command } from '../protocol/offers.js';
+import { AgeMap } from '../util/age-map.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import { LogThrottle } from '../util/log-throttle.js';
 import { silentLogger, type Logger } from '../util/logger.js';
@@ -32,10 +33,19 @@ export type PrivmsgVerifier = (m: SignedPrivmsg) => { ok: true } | { ok: false; 
 
 export type ClientState = 'idle' | 'connecting' | 'handshaking' | 'connected' | 'waiting' | 'stopped';
 
+/**
+ * What we keep of a directory's peer lists: a hostile directory can send any number of PEERLIST
+ * lines, so entries are bounded in number (least recently listed forgotten first) and in size.
+ */
+export const MAX_PEERS = 20_000;
+const MAX_LOCATION_CHARS = 128;
+const MAX_PEER_FEATURES = 16;
+const MAX_FEATURE_CHARS = 32;
+
 /** After a directory's own departure notice, retries stay at the first backoff step this long. */
 export const RESTART_WINDOW_MS = 300_000;
 
-/** A directory that offered nick authentication and then failed it is not dialled again. */
+/** A directory that proved hostile (nick-auth: another directory-id, or our valid proof refused) is not dialled again. */
 export const HOSTILE_PREFIX = 'hostile directory: ';
 
 export interface DirectoryInfo {
@@ -154,7 +164,7 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
   private keepaliveTimer: Timer | null = null;
   private lastReceived = 0;
   private pingSentAt: number | null = null;
-  private readonly peerMap = new Map<string, { location: string; features: string[] }>();
+  private readonly peerMap = new AgeMap<string, { location: string; features: string[] }>();
   private _lastError: string | null = null;
   private _lastRejection: string | null = null;
   private _lastPingRttMs: number | null = null;
@@ -232,9 +242,9 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
     return this.gate.stats;
   }
 
-  /** Peers this directory told us about (present, not `;D`), the directory itself excluded. */
+  /** Peers this directory told us about (present, not `;D`), the directory itself excluded; at most MAX_PEERS. */
   peers(): Map<string, { location: string; features: string[] }> {
-    return new Map(this.peerMap);
+    return new Map(this.peerMap.entries());
   }
 
   start(): void {
@@ -500,7 +510,7 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
 
   private pendingInfo: Pick<DirectoryInfo, 'nick' | 'motd' | 'features' | 'network'> | null = null;
 
-  /** 803 → our 805, then 807: verified, or the directory is hostile for this session. */
+  /** 803 → our 805, then 807: verified; or retried with backoff; or the directory is hostile for this session. */
   private onAuthMessage(gen: number, type: number, line: string, dialledAt: number): void {
     const step = this.auth.onMessage(type, line, this.identity);
     if (step.kind === 'send') {
@@ -509,8 +519,13 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
     }
     if (step.kind === 'fail') {
       this.authStatus.error = step.reason;
-      this.log.warn({ reason: step.reason }, 'nick authentication with this directory failed; not using it again this session');
-      this.fail(gen, `${HOSTILE_PREFIX}${step.reason}`);
+      if (step.hostile) {
+        this.log.warn({ reason: step.reason }, 'nick authentication with this directory failed; not using it again this session');
+        this.fail(gen, `${HOSTILE_PREFIX}${step.reason}`);
+      } else {
+        this.log.info({ reason: step.reason }, 'nick authentication did not complete; will retry');
+        this.fail(gen, `nick authentication: ${step.reason}`);
+      }
       return;
     }
     this.authStatus.verified = true;
@@ -608,7 +623,11 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
         continue;
       }
       if (e.disconnected) this.peerMap.delete(e.nick);
-      else this.peerMap.set(e.nick, { location: e.location, features: e.features });
+      else if (isValidNickFormat(e.nick) && e.location.length <= MAX_LOCATION_CHARS) {
+        const features = e.features.filter((f) => f.length <= MAX_FEATURE_CHARS).slice(0, MAX_PEER_FEATURES);
+        this.peerMap.set(e.nick, { location: e.location, features });
+        if (this.peerMap.size > MAX_PEERS) this.peerMap.shift();
+      }
     }
     this.emit('peerlist', { entries });
   }

@@ -1,8 +1,12 @@
 /**
  * A client's side of nick authentication (wire-protocol.md §2.8): which id we expect for the
  * directory we dial, whether we advertise `nick_auth`, and the two steps after an accepted
- * 795 (answer the 803 challenge, read the 807 result). A directory that offers the exchange
- * and then fails it (wrong directory-id, bad messages, a result other than ok) is hostile.
+ * 795 (answer the 803 challenge, read the 807 result).
+ *
+ * Only two failures are evidence that the directory is hostile: a challenge for another
+ * directory-id, and `invalid`/`malformed` for our proof (which verified itself before it was
+ * sent). `policy` (e.g. the directory was full at that moment), `expired` (a slow Tor link) and
+ * messages we could not make sense of are retried with the usual backoff.
  */
 import { MsgType } from '../protocol/message-types.js';
 import { NICK_AUTH_FEATURE, buildProof, directoryIdForEndpoint, isValidDirectoryId, parseChallenge, parseResult } from '../protocol/nick-auth.js';
@@ -40,7 +44,7 @@ export function expectedDirectoryId(host: string, port: number, explicit?: strin
   return isValidDirectoryId(id) ? id : null;
 }
 
-export type AuthStep = { kind: 'send'; type: number; line: string } | { kind: 'done' } | { kind: 'fail'; reason: string };
+export type AuthStep = { kind: 'send'; type: number; line: string } | { kind: 'done' } | { kind: 'fail'; reason: string; hostile: boolean };
 
 export class ClientNickAuth {
   readonly mode: ClientNickAuthMode;
@@ -79,7 +83,7 @@ export class ClientNickAuth {
       if (type !== MsgType.NICK_AUTH_CHALLENGE) return this.fail(`expected a nick-auth challenge (803), got type ${type}`);
       const c = parseChallenge(line);
       if (!c.ok) return this.fail(`malformed challenge: ${c.reason}`);
-      if (c.value.directoryId !== this.expectedId) return this.fail(`challenge is for directory-id ${JSON.stringify(c.value.directoryId.slice(0, 80))}, expected ${this.expectedId}`);
+      if (c.value.directoryId !== this.expectedId) return this.fail(`challenge is for directory-id ${JSON.stringify(c.value.directoryId.slice(0, 80))}, expected ${this.expectedId}`, true);
       this.step = 'result';
       return { kind: 'send', type: MsgType.NICK_AUTH_PROOF, line: buildProof(identity.signNickAuth(c.value, this.line)) };
     }
@@ -87,7 +91,8 @@ export class ClientNickAuth {
       if (type !== MsgType.NICK_AUTH_RESULT) return this.fail(`expected a nick-auth result (807), got type ${type}`);
       const r = parseResult(line);
       if (!r.ok) return this.fail(`malformed result: ${r.reason}`);
-      if (r.value.code !== 'ok') return this.fail(`directory refused our proof: ${r.value.code}`);
+      const code = r.value.code;
+      if (code !== 'ok') return this.fail(`directory refused our proof: ${code}`, code === 'invalid' || code === 'malformed');
       this.step = 'idle';
       return { kind: 'done' };
     }
@@ -99,8 +104,8 @@ export class ClientNickAuth {
     this.line = '';
   }
 
-  private fail(reason: string): AuthStep {
+  private fail(reason: string, hostile = false): AuthStep {
     this.reset();
-    return { kind: 'fail', reason };
+    return { kind: 'fail', reason, hostile };
   }
 }

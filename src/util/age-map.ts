@@ -40,6 +40,13 @@ export class AgeMap<K, V> {
     return this.map.delete(key);
   }
 
+  clear(): void {
+    this.map.clear();
+    this.keys = [];
+    this.stamps = [];
+    this.head = 0;
+  }
+
   /** The oldest entry, or undefined when empty. */
   oldest(): [K, V] | undefined {
     for (; this.head < this.keys.length; this.head++) {

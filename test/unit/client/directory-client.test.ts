@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DirectoryClient, type DirectoryClientOptions } from '../../../src/client/directory-client.js';
+import { DirectoryClient, MAX_PEERS, type DirectoryClientOptions } from '../../../src/client/directory-client.js';
 import { NickIdentity } from '../../../src/client/identity.js';
 import { backoffDelay, DEFAULT_BACKOFF } from '../../../src/client/backoff.js';
 import { ClosedError, TimeoutError } from '../../../src/client/pending.js';
@@ -7,7 +7,7 @@ import { buildSignedPrivmsg } from '../../../src/protocol/jm-message.js';
 import { hexToBytes } from '../../../src/protocol/crypto.js';
 import { nickFromPrivateKey } from '../../../src/protocol/nick.js';
 import { ManualClock } from '../../../src/util/clock.js';
-import { FakeDn, defaultReply } from './fake-dn.js';
+import { FakeDn, defaultReply, type FakeConn } from './fake-dn.js';
 import { lcg, maxInWindow } from '../../helpers/send-windows.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -190,6 +190,33 @@ describe('DirectoryClient', () => {
     expect(entries.map((e) => e.nick)).toEqual([MAKER_NICK, 'J5gone111111111O']);
     expect([...client.peers().keys()]).toEqual([MAKER_NICK]);
   });
+
+  it('keeps at most MAX_PEERS peers from a directory that lists without end, and no oversized entries', async () => {
+    const { dn, client } = await setup();
+    client.start();
+    await client.whenConnected(5_000);
+    const conn = dn.conns[0]!;
+    const B58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+    const nick = (i: number): string => {
+      let s = '';
+      for (let n = i; s === '' || n > 0; n = Math.floor(n / 58)) s = B58[n % 58] + s;
+      return `J5${s.padStart(13, '1')}O`;
+    };
+    const total = MAX_PEERS + 5_000;
+    for (let i = 0; i < total; i += 100) {
+      conn.send(789, Array.from({ length: 100 }, (_, j) => `${nick(i + j)};${'a'.repeat(56)}.onion:5222;F:${Array.from({ length: 40 }, (_, k) => `f${k}`).join('+')}`).join(','));
+    }
+    conn.send(789, `J5notanick;x,${nick(total)};${'b'.repeat(5_000)},${nick(total + 1)};NOT-SERVING-ONION`);
+    const last = new Promise<void>((r) => client.on('peerlist', (p) => p.entries.some((e) => e.nick === nick(total + 1)) && r()));
+    await last;
+    const peers = client.peers();
+    expect(peers.size).toBe(MAX_PEERS);
+    expect(peers.has(nick(0))).toBe(false); // least recently listed went first
+    expect(peers.has(nick(total + 1))).toBe(true);
+    expect(peers.has('J5notanick')).toBe(false);
+    expect(peers.has(nick(total))).toBe(false); // a 5,000-character location
+    expect(peers.get(nick(total - 1))!.features).toHaveLength(16);
+  });
 });
 
 describe('DirectoryClient with a ManualClock', () => {
@@ -253,5 +280,56 @@ describe('DirectoryClient with a ManualClock', () => {
     expect(backoffDelay(50, DEFAULT_BACKOFF, () => 0.5)).toBe(DEFAULT_BACKOFF.maxMs);
     expect(backoffDelay(0, DEFAULT_BACKOFF, () => 0)).toBe(3_200);
     expect(backoffDelay(0, DEFAULT_BACKOFF, () => 0.999999)).toBeLessThanOrEqual(4_800);
+  });
+});
+
+describe('DirectoryClient: nick authentication results', () => {
+  /** A directory offering nick-auth that answers successive proofs with `codes` (then ok). */
+  async function authDn(codes: string[], directoryId?: string) {
+    const features = { ping: true, peerlist_features: true, nick_auth: true };
+    const dn = await new FakeDn({ reply: (hs) => defaultReply('J5FakeDirectoryO', String(hs.network), true, 'motd', features) }).start();
+    const id = directoryId ?? `127.0.0.1:${dn.port}`;
+    let proofs = 0;
+    dn.on('message', (conn: FakeConn, env: { type: number }) => {
+      if (env.type === 793) conn.send(803, JSON.stringify({ challenge: 'ab'.repeat(32), 'directory-id': id }));
+      if (env.type === 805) {
+        const code = codes[proofs++] ?? 'ok';
+        conn.send(807, code === 'garbage' ? '{"code":' : JSON.stringify({ code, verified: code === 'ok' }));
+      }
+    });
+    const client = new DirectoryClient({ host: '127.0.0.1', port: dn.port, identity: NickIdentity.random(), network: 'regtest', backoff: { initialMs: 20, maxMs: 100 } });
+    const disconnects: Array<{ reason: string; retryInMs: number | null }> = [];
+    client.on('disconnected', (d) => disconnects.push(d));
+    cleanups.push(() => dn.stop(), () => client.stop());
+    return { client, disconnects };
+  }
+
+  it('policy, expired and an unreadable result are retried with backoff, then authenticate', async () => {
+    const { client, disconnects } = await authDn(['policy', 'expired', 'garbage']);
+    client.start();
+    const info = await client.whenConnected(10_000);
+    expect(info.nickVerified).toBe(true);
+    expect(disconnects.map((d) => d.reason)).toEqual([
+      'nick authentication: directory refused our proof: policy',
+      'nick authentication: directory refused our proof: expired',
+      expect.stringMatching(/^nick authentication: malformed result/),
+    ]);
+    expect(disconnects.every((d) => d.retryInMs !== null)).toBe(true);
+  });
+
+  it('invalid or malformed for our own (self-checked) proof, or another directory-id, mark the directory hostile', async () => {
+    for (const [codes, id, reason] of [
+      [['invalid'], undefined, /^hostile directory: directory refused our proof: invalid$/],
+      [['malformed'], undefined, /^hostile directory: directory refused our proof: malformed$/],
+      [[], 'elsewhere:5222', /^hostile directory: challenge is for directory-id "elsewhere:5222"/],
+    ] as const) {
+      const { client, disconnects } = await authDn([...codes], id);
+      const gone = new Promise<void>((r) => client.once('disconnected', () => r()));
+      client.start();
+      await gone;
+      expect(disconnects[0]!.reason).toMatch(reason);
+      expect(disconnects[0]!.retryInMs).toBeNull();
+      expect(client.state).toBe('stopped');
+    }
   });
 });
