@@ -47,7 +47,7 @@ const MAKER_OPTIONS = {
   fillsPerMin: { flags: '--fills-per-min <n>', help: 'coinjoin session starts per minute over all nicks (half kept for first fills and takers that proved a coin)', value: intIn(2, 1_000_000), default: String(DEFAULT_MAKER_LIMITS.fillsGlobal) },
   maxCommitments: { flags: '--max-commitments <n>', help: 'entries kept in the commitment list (gossip evicted before our own)', value: intIn(1_000, 100_000_000), default: String(DEFAULT_COMMITMENT_LIMITS.maxEntries) },
   commitmentMaxAge: { flags: '--commitment-max-age <days>', help: 'forget commitments learnt from !hp2 gossip after this many days', value: intIn(1, 36_500), default: String(DEFAULT_COMMITMENT_LIMITS.gossipMaxAgeMs / 86_400_000) },
-  maxDirect: { flags: '--max-direct <n>', help: 'direct connections at once (a newcomer replaces one without a handshake or idle)', value: intIn(1, 100_000), default: String(DEFAULT_DIRECT_LIMITS.maxConnections) },
+  maxDirect: { flags: '--max-direct <n>', help: 'direct connections at once (when full, a newcomer replaces the least valuable: no handshake, then no coinjoin in progress)', value: intIn(1, 100_000), default: String(DEFAULT_DIRECT_LIMITS.maxConnections) },
   ...TOR_CONTROL_OPTIONS,
 } as const satisfies Record<string, OptionDef>;
 

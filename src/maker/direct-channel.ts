@@ -9,12 +9,17 @@
  * Limits per connection: handshake timeout, line size, lines, `!orderbook` and `!fill` per minute;
  * plus a cap on connections. A misbehaving peer loses its connection, never the listener.
  *
- * Slots are not for keeping: when all are taken, a newcomer replaces the oldest connection
- * still without a handshake, else the one idle longest (past `evictIdleMs`); from half the
- * slots on, the pre-handshake deadline drops to `pressureHandshakeMs`, for waiting
- * connections too. Where the peer's address means something (not 127.0.0.1 / ::1, where tor
- * delivers every onion connection from) one address holds at most `maxPerAddress` slots. Refusals
- * and bad input are logged as counted summaries, not one line each.
+ * Slots are not for keeping. Only a coinjoin in progress makes a connection worth its slot
+ * (the maker's session for its nick; traffic alone proves nothing: a self-signed privmsg is
+ * free), so when all slots are taken a newcomer replaces the least valuable connection: one
+ * without a handshake (oldest first), then a handshaked one without a session and older than
+ * `graceMs` (oldest first), then, oldest first, a younger one (its taker may not have sent
+ * `!fill` yet) or one whose session still waits for `!auth`. A connection whose taker proved a
+ * coin (past `!auth`) is never replaced; only when every slot holds one is a newcomer refused.
+ * From half the slots on, the pre-handshake deadline drops to `pressureHandshakeMs`, for
+ * waiting connections too. Where the peer's address means something (not 127.0.0.1 / ::1,
+ * where tor delivers every onion connection from) one address holds at most `maxPerAddress`
+ * slots. Refusals and bad input are logged as counted summaries, not one line each.
  */
 import net from 'node:net';
 import { TypedEmitter } from '../client/typed-emitter.js';
@@ -30,15 +35,15 @@ import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import { LogThrottle } from '../util/log-throttle.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { WindowBucket } from '../util/rate-limit.js';
-import type { InboundMessage, MakerChannel } from './ports.js';
+import type { InboundMessage, MakerChannel, SessionStage } from './ports.js';
 
 export interface DirectLimits {
   maxConnections: number;
   handshakeTimeoutMs: number;
   /** The handshake deadline once half the slots are taken. */
   pressureHandshakeMs: number;
-  /** A handshaked connection silent this long may be replaced when the slots are full. */
-  evictIdleMs: number;
+  /** A handshaked connection this young keeps its slot (while others can go) until its taker could send `!fill`. */
+  graceMs: number;
   /** Slots one non-loopback address may hold. */
   maxPerAddress: number;
   /** Close a connection silent this long. */
@@ -53,7 +58,7 @@ export interface DirectLimits {
   maxBufferedBytes: number;
 }
 export const DEFAULT_DIRECT_LIMITS: DirectLimits = {
-  maxConnections: 32, handshakeTimeoutMs: 30_000, pressureHandshakeMs: 5_000, evictIdleMs: 30_000, maxPerAddress: 4,
+  maxConnections: 32, handshakeTimeoutMs: 30_000, pressureHandshakeMs: 5_000, graceMs: 10_000, maxPerAddress: 4,
   idleTimeoutMs: 600_000, maxLineBytes: MAX_LINE_BYTES,
   linesPerMinute: 240, orderbookPerMinute: 3, fillsPerMinute: 6, maxBufferedBytes: 1_000_000,
 };
@@ -93,8 +98,8 @@ interface Conn {
   openedAt: number;
   /** Handshake deadline (absolute) while there is no nick. */
   deadline: number;
-  /** Handshake or last verified privmsg. */
-  lastUseful: number;
+  /** When the handshake arrived (0 before). */
+  handshakedAt: number;
   nick: string | null;
   timer: Timer | null;
   lines: WindowBucket;
@@ -117,6 +122,7 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
   private listening: Promise<string> | null = null;
   private seq = 0;
   private _location: string | null = null;
+  private sessionOf: (nick: string) => SessionStage = () => ({ stage: 'none' });
 
   constructor(private readonly o: DirectChannelOptions) {
     const log = (o.logger ?? silentLogger()).child({ component: 'direct' });
@@ -207,6 +213,10 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
 
   announce(): void {}
 
+  setSessionView(view: (nick: string) => SessionStage): void {
+    this.sessionOf = view;
+  }
+
   async announceAnonymously(): Promise<void> {}
 
   private onConnection(sock: net.Socket): void {
@@ -230,7 +240,7 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
     const now = this.clock.now();
     const perMinute = (n: number): WindowBucket => new WindowBucket(n, WINDOW_MS);
     const c: Conn = {
-      id, sock, address, openedAt: now, deadline: 0, lastUseful: now, nick: null, timer: null,
+      id, sock, address, openedAt: now, deadline: 0, handshakedAt: 0, nick: null, timer: null,
       lines: perMinute(this.limits.linesPerMinute), orderbook: perMinute(this.limits.orderbookPerMinute), fills: perMinute(this.limits.fillsPerMinute),
     };
     this.conns.set(id, c);
@@ -254,15 +264,26 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
     sock.on('close', () => this.close(c, 'closed by peer'));
   }
 
-  /** Frees a slot: the oldest connection without a handshake, else the one idle longest (if long enough). */
+  /** Frees a slot: the least valuable connection goes (see the module comment); false if every slot holds a proven taker. */
   private makeRoom(): boolean {
-    let idlest: Conn | null = null;
+    const now = this.clock.now();
+    let victim: { c: Conn; rank: number; at: number; why: string } | null = null;
     for (const c of this.conns.values()) {
-      if (c.nick === null) return this.evict(c, 'no handshake yet');
-      if (idlest === null || c.lastUseful < idlest.lastUseful) idlest = c;
+      const v = this.value(c, now);
+      if (v === null) continue;
+      if (victim === null || v.rank < victim.rank || (v.rank === victim.rank && v.at < victim.at)) victim = { c, ...v };
     }
-    if (idlest === null || this.clock.now() - idlest.lastUseful < this.limits.evictIdleMs) return false;
-    return this.evict(idlest, 'idle');
+    return victim !== null && this.evict(victim.c, victim.why);
+  }
+
+  /** Eviction rank (lower goes first) and age key (older goes first); null = never evicted. */
+  private value(c: Conn, now: number): { rank: number; at: number; why: string } | null {
+    if (c.nick === null) return { rank: 0, at: c.openedAt, why: 'no handshake yet' };
+    const s = this.sessionOf(c.nick);
+    if (s.stage === 'proven') return null;
+    if (s.stage === 'waiting') return { rank: 2, at: s.since, why: 'session waiting for !auth' };
+    if (now - c.handshakedAt >= this.limits.graceMs) return { rank: 1, at: c.handshakedAt, why: 'no session' };
+    return { rank: 2, at: c.handshakedAt, why: 'no session yet' };
   }
 
   private evict(c: Conn, why: string): true {
@@ -345,7 +366,7 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
     if (problem !== null || !p.ok) return this.close(c, `bad handshake: ${problem}`);
     // A reference maker answers nothing; the connection is now handshaked.
     c.nick = p.value.nick;
-    c.lastUseful = this.clock.now();
+    c.handshakedAt = this.clock.now();
     this.arm(c, this.limits.idleTimeoutMs, 'idle');
     this.throttled.note('info', 'handshake', { id: c.id, nick: c.nick }, 'direct peer handshaked');
     this.emit('handshake', { id: c.id, nick: c.nick });
@@ -385,7 +406,6 @@ export class DirectChannel extends TypedEmitter<DirectChannelEvents> implements 
     const m = parsed.msg;
     const v = this.gate.check(m, c.id);
     if (!v.ok) return drop(v.reason);
-    c.lastUseful = this.clock.now();
     const commands: Command[] = splitCommands(`${m.cmd} ${m.args}`);
     if (commands.some((x) => x.name === 'orderbook')) return void this.countOrderbook(c);
     if (commands.some((x) => x.name === 'fill') && !this.take(c.fills)) {

@@ -23,7 +23,7 @@ import { silentLogger, type Logger } from '../util/logger.js';
 import type { CommitmentBlacklist } from './commitments.js';
 import { OfferManager, type YieldAlgorithm } from './offer-manager.js';
 import { DEFAULT_ORDER_POLICY, spendableBalances, type OrderPolicy } from './order-inputs.js';
-import type { InboundMessage, MakerBond, MakerChain, MakerChannel, MakerWallet, TxStatus } from './ports.js';
+import type { InboundMessage, MakerBond, MakerChain, MakerChannel, MakerWallet, SessionStage, TxStatus } from './ports.js';
 import { FairLimiter, type Verdict } from './rate-limit.js';
 import { DEFAULT_SESSION_TIMEOUTS, MakerSession, type SessionTimeouts, type SignedCoinjoin } from './session.js';
 
@@ -177,6 +177,7 @@ export class Maker extends TypedEmitter<MakerEvents> {
     this.running = true;
     this.recomputeOffers();
     for (const ch of this.o.channels) {
+      ch.setSessionView?.((nick) => this.sessionStage(nick));
       this.offs.push(
         ch.onMessage((m) => this.onMessage(m)),
         ch.onRouteUp((announce) => {
@@ -197,6 +198,13 @@ export class Maker extends TypedEmitter<MakerEvents> {
     this.watches.clear();
     for (const ch of this.o.channels) await ch.stop();
     this.throttled.close();
+  }
+
+  /** Where `nick`'s session stands (direct connections rank their slots by it). */
+  sessionStage(nick: string): SessionStage {
+    const s = this.sessions.get(nick);
+    if (!s || s.state === 'closed') return { stage: 'none' };
+    return { stage: s.state === 'await-tx' || s.state === 'signed' ? 'proven' : 'waiting', since: s.startedAt };
   }
 
   /** Recomputes offers from the wallet and announces what changed on every channel. */

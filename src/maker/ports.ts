@@ -56,6 +56,13 @@ export interface InboundMessage {
   reply(cmd: string, args: string): boolean;
 }
 
+/**
+ * Where a nick's coinjoin with us stands: no session, a session waiting for `!auth` (anyone can
+ * open one with a fresh nick and a random commitment), or one past `!auth` (the taker proved a
+ * confirmed coin). `since`: when the session started.
+ */
+export type SessionStage = { stage: 'none' } | { stage: 'waiting' | 'proven'; since: number };
+
 export interface MakerChannel {
   readonly nick: string;
   start(): Promise<void>;
@@ -67,6 +74,8 @@ export interface MakerChannel {
   announce(body: string): void;
   /** Public message from a throwaway identity (commitment gossip, `!hp2`). */
   announceAnonymously(body: string): Promise<void>;
+  /** The maker tells a channel how to look up a nick's session (to rank its connections). */
+  setSessionView?(view: (nick: string) => SessionStage): void;
 }
 
 /** Our fidelity bond, if any: a proof for one taker (fresh certificate as the chain moves on). */

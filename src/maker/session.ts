@@ -76,7 +76,11 @@ export class MakerSession {
   private order: OrderInputs | null = null;
   private _closeReason: string | null = null;
 
+  /** When the session was created (the `!fill` accepted). */
+  readonly startedAt: number;
+
   constructor(private readonly d: MakerSessionDeps) {
+    this.startedAt = d.clock.now();
     this.timeouts = d.timeouts ?? DEFAULT_SESSION_TIMEOUTS;
     this.keys = naclKeyPairFromSecret(d.randomBytes(32));
     this.box = makeBox(this.keys.secretKey, d.fill.takerNaclPub);

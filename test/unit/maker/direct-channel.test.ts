@@ -148,6 +148,7 @@ describe('maker direct connections', () => {
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, new Writable({ write: (c: Buffer, _e, cb) => { lines.push(...c.toString().split('\n').filter(Boolean)); cb(); } }));
     const t = await setup({ maxConnections: 2 }, logger);
+    t.direct.setSessionView(() => ({ stage: 'proven', since: 0 })); // both slots hold takers past !auth
     await t.joined();
     await t.joined();
     const lim = next(t.direct, 'limited');
@@ -162,8 +163,8 @@ describe('maker direct connections', () => {
     expect(refusals[1]).toContain('"repeated":50');
   });
 
-  it('slots full: a newcomer replaces the oldest connection without a handshake, then the one idle longest', async () => {
-    const t = await setup({ maxConnections: 3, evictIdleMs: 0, pressureHandshakeMs: 60_000 });
+  it('slots full: a newcomer replaces the oldest connection without a handshake, then the oldest without a session', async () => {
+    const t = await setup({ maxConnections: 3, graceMs: 0, pressureHandshakeMs: 60_000 });
     const a = await t.joined();
     const silent = await t.connect();
     await t.joined(); // third slot
@@ -172,12 +173,46 @@ describe('maker direct connections', () => {
     expect(await closed).toMatchObject({ reason: 'slots full: no handshake yet' });
     await silent.closed;
     const closed2 = next(t.direct, 'closed');
-    t.fill(d); // d is now the most recently useful
+    t.fill(d); // d has a session now
     expect((await d.nextPrivmsg()).cmd).toBe('pubkey');
-    await t.joined(); // evicts the idlest: a
-    expect(await closed2).toMatchObject({ reason: 'slots full: idle' });
+    await t.joined(); // evicts the oldest without a session: a
+    expect(await closed2).toMatchObject({ reason: 'slots full: no session' });
     await a.closed;
     expect(t.direct.connectionCount()).toBe(3);
+  });
+
+  it('slots held by peers that privmsg every few seconds do not keep out an honest taker or a directory\'s probe', async () => {
+    const t = await setup({ maxConnections: 4, pressureHandshakeMs: 60_000 });
+    const holders = await Promise.all(Array.from({ length: 4 }, () => t.joined()));
+    // traffic that advances nothing: signed !error notes, and PINGs
+    for (const h of holders) {
+      h.privmsg(t.direct.nick, 'error', 'still here');
+      h.peer.send(MsgType.PING, '');
+    }
+    const closed = next(t.direct, 'closed');
+    await stillServes(t); // replaced the oldest holder
+    expect(await closed).toMatchObject({ reason: expect.stringMatching(/^slots full: no session/) });
+    for (const h of holders.slice(1)) h.privmsg(t.direct.nick, 'error', 'still here');
+    const probe = await t.joined(); // a directory proving our location
+    probe.peer.send(MsgType.PUBMSG, `${probe.nick}!PUBLIC!orderbook`);
+    expect(await probe.nextPrivmsg()).toMatchObject({ cmd: expect.stringMatching(/offer$/) });
+    expect(t.direct.connectionCount()).toBe(4);
+  });
+
+  it('a taker past !auth keeps its slot; a newcomer is refused only when every slot holds one', async () => {
+    const t = await setup({ maxConnections: 2, graceMs: 0, pressureHandshakeMs: 60_000 });
+    let stage: 'waiting' | 'proven' = 'proven';
+    t.direct.setSessionView(() => ({ stage, since: 0 }));
+    await t.joined();
+    await t.joined();
+    const lim = next(t.direct, 'limited');
+    const refused = await t.connect();
+    expect(await lim).toMatchObject({ kind: 'connections' });
+    await refused.closed;
+    stage = 'waiting';
+    const closed = next(t.direct, 'closed');
+    await t.joined();
+    expect(await closed).toMatchObject({ reason: 'slots full: session waiting for !auth' });
   });
 
   it('from half the slots on, waiting connections get the short handshake deadline', async () => {
