@@ -124,12 +124,18 @@ async function runServe(o: Globals, serve: ParsedOptions<typeof SERVE>): Promise
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    void (async () => {
+    const stopAll = async (): Promise<void> => {
       await http.close();
       await watcher.stop();
       await pool.stop();
-      process.exit(0);
-    })();
+    };
+    stopAll().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`jm-orderbook: error while stopping: ${(e as Error).message}\n`);
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));

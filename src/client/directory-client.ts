@@ -249,7 +249,12 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
 
   start(): void {
     if (this._state !== 'idle') return;
-    void this.connectOnce();
+    this.connect();
+  }
+
+  /** A throw while connecting is a bug of ours: it fails this connection like any error (and retries). */
+  private connect(): void {
+    this.connectOnce().catch((e: unknown) => this.fail(this.generation, `internal error: ${(e as Error).message}`));
   }
 
   /** Closes the connection for good and rejects every pending request. */
@@ -427,7 +432,7 @@ export class DirectoryClient extends TypedEmitter<DirectoryClientEvents> {
       this._state = 'waiting';
       this.retryTimer = this.clock.setTimeout(() => {
         this.retryTimer = null;
-        void this.connectOnce();
+        this.connect();
       }, retryInMs);
     } else {
       this._state = 'stopped';

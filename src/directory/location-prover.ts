@@ -187,7 +187,7 @@ export class LocationProver<C extends Claimant> {
       }
       e.state = 'running';
       this.running++;
-      void this.run(e).finally(() => {
+      this.run(e).catch((err: unknown) => this.o.logger.error({ location: e.key, err: (err as Error).message }, 'location probe failed')).finally(() => {
         this.running--;
         if (!this.stopped) this.pump();
       });

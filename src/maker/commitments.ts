@@ -164,7 +164,7 @@ export class CommitmentBlacklist {
     const k = hex.toLowerCase();
     if (!HEX64.test(k) || this.isUsed(k)) return false;
     this.gossip.delete(k); // an expired copy
-    void this.record(k, 'hp2');
+    this.record(k, 'hp2').catch((e: unknown) => this.writeFailed(e));
     return true;
   }
 
@@ -179,7 +179,7 @@ export class CommitmentBlacklist {
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
-      void this.write();
+      this.write().catch((e: unknown) => this.writeFailed(e));
     }
     await this.flushed();
     this.errors.close();
@@ -221,9 +221,13 @@ export class CommitmentBlacklist {
     if (this.timer !== null || this.inFlight !== null) return; // the running write reschedules
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.write();
+      this.write().catch((e: unknown) => this.writeFailed(e));
     }, delayMs);
     this.timer.unref();
+  }
+
+  private writeFailed(e: unknown): void {
+    this.errors.note('error', 'write', { err: (e as Error).message }, 'could not write the commitment list');
   }
 
   /** One write at a time: an append of what is pending, or the whole list when compacting. */

@@ -244,7 +244,7 @@ export class Maker extends TypedEmitter<MakerEvents> {
 
   private onCommand(m: InboundMessage, c: Command): void {
     if (m.kind === 'pub') {
-      if (c.name === 'orderbook') void this.replyOffers(m);
+      if (c.name === 'orderbook') this.replyOffers(m).catch((e: unknown) => this.log.error({ from: m.from, err: (e as Error).message }, 'error answering !orderbook'));
       else if (c.name === 'hp2' && /^[0-9a-fA-F]{64}$/.test(c.args[0] ?? '')) this.noteCommitment(c.args[0]!.toLowerCase(), m.from);
       return;
     }
@@ -261,7 +261,11 @@ export class Maker extends TypedEmitter<MakerEvents> {
       case 'auth':
       case 'tx': {
         const s = this.sessions.get(m.from);
-        if (s) void s.handle(msg.cmd, msg.ciphertext);
+        // a throw inside the session is a bug of ours: close it (its coins unlocked) rather than leave it waiting
+        s?.handle(msg.cmd, msg.ciphertext).catch((e: unknown) => {
+          this.log.error({ taker: m.from, err: (e as Error).message }, 'error in a coinjoin session');
+          s.close(`internal error: ${(e as Error).message}`);
+        });
         return;
       }
       case 'push':
@@ -393,7 +397,10 @@ export class Maker extends TypedEmitter<MakerEvents> {
   private scheduleWatch(w: Watch): void {
     w.timer = this.clock.setTimeout(() => {
       w.timer = null;
-      void this.pollWatch(w);
+      this.pollWatch(w).catch((e: unknown) => {
+        this.log.error({ txid: w.cj.txid, err: (e as Error).message }, 'error watching a signed coinjoin');
+        if (this.running && this.watches.get(w.cj.txid) === w) this.scheduleWatch(w);
+      });
     }, this.timeouts.watchIntervalMs);
   }
 

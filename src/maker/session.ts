@@ -167,7 +167,7 @@ export class MakerSession {
     this.d.send('ioauth', this.encrypt(plaintext));
     this.arm(this.timeouts.txMs, 'no !tx in time');
     // used from now on, whatever happens next (§6.4)
-    void this.d.commitments.add(fill.commitmentHex);
+    this.d.commitments.add(fill.commitmentHex).catch((e: unknown) => this.d.log.error({ err: (e as Error).message }, 'could not record the commitment as used'));
     this.d.onIoauth?.(fill.commitmentHex);
   }
 

@@ -195,7 +195,7 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
         c.requestPeerlist(30_000).catch((err: unknown) => this.log.debug({ dn, err: String(err) }, 'GETPEERLIST failed'));
       }
     }
-    for (const m of this.book.list()) if (m.bond) void this.checkBond(m.nick, m.bond.proofBase64);
+    for (const m of this.book.list()) if (m.bond) this.checkBondLater(m.nick, m.bond.proofBase64);
   }
 
   /** Runs the full check of every current bond (for one-shot output). */
@@ -270,7 +270,7 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
       this.book.bond(m.from, m.dn, proof, now);
       this.bonds.evaluation(m.from, proof);
       this.changed('bond', m.from);
-      void this.checkBond(m.from, proof);
+      this.checkBondLater(m.from, proof);
     }
   }
 
@@ -291,6 +291,10 @@ export class OrderbookWatcher extends TypedEmitter<WatcherEvents> {
       if (r.ok) this.changed('offer', from);
       else this.log.debug({ nick: from, source, reason: r.reason }, 'ignoring invalid offer');
     }
+  }
+
+  private checkBondLater(nick: string, proof: string): void {
+    this.checkBond(nick, proof).catch((err: unknown) => this.log.warn({ nick, err: (err as Error).message }, 'bond check failed'));
   }
 
   private async checkBond(nick: string, proof: string): Promise<void> {

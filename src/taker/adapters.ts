@@ -8,7 +8,7 @@ import type { MakerUtxo } from '../protocol/coinjoin/tx-check.js';
 import type { Outpoint } from '../protocol/coinjoin/utxo.js';
 import type { CoreRpc } from '../wallet/backend/rpc.js';
 import { chainUtxo, p2wpkhPrivateKey, spendableP2wpkhCoins } from '../wallet/coins.js';
-import { EXTERNAL, INTERNAL } from '../wallet/hd.js';
+import { INTERNAL } from '../wallet/hd.js';
 import type { Wallet } from '../wallet/wallet.js';
 import type { ChainUtxo, TakerChain, TakerCoin, TakerNetwork, TakerWallet } from './ports.js';
 
@@ -33,9 +33,9 @@ export class CoreTakerWallet implements TakerWallet, TakerChain {
     return spendableP2wpkhCoins(this.wallet, mixdepth);
   }
 
-  freshAddress(mixdepth: number, internal: boolean): string {
-    const a = this.wallet.nextAddress(mixdepth, internal ? INTERNAL : EXTERNAL);
-    void this.persist?.();
+  async changeAddress(mixdepth: number): Promise<string> {
+    const a = this.wallet.nextAddress(mixdepth, INTERNAL);
+    await this.persist?.();
     return a.address;
   }
 

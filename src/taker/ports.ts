@@ -13,7 +13,8 @@ export interface TakerCoin extends MakerUtxo {
 export interface TakerWallet {
   readonly mixdepthCount: number;
   coins(mixdepth: number): TakerCoin[];
-  freshAddress(mixdepth: number, internal: boolean): string;
+  /** A fresh change address of the mixdepth, handed out only once its index is saved (no reuse after a crash). */
+  changeAddress(mixdepth: number): Promise<string>;
   /** Key of one of our coins (the PoDLE commitment needs it). */
   privateKey(coin: MakerUtxo): Uint8Array;
   /** Signs our inputs (BIP143 P2WPKH, SIGHASH_ALL) in place. */

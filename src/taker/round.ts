@@ -52,6 +52,12 @@ export interface RoundDeps {
   send(to: string, cmd: string, args: string): boolean;
   /** Builds the unsigned tx once every maker answered (refusing it may name makers to blame). */
   buildTx(makers: readonly MakerPart[]): BuildResult;
+  /**
+   * Asked each time a maker's inputs passed the chain checks, with every maker ready so far and
+   * how many are still to come: a refusal (e.g. the miner fee can no longer fit) ends the round
+   * before `!tx`, blaming the makers it names.
+   */
+  checkParts?(ready: readonly MakerPart[], pending: number): { reason: string; failed: string[] } | null;
   chain: TakerChain;
   network: Network;
   clock: Clock;
@@ -107,27 +113,40 @@ export class TakerRound {
         const body = toBody(buildFill(m.offer.oid, this.d.amount, this.nacl.publicKeyHex, commitment));
         this.d.send(m.nick, 'fill', body.slice('!fill '.length));
       }
-      this.arm(this.timeouts.ioauthMs, 'makers did not send !ioauth in time', (m) => m.step.at !== 'ready');
+      // a maker whose !ioauth arrived is not late, even while our node is still checking it
+      this.arm(this.timeouts.ioauthMs, 'makers did not send !ioauth in time', (m) => m.step.at === 'await-pubkey' || m.step.at === 'await-ioauth');
     });
   }
 
-  /** Every verified privmsg from anyone; only this round's makers matter. */
+  /**
+   * Every verified privmsg from anyone; only this round's makers matter. Nothing thrown here
+   * reaches the caller (the directory connection): an exception is a bug of ours, so it ends
+   * the round and blames nobody.
+   */
   onMessage(from: string, commands: readonly Command[]): void {
     const m = this.makers.get(from);
     if (!m || this.finished) return;
-    for (const c of commands) {
-      if (this.finished) return;
-      if (!isCoinjoinCommand(c.name)) continue;
-      const parsed = parseCoinjoinCommand(c.name, c.rest);
-      if (!parsed.ok) return this.fail(`${from}: ${parsed.reason}`, [from]);
-      const msg = parsed.value;
-      const s = m.step;
-      if (msg.cmd === 'error') return this.fail(`${from} refused: ${msg.text.slice(0, 200)}`, [from]);
-      if (msg.cmd === 'pubkey' && s.at === 'await-pubkey') this.onPubkey(m, msg.makerNaclPubHex);
-      else if (msg.cmd === 'ioauth' && s.at === 'await-ioauth') void this.onIoauth(m, s, msg.ciphertext);
-      else if (msg.cmd === 'sig' && s.at === 'await-sig') this.onSig(m, s, msg.ciphertext);
-      else this.d.log.debug({ maker: from, cmd: msg.cmd, at: s.at }, 'ignoring a message this maker is not at');
+    try {
+      for (const c of commands) {
+        if (this.finished) return;
+        if (!isCoinjoinCommand(c.name)) continue;
+        const parsed = parseCoinjoinCommand(c.name, c.rest);
+        if (!parsed.ok) return this.fail(`${from}: ${parsed.reason}`, [from]);
+        const msg = parsed.value;
+        const s = m.step;
+        if (msg.cmd === 'error') return this.fail(`${from} refused: ${msg.text.slice(0, 200)}`, [from]);
+        if (msg.cmd === 'pubkey' && s.at === 'await-pubkey') this.onPubkey(m, msg.makerNaclPubHex);
+        else if (msg.cmd === 'ioauth' && s.at === 'await-ioauth') this.onIoauth(m, s, msg.ciphertext).catch((e: unknown) => this.internalError(e));
+        else if (msg.cmd === 'sig' && s.at === 'await-sig') this.onSig(m, s, msg.ciphertext);
+        else this.d.log.debug({ maker: from, cmd: msg.cmd, at: s.at }, 'ignoring a message this maker is not at');
+      }
+    } catch (e) {
+      this.internalError(e);
     }
+  }
+
+  private internalError(e: unknown): void {
+    this.fail(`internal error: ${(e as Error).message}`, []);
   }
 
   /** Aborts (e.g. the taker is stopping). */
@@ -151,11 +170,20 @@ export class TakerRound {
     if (io.value.utxos.length > MAX_MAKER_UTXOS) return this.fail(`${m.nick}: too many inputs (${io.value.utxos.length})`, [m.nick]);
     const clash = this.claim(m.nick, io.value);
     if (clash) return this.fail(clash.reason, clash.failed);
-    const part = await this.checkOnChain(m, io.value);
+    let part;
+    try {
+      part = await this.checkOnChain(m, io.value);
+    } catch (e) {
+      // our node's failure (RPC error, timeout), not the maker's
+      return this.fail(`our node could not check ${m.nick}'s inputs: ${(e as Error).message}`, []);
+    }
     if (this.finished) return;
     if (typeof part === 'string') return this.fail(`${m.nick}: ${part}`, [m.nick]);
     m.step = { at: 'ready', box: s.box, part };
-    if ([...this.makers.values()].every((x) => x.step.at === 'ready')) this.sendTx();
+    const ready = [...this.makers.values()].flatMap((x) => (x.step.at === 'ready' ? [x.step.part] : []));
+    const over = this.d.checkParts?.(ready, this.makers.size - ready.length);
+    if (over) return this.fail(over.reason, over.failed);
+    if (ready.length === this.makers.size) this.sendTx();
   }
 
   /** Claims the listed inputs and addresses before any await; a clash names everyone involved. */
@@ -244,7 +272,8 @@ export class TakerRound {
     this.disarm();
     this.timer = this.d.clock.setTimeout(() => {
       this.timer = null;
-      this.fail(reason, [...this.makers.values()].filter(late).map((m) => m.nick));
+      const failed = [...this.makers.values()].filter(late).map((m) => m.nick);
+      this.fail(failed.length > 0 ? reason : "our node did not finish checking the makers' inputs in time", failed);
     }, ms);
   }
 

@@ -18,11 +18,12 @@ import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger, type Logger } from '../util/logger.js';
 import { feeFor } from '../wallet/vsize.js';
 import type { TakerCommitments } from './commitments.js';
+import { ASSUMED_MAKER_INPUTS, MinerFeeBudget, makerWeight, ourShare, takerWeight } from './fee-budget.js';
 import type { OfferQuery } from './offer-gather.js';
 import { choosePodle } from './podle-choice.js';
 import type { TakerChain, TakerCoin, TakerNetwork, TakerWallet } from './ports.js';
 import { TakerRound, type BuildResult, type RoundTimeouts } from './round.js';
-import { buildCoinjoinTx, coinjoinWeight, type MakerPart } from './tx-build.js';
+import { buildCoinjoinTx, type MakerPart } from './tx-build.js';
 
 /** REF's absurd_fee_per_kb (350,000 sat/kvB). */
 export const DEFAULT_MAX_FEE_RATE = 350;
@@ -43,20 +44,38 @@ export interface CoinjoinRequest {
   maxFeeRate?: number;
   /** Most miner fee we pay, sat (default: the estimate plus MINER_FEE_TOLERANCE). */
   maxMinerFee?: number;
-  /** Inputs per maker assumed when sizing our own inputs and the fee estimate. */
-  assumedMakerInputs?: number;
 }
 
-/** What the user is asked to accept before the first commitment is spent. */
+/** The fees the user accepted: no later attempt goes over them without asking again. */
+export interface AcceptedFees {
+  cjFees: bigint;
+  maxMinerFee: bigint;
+}
+
+/**
+ * What the user is asked to accept before the first commitment is spent, and again before a
+ * retry whose replacement makers would cost more than `accepted` (in makers' fees or the
+ * miner-fee cap).
+ */
 export interface CoinjoinPlan {
   amount: number;
   makers: Array<{ nick: string; cjFee: bigint; txfee: number }>;
   cjFees: bigint;
   satPerVb: number;
+  /** Our inputs (the estimate counts them, and ASSUMED_MAKER_INPUTS per maker). */
+  takerInputs: number;
   /** Our share of the miner fee as estimated, and the most we will pay. */
   minerFeeEstimate: bigint;
   maxMinerFee: bigint;
   feeLimits: FeeLimits;
+  attempt: number;
+  /** What was accepted for an earlier attempt; null for the first plan. */
+  accepted: AcceptedFees | null;
+}
+
+interface Funded {
+  plan: CoinjoinPlan;
+  inputs: TakerCoin[];
 }
 
 export interface CoinjoinOutcome {
@@ -78,7 +97,10 @@ export interface TakerOptions {
   chain: TakerChain;
   commitments: TakerCommitments;
   network: Network;
-  /** Asked once with the first plan; false cancels before anything is spent. Absent = accept. */
+  /**
+   * Asked with the first plan, and with a replacement plan that costs more than the one accepted;
+   * false cancels before the next commitment is spent. Absent = accept (the limits and caps still apply).
+   */
   confirm?: (plan: CoinjoinPlan) => Promise<boolean>;
   clock?: Clock;
   logger?: Logger;
@@ -109,6 +131,7 @@ export class Taker {
     const ignored = new Set<string>([this.o.net.nick]);
     const usedCommitments: string[] = [];
     const maxAttempts = req.maxAttempts ?? 3;
+    let accepted: AcceptedFees | null = null;
     let lastReason = '';
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       const filter = { amount: req.amount, range: 'inclusive', ignored } as const;
@@ -125,10 +148,17 @@ export class Taker {
         ].filter(Boolean).join('; ');
         throw new Error(`coinjoin failed after ${attempt - 1} attempt(s): ${chosen.reason}${why ? ` (${why})` : ''}`);
       }
-      const plan = this.plan(req, chosen.value, limits);
-      if (attempt === 1 && this.o.confirm && !(await this.o.confirm(plan))) throw new Error('cancelled: the fees were not accepted');
+      const funded = this.fund(req, chosen.value, limits, destinationScript.length, attempt, accepted);
+      const plan = funded.plan;
+      // asked before the first commitment, and again only when a replacement goes over what was accepted
+      if (accepted === null || plan.cjFees > accepted.cjFees || plan.maxMinerFee > accepted.maxMinerFee) {
+        if (this.o.confirm && !(await this.o.confirm(plan))) {
+          throw new Error(accepted === null ? 'cancelled: the fees were not accepted' : "cancelled: the replacement makers' fees were not accepted");
+        }
+        accepted = { cjFees: plan.cjFees, maxMinerFee: plan.maxMinerFee };
+      }
       if (attempt > 1) this.log.info({ attempt, makers: plan.makers.map((m) => m.nick), cjFees: String(plan.cjFees) }, 'replacement makers');
-      const r = await this.attempt(req, chosen.value, plan, destinationScript, usedCommitments);
+      const r = await this.attempt(req, chosen.value, funded, destinationScript, usedCommitments);
       if (r.ok) return { ...r.value, attempts: attempt, commitments: usedCommitments };
       lastReason = r.reason;
       if (r.failed.length === 0) throw new Error(`coinjoin failed: ${r.reason}`);
@@ -140,45 +170,71 @@ export class Taker {
     throw new Error(`coinjoin failed after ${maxAttempts} attempts: ${lastReason}`);
   }
 
-  /** Fees of this choice: the makers' fees exactly, our miner-fee share estimated and capped. */
-  private plan(req: CoinjoinRequest, chosen: readonly OrderbookEntry[], feeLimits: FeeLimits): CoinjoinPlan {
+  /**
+   * Our inputs and the fees of this choice: the makers' fees exactly, our miner-fee share
+   * estimated from our real inputs (and ASSUMED_MAKER_INPUTS per maker) and capped. The cap is
+   * part of what the inputs must cover, and a default cap grows with our inputs, so the two are
+   * settled together. A replacement's default cap stays within the cap accepted before when its
+   * estimate fits under it. Refuses (before any commitment) a cap below the estimate.
+   */
+  private fund(
+    req: CoinjoinRequest, chosen: readonly OrderbookEntry[], feeLimits: FeeLimits, destinationLen: number, attempt: number, accepted: AcceptedFees | null,
+  ): Funded {
+    const coins = this.o.wallet.coins(req.mixdepth).filter((c) => c.confirmations >= 1);
     const n = chosen.length;
-    const estimate = feeFor(coinjoinWeight((req.assumedMakerInputs ?? 3) * n + 3, Array(2 * n + 2).fill(22)), req.satPerVb);
     const makerTxfee = chosen.reduce((s, c) => s + BigInt(c.offer.txfee), 0n);
-    const share = estimate > makerTxfee ? estimate - makerTxfee : 0n;
-    const cap = req.maxMinerFee !== undefined ? BigInt(req.maxMinerFee) : BigInt(Math.ceil(Number(estimate) * (1 + MINER_FEE_TOLERANCE)));
     const makers = chosen.map((c) => ({ nick: c.counterparty, cjFee: cjFeeFor(c.offer, req.amount), txfee: c.offer.txfee }));
-    return {
-      amount: req.amount, makers, cjFees: makers.reduce((s, m) => s + m.cjFee, 0n), satPerVb: req.satPerVb,
-      minerFeeEstimate: share, maxMinerFee: cap, feeLimits,
-    };
+    const cjFees = makers.reduce((s, m) => s + m.cjFee, 0n);
+    for (let k = 1; ; ) {
+      const weight = takerWeight(k, destinationLen) + n * makerWeight(ASSUMED_MAKER_INPUTS);
+      const estimate = ourShare(weight, req.satPerVb, makerTxfee);
+      let cap = req.maxMinerFee !== undefined ? BigInt(req.maxMinerFee) : BigInt(Math.ceil(Number(feeFor(weight, req.satPerVb)) * (1 + MINER_FEE_TOLERANCE)));
+      if (req.maxMinerFee === undefined && accepted && cap > accepted.maxMinerFee && estimate <= accepted.maxMinerFee) cap = accepted.maxMinerFee;
+      const target = BigInt(req.amount) + cjFees + cap;
+      const inputs = selectUtxos(coins, Number(target), 'default');
+      if (!inputs) throw new Error(`mixdepth ${req.mixdepth} cannot fund ${target} sat (amount + makers' fees + the miner-fee cap)`);
+      if (inputs.length > k) {
+        k = inputs.length; // more of our inputs than estimated: a larger fee, maybe a larger target
+        continue;
+      }
+      if (estimate > cap) {
+        throw new Error(`the miner-fee cap of ${cap} sat is below our estimated share of ${estimate} sat (our ${inputs.length} input(s), ${n} maker(s) with ${ASSUMED_MAKER_INPUTS} inputs each, ${req.satPerVb} sat/vB); nothing was spent`);
+      }
+      return {
+        inputs,
+        plan: {
+          amount: req.amount, makers, cjFees, satPerVb: req.satPerVb, takerInputs: inputs.length,
+          minerFeeEstimate: estimate, maxMinerFee: cap, feeLimits, attempt, accepted,
+        },
+      };
+    }
   }
 
   private async attempt(
-    req: CoinjoinRequest, chosen: OrderbookEntry[], plan: CoinjoinPlan, destinationScript: Uint8Array, usedCommitments: string[],
+    req: CoinjoinRequest, chosen: OrderbookEntry[], funded: Funded, destinationScript: Uint8Array, usedCommitments: string[],
   ): Promise<{ ok: true; value: Omit<CoinjoinOutcome, 'attempts' | 'commitments'> } | { ok: false; reason: string; failed: string[]; signed: string[] }> {
-    const coins = this.o.wallet.coins(req.mixdepth).filter((c) => c.confirmations >= 1);
-    const target = BigInt(req.amount) + plan.cjFees + plan.maxMinerFee;
-    const inputs = selectUtxos(coins, Number(target), 'default');
-    if (!inputs) throw new Error(`mixdepth ${req.mixdepth} cannot fund ${target} sat (amount + maker fees + the miner-fee cap)`);
+    const { plan, inputs } = funded;
     const others = this.o.wallet.coins(req.mixdepth);
     const podle = choosePodle(inputs, others, req.amount, this.o.commitments, (c) => this.o.wallet.privateKey(c), () => this.randomBytes(32));
     if (!podle) throw new Error('no utxo can back a fresh PoDLE commitment (need ≥ 5 confirmations, ≥ 20 % of the amount, unused index 0..2)');
+    // everything that can fail on our side happens before the commitment is spent
+    const changeScript = this.toScript(await this.o.wallet.changeAddress(req.mixdepth));
+    const tip = await this.o.chain.tipHeight();
     await this.o.commitments.add(podle.commitmentHex);
     usedCommitments.push(podle.commitmentHex);
-    const changeScript = this.toScript(this.o.wallet.freshAddress(req.mixdepth, true));
-    const tip = await this.o.chain.tipHeight();
+    const budget = new MinerFeeBudget({
+      satPerVb: req.satPerVb, cap: plan.maxMinerFee, ownWeight: takerWeight(inputs.length, destinationScript.length, changeScript.length),
+      makers: chosen.map((c) => ({ nick: c.counterparty, txfee: c.offer.txfee })),
+    });
     let fee = 0n;
     let takerChangeValue = 0n;
-    const assumed = req.assumedMakerInputs ?? 3;
     const buildTx = (parts: readonly MakerPart[]): BuildResult => {
+      const over = budget.check(parts, 0);
+      if (over) return { ok: false, ...over };
       const b = buildCoinjoinTx({ takerInputs: inputs, makers: parts, amount: req.amount, destinationScript, changeScript, satPerVb: req.satPerVb, tipHeight: tip, rng: this.rng });
       if (!b.ok) return b;
-      if (b.value.takerTxFee > plan.maxMinerFee) {
-        // the fee grew with the inputs makers brought: blame those above the assumed count
-        const heavy = parts.filter((p) => p.inputs.length > assumed).map((p) => p.nick);
-        return { ok: false, reason: `our miner fee ${b.value.takerTxFee} sat would exceed the cap of ${plan.maxMinerFee} sat`, failed: heavy };
-      }
+      // the budget counted our change output: dropping it as dust only lowers the fee
+      if (b.value.takerTxFee > plan.maxMinerFee) return { ok: false, reason: `internal: our miner fee ${b.value.takerTxFee} sat is over the cap of ${plan.maxMinerFee} sat`, failed: [] };
       fee = b.value.fee;
       takerChangeValue = b.value.takerChange;
       return { ok: true, tx: b.value.tx };
@@ -187,7 +243,8 @@ export class Taker {
       makers: chosen.map((c) => ({ nick: c.counterparty, offer: c.offer })),
       amount: req.amount, proof: podle.proof, takerInputs: inputs,
       send: (to, cmd, args) => this.o.net.send(to, cmd, args),
-      buildTx, chain: this.o.chain, network: this.o.network, clock: this.clock, log: this.log, randomBytes: this.randomBytes,
+      buildTx, checkParts: (ready, pending) => budget.check(ready, pending),
+      chain: this.o.chain, network: this.o.network, clock: this.clock, log: this.log, randomBytes: this.randomBytes,
       ...(this.o.timeouts ? { timeouts: this.o.timeouts } : {}),
     });
     const off = this.o.net.onPrivmsg((from, commands) => round.onMessage(from, commands));
@@ -206,7 +263,12 @@ export class Taker {
       if (coin) ours.push({ index, coin });
     });
     this.o.wallet.signInputs(tx, ours);
-    const txid = await this.o.chain.broadcast(tx.toHex());
+    let txid: string;
+    try {
+      txid = await this.o.chain.broadcast(tx.toHex());
+    } catch (e) {
+      throw new Error(`coinjoin signed by every maker but our node refused to broadcast it: ${(e as Error).message}`);
+    }
     this.log.info({ txid, fee: String(fee) }, 'coinjoin broadcast');
     return {
       ok: true,

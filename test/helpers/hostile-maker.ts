@@ -37,8 +37,9 @@ export interface HostileMakerOptions {
 }
 
 export class HostileMaker {
-  /** Takers that sent `!fill`, and those that got our `!sig`s. */
+  /** Takers that sent `!fill`, those that sent `!tx`, and those that got our `!sig`s. */
   readonly fills: string[] = [];
+  readonly txs: string[] = [];
   readonly signedFor: string[] = [];
   private readonly sessions = new Map<string, { keys: NaclKeyPair; box: CjBox }>();
   private offs: Array<() => void> = [];
@@ -108,6 +109,7 @@ export class HostileMaker {
     const s = this.sessions.get(m.from);
     const plain = s && decryptMessage(s.box, ciphertext);
     if (!s || !plain?.ok) return;
+    this.txs.push(m.from);
     const tx = parseTxPlaintext(plain.value);
     if (!tx.ok) return;
     const ours = new Map(this.o.coins.map((u) => [outpointKey(u), u] as const));

@@ -274,7 +274,7 @@ export class OnionService extends EventEmitter<OnionServiceEvents> {
     this.log.info({ delayMs: delay }, 're-publish scheduled');
     this.retryTimer = this.opts.clock.setTimeout(() => {
       this.retryTimer = undefined;
-      void this.retry();
+      this.retry().catch((err: unknown) => this.log.error({ err: (err as Error).message }, 're-publish failed'));
     }, delay);
   }
 

@@ -160,6 +160,22 @@ describe('Maker full round over the bot', () => {
     expect(t.channel.public.length).toBe(publicBefore);
   });
 
+  it('a failure of ours inside a session (a key that cannot be read) closes it and unlocks its coins', async () => {
+    const t = await setup();
+    const tk = new ScriptedTaker();
+    tk.register(t.chain, 1_000_000);
+    t.channel.deliver(T1, 'priv', tk.fill(0, 1_000_000));
+    tk.onPubkey(t.channel.to(T1, 'pubkey')[0]!.args);
+    t.wallet.privateKey = () => {
+      throw new Error('key store unavailable');
+    };
+    t.channel.deliver(T1, 'priv', `!auth ${tk.auth()}`);
+    await flush();
+    expect(t.channel.to(T1, 'ioauth')).toEqual([]);
+    expect(t.maker.activeSessions()).toBe(0);
+    expect(t.wallet.locked.size).toBe(0);
+  });
+
   it('a signed tx never seen is abandoned and its coins unlocked', async () => {
     const t = await setup();
     const tk = new ScriptedTaker();

@@ -68,6 +68,9 @@ export class FakeTakerWallet extends FakeWallet implements TakerWallet {
     this.chain.utxos.set(`${c.txid}:${c.vout}`, { valueSats, confirmations, scriptPubKey: c.scriptPubKey });
     return c;
   }
+  async changeAddress(mixdepth: number): Promise<string> {
+    return this.freshAddress(mixdepth, true);
+  }
   signInputs(tx: Transaction, inputs: ReadonlyArray<{ index: number; coin: TakerCoin }>): void {
     for (const { index, coin } of inputs) {
       const priv = this.privateKey(coin);
