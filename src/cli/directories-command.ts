@@ -2,12 +2,12 @@
  * `jm-orderbook directories list|check|update`: the directory lists every client dials
  * (src/client/directory-list.ts), a handshake check of each directory, and updating the user's
  * list file from a URL over Tor. Tables on stdout, progress and logs on stderr.
- * Exit codes: 0 ok, 1 failure (nothing reachable, fetch failed, not written), 2 bad usage.
+ * Exit codes: 0 ok, 1 failure (nothing reachable, fetch failed, not written), 2 bad usage (also: update
+ * off a terminal without --yes or --dry-run, refused before fetching).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { z } from 'zod';
@@ -20,11 +20,12 @@ import { tcpDialer } from '../client/dialer.js';
 import { NETWORKS } from '../protocol/handshake.js';
 import { textTable } from '../orderbook/terminal.js';
 import { dialSocks } from '../transport/socks.js';
-import { parseHttpUrl, torGet, TorHttpError } from '../transport/http-over-tor.js';
+import { torGet, TorHttpError } from '../transport/http-over-tor.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { clientDataDir } from '../util/data-dir.js';
-import { CLIENT_NETWORK_OPTIONS, JSON_OUTPUT, LOG_LEVEL, NETWORK, addOptions, parseOptions, type OptionDefs, type ParsedOptions } from './options.js';
+import { CLIENT_NETWORK_OPTIONS, JSON_OUTPUT, LOG_LEVEL, NETWORK, YES, addOptions, httpUrl, parseOptions, type OptionDefs, type ParsedOptions } from './options.js';
 import { UsageError } from './program.js';
+import { askYesNo, assertCanConfirm } from './prompt.js';
 
 const seconds = (max: number) => z.coerce.number('expected seconds').positive('must be > 0').max(max, `must be at most ${max}`);
 const { directory, transport, socks, dataDir } = CLIENT_NETWORK_OPTIONS;
@@ -130,31 +131,20 @@ async function check(o: ParsedOptions<typeof CHECK>): Promise<void> {
   if (ok === 0) throw new Error('no directory answered the handshake');
 }
 
-const httpUrl = z.string().transform((s, ctx) => {
-  try {
-    return parseHttpUrl(s.trim()).href;
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: (e as Error).message });
-    return z.NEVER;
-  }
-});
 const UPDATE_OWN = {
-  url: { flags: '--url <url>', help: 'http(s) URL of a list in the same JSON format (an .onion URL keeps it inside Tor)', value: httpUrl, required: true },
+  url: {
+    flags: '--url <url>', help: 'http(s) URL of a list in the same JSON format (an .onion URL keeps it inside Tor)',
+    value: httpUrl('http://<onion>/directories.json', { credentials: false }), required: true,
+  },
   timeout: { flags: '--timeout <seconds>', help: 'for the whole fetch', value: seconds(600), default: '120' },
-  yes: { flags: '--yes', help: 'write without asking', value: z.boolean() },
+  dryRun: { flags: '--dry-run', help: 'fetch and show the changes, write nothing', value: z.boolean() },
+  yes: { ...YES, help: 'write without asking (required when not on a terminal, except with --dry-run)' },
 } as const satisfies OptionDefs;
 const UPDATE = { socks, dataDir, ...UPDATE_OWN } as const satisfies OptionDefs;
 
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
-}
-
 async function update(o: ParsedOptions<typeof UPDATE>): Promise<void> {
+  // off a terminal without --yes nobody could confirm the write: refuse before fetching anything
+  if (!o.dryRun) assertCanConfirm(o.yes, 'writing the list');
   const file = userListPath(clientDataDir(o.dataDir, process.env));
   let current;
   try {
@@ -188,10 +178,11 @@ async function update(o: ParsedOptions<typeof UPDATE>): Promise<void> {
     return;
   }
   process.stdout.write(diff.length === 0 ? 'same as the built-in list\n' : `${diff.join('\n')}\n`);
-  if (!o.yes) {
-    if (!process.stdin.isTTY) throw new Error('not written: confirm with --yes (no terminal to ask on)');
-    if (!(await confirm(`write ${file}? [y/N] `))) throw new Error('not written');
+  if (o.dryRun) {
+    process.stdout.write('not written (--dry-run)\n');
+    return;
   }
+  if (!(await askYesNo(o.yes, `write ${file}?`))) throw new Error('not written');
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   await writeFileAtomic(file, serializeDirectoryList(fetched), { overwrite: true, mode: 0o644 });
   process.stdout.write(`written ${file}\n`);

@@ -37,7 +37,10 @@ const MAKER_OPTIONS = {
   txfeeFactor: { flags: '--txfee-factor <f>', help: 'txfee randomisation', value: fraction, default: String(d.txfeeFactor) },
   sizeFactor: { flags: '--size-factor <f>', help: 'size randomisation', value: fraction, default: String(d.sizeFactor) },
   algorithm: { flags: '--algorithm <privacy|basic>', help: 'privacy-enhanced (randomised) or basic offers', value: z.enum(['privacy', 'basic'], 'expected privacy or basic'), default: 'privacy' },
-  commitments: { flags: '--commitments <file>', help: 'used-commitment list (default <wallet>.commitmentlist)', value: z.string().min(1) },
+  commitmentList: {
+    flags: '--commitment-list <file>', value: z.string().min(1),
+    help: "PoDLE commitments this maker refuses: used in its coinjoins or announced by !hp2 (the reference's commitmentlist; default <wallet>.commitmentlist)",
+  },
   serve: { flags: '--no-serve', help: 'accept no direct connections (advertise NOT-SERVING-ONION)', value: z.boolean() , default: true },
   // port 0 = any free port (the default: tor or the DN is told which)
   serveListen: { flags: '--serve-listen <host:port>', help: 'local listener for direct connections (tor mode: the onion points here; port 0 = any)', value: hostPort, default: '127.0.0.1:0' },
@@ -63,7 +66,7 @@ async function start(raw: Record<string, unknown>): Promise<void> {
   const net = clientNetwork(o, log);
   const w = await openWallet(o, log, setup);
   const core = new CoreMakerWallet(w.wallet, w.sync, w.rpc, { persist: w.save, logger: log });
-  const commitments = await CommitmentBlacklist.load(o.commitments ?? `${o.wallet}.commitmentlist`, log, { maxEntries: o.maxCommitments, gossipMaxAgeMs: o.commitmentMaxAge * 86_400_000 });
+  const commitments = await CommitmentBlacklist.load(o.commitmentList ?? `${o.wallet}.commitmentlist`, log, { maxEntries: o.maxCommitments, gossipMaxAgeMs: o.commitmentMaxAge * 86_400_000 });
   const bond = await loadMakerBond(w.wallet, w.rpc);
   if (bond) log.info(bond.describe(), 'announcing fidelity bond');
   else log.info('no confirmed fidelity bond in the wallet: running without one');

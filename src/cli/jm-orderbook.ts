@@ -23,14 +23,16 @@ import { DEFAULT_BOOK_LIMITS } from '../orderbook/book.js';
 import { intIn } from './config/values.js';
 import { startHttpServer } from '../orderbook/http-server.js';
 import { renderText } from '../orderbook/terminal.js';
-import { CLIENT_NETWORK_OPTIONS, HTTP_LISTEN, JSON_OUTPUT, LOG_LEVEL, NETWORK, RPC_OPTIONS, addOptions, parseOptions, type OptionDefs, type ParsedOptions } from './options.js';
+import {
+  CLIENT_NETWORK_OPTIONS, HTTP_LISTEN, JSON_OUTPUT, LOG_LEVEL, NETWORK, RPC_OPTIONS, addOptions, networkRequiredExcept, parseOptions, type OptionDefs, type ParsedOptions,
+} from './options.js';
 import { UsageError, cliProgram, runCli } from './program.js';
 import { addDirectoriesCommand } from './directories-command.js';
 import { clientNetwork, dialerFor, rpcFlags } from './runtime.js';
 
-/** Options of both modes (given before or after "serve"). */
+/** Options of every subcommand (given before or after its name); --network is required by once, serve and directories check. */
 const GLOBAL = {
-  network: NETWORK,
+  network: networkRequiredExcept('except by directories list and update'),
   ...CLIENT_NETWORK_OPTIONS,
   ...RPC_OPTIONS,
   logLevel: { flags: LOG_LEVEL.flags, help: `${LOG_LEVEL.help} (default: info for serve, else warn)`, value: LOG_LEVEL.value },
@@ -39,17 +41,19 @@ const GLOBAL = {
   maxOffers: { flags: '--max-offers <n>', help: 'offers kept in all; beyond, the makers holding the most lose theirs first', value: intIn(1, 1_000_000), default: String(DEFAULT_BOOK_LIMITS.maxOffers) },
   maxNicks: { flags: '--max-nicks <n>', help: 'nicks kept in all; nicks without offers or bond go first', value: intIn(1, 1_000_000), default: String(DEFAULT_BOOK_LIMITS.maxNicks) },
 } as const satisfies OptionDefs;
+/** What once and serve parse: the global options with --network required. */
+const WATCH = { ...GLOBAL, network: NETWORK } as const satisfies OptionDefs;
 const ONCE = {
   once: { flags: '--once', help: 'accepted for compatibility: printing once is what this command does', value: z.boolean(), hidden: true },
-  json: { ...JSON_OUTPUT, help: 'with --once: print JSON (schema: docs/orderbook.md) instead of a table' },
-  wait: { flags: '--wait <seconds>', help: 'with --once: collection window in seconds', value: z.coerce.number('expected seconds').positive('must be > 0').max(3600, 'must be at most 3600'), default: '15' },
+  json: { ...JSON_OUTPUT, help: 'print JSON (schema: docs/orderbook.md) instead of a table' },
+  wait: { flags: '--wait <seconds>', help: 'how long to collect offers before printing, in seconds', value: z.coerce.number('expected seconds').positive('must be > 0').max(3600, 'must be at most 3600'), default: '15' },
 } as const satisfies OptionDefs;
 const SERVE = {
   http: { ...HTTP_LISTEN, help: 'listen address of the web page (keep it on loopback; port 0 = any, the URL is printed)', default: '127.0.0.1:62601' },
   refresh: { flags: '--refresh <minutes>', help: 'how often to re-request the book from every directory', value: z.coerce.number('expected minutes').min(1, 'must be at least 1 minute').max(1440, 'must be at most 1440'), default: '15' },
 } as const satisfies OptionDefs;
 
-type Globals = ParsedOptions<typeof GLOBAL>;
+type Globals = ParsedOptions<typeof WATCH>;
 
 /** Bond verification through Core when any RPC option is given (URL default: the network's RPC port). */
 function rpcFor(o: Globals): CoreRpc | null {
@@ -144,9 +148,9 @@ async function runServe(o: Globals, serve: ParsedOptions<typeof SERVE>): Promise
 function cli(): Command {
   const program = addOptions(cliProgram('jm-orderbook', 'JoinMarket orderbook watcher: print the book once, or serve it as a web page'), GLOBAL);
   addOptions(program.command('once', { isDefault: true }).description('collect offers for --wait seconds, print the book, exit (the default command)'), ONCE)
-    .action(async (_o: unknown, cmd: Command) => runOnce(parseOptions(GLOBAL, cmd.optsWithGlobals()), parseOptions(ONCE, cmd.opts())));
+    .action(async (_o: unknown, cmd: Command) => runOnce(parseOptions(WATCH, cmd.optsWithGlobals()), parseOptions(ONCE, cmd.opts())));
   addOptions(program.command('serve').description('serve the order book page and JSON API (default http://127.0.0.1:62601/)'), SERVE)
-    .action(async (_o: unknown, cmd: Command) => runServe(parseOptions(GLOBAL, cmd.optsWithGlobals()), parseOptions(SERVE, cmd.opts())));
+    .action(async (_o: unknown, cmd: Command) => runServe(parseOptions(WATCH, cmd.optsWithGlobals()), parseOptions(SERVE, cmd.opts())));
   addDirectoriesCommand(program);
   return program;
 }

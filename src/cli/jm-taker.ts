@@ -25,7 +25,7 @@ import { formatBtc } from '../wallet/format.js';
 import { intIn } from './config/values.js';
 import { DESTINATION, FEE_RATE, LOG_LEVEL, MAX_FEE_RATE, MIXDEPTH, YES, addOptions, parseOptions, required, type OptionDef } from './options.js';
 import { UsageError, cliProgram, runCli } from './program.js';
-import { assertCanConfirm, confirmSpend } from './prompt.js';
+import { askYesNo, assertCanConfirm } from './prompt.js';
 import { BOT_OPTIONS, clientNetwork, logger, openWallet, outputScript, poolFactory, walletSetup } from './runtime.js';
 
 /** A decimal fraction below 1, kept exact (text for display, ratio for the comparison). */
@@ -49,16 +49,19 @@ const TAKER_OPTIONS = {
   maxCjFeeAbs: { flags: '--max-cj-fee-abs <sats>', help: 'most an absolute-fee maker may charge', value: intIn(0, 21e14), default: String(DEFAULT_FEE_LIMITS.abs) },
   maxCjFeeRel: { flags: '--max-cj-fee-rel <fraction>', help: 'highest relative fee a maker may charge (0.001 = 0.1 %)', value: fraction, default: '0.001' },
   maxMinerFee: { flags: '--max-miner-fee <sats>', help: 'most miner fee we pay (default: the estimate plus 80 %)', value: intIn(0, 21e14) },
-  yes: YES,
+  yes: { ...YES, help: 'do not ask: accept the plan, and any replacement makers, within the per-maker fee limits and the miner-fee cap (required when not on a terminal)' },
   wait: { flags: '--wait <seconds>', help: 'how long to collect offers', value: intIn(1, 600), default: '60' },
   attempts: { flags: '--attempts <n>', help: 'rounds to try, replacing makers that fail', value: intIn(1, 10), default: '3' },
-  commitments: { flags: '--commitments <file>', help: 'PoDLE commitments file (default <wallet>.commitments.json)', value: z.string().min(1) },
+  sentCommitments: {
+    flags: '--sent-commitments <file>', value: z.string().min(1),
+    help: "PoDLE commitments this taker has sent, never sent again (the reference's commitments.json; default <wallet>.commitments.json)",
+  },
   logLevel: { ...LOG_LEVEL, default: 'warn' },
 } as const satisfies Record<string, OptionDef>;
 
 async function coinjoin(raw: Record<string, unknown>): Promise<void> {
   const o = parseOptions(TAKER_OPTIONS, raw);
-  assertCanConfirm(o.yes);
+  assertCanConfirm(o.yes, 'the fees');
   if (o.feeRate !== undefined && o.feeRate > o.maxFeeRate) throw new UsageError(`--fee-rate ${o.feeRate} is above --max-fee-rate ${o.maxFeeRate} sat/vB`);
   const setup = walletSetup(o);
   outputScript('--destination', o.destination, setup.network);
@@ -66,7 +69,7 @@ async function coinjoin(raw: Record<string, unknown>): Promise<void> {
   const net = clientNetwork(o, log);
   const w = await openWallet(o, log, setup);
   const core = new CoreTakerWallet(w.wallet, w.rpc, w.save);
-  const commitments = await TakerCommitments.load(o.commitments ?? `${o.wallet}.commitments.json`);
+  const commitments = await TakerCommitments.load(o.sentCommitments ?? `${o.wallet}.commitments.json`);
   const satPerVb = o.feeRate ?? (await estimateFeeRate(w.rpc, { maxSatPerVb: o.maxFeeRate })).satPerVb;
   const feeLimits: FeeLimits = { abs: o.maxCjFeeAbs, rel: o.maxCjFeeRel.ratio };
   const pool = poolFactory(o, net, log)();
@@ -78,9 +81,9 @@ async function coinjoin(raw: Record<string, unknown>): Promise<void> {
     const taker = new Taker({
       net: poolNetwork(pool), wallet: core, chain: core, commitments, network: toBitcoinjs(w.network), logger: log,
       offers: (q) => gatherOffers(watcher, q, { waitMs: o.wait * 1000, quietMs: 2_000, clock: systemClock, logger: log }),
-      confirm: (plan) => {
-        process.stderr.write(describePlan(plan, o.maxCjFeeRel.text));
-        return confirmSpend(o.yes, 'Go ahead with this coinjoin?');
+      confirm: (p) => {
+        process.stderr.write(describePlan(p, o.maxCjFeeRel.text));
+        return askYesNo(o.yes, p.accepted ? 'Go ahead with these makers?' : 'Go ahead with this coinjoin?');
       },
     });
     const r = await taker.coinjoin({
@@ -99,11 +102,16 @@ async function coinjoin(raw: Record<string, unknown>): Promise<void> {
 /** The plan as the user sees it before confirming (stderr; stdout stays the result). */
 function describePlan(p: CoinjoinPlan, relText: string): string {
   const rows = p.makers.map((m) => `  ${m.nick}  fee ${formatBtc(m.cjFee)}  (pays ${formatBtc(m.txfee)} of the miner fee)`);
+  const before = p.accepted
+    ? [`attempt ${p.attempt}: the replacement makers cost more than accepted before (makers' fees ${formatBtc(p.accepted.cjFees)}, miner fee at most ${formatBtc(p.accepted.maxMinerFee)})`]
+    : [];
   return [
+    ...before,
     `coinjoin of ${formatBtc(p.amount)} with ${p.makers.length} maker(s):`, ...rows,
     `  makers' fees total  ${formatBtc(p.cjFees)}`,
-    `  our miner fee       about ${formatBtc(p.minerFeeEstimate)} at ${p.satPerVb} sat/vB, at most ${formatBtc(p.maxMinerFee)}`,
-    `  limits per maker    ${formatBtc(p.feeLimits.abs)} (absolute fee), ${relText} of the amount (relative fee); a replacement maker stays within them`,
+    `  our miner fee       about ${formatBtc(p.minerFeeEstimate)} at ${p.satPerVb} sat/vB (our ${p.takerInputs} input(s)), at most ${formatBtc(p.maxMinerFee)}`,
+    `  limits per maker    ${formatBtc(p.feeLimits.abs)} (absolute fee), ${relText} of the amount (relative fee)`,
+    '  a retry with other makers goes ahead unasked only within these totals',
     '',
   ].join('\n');
 }

@@ -28,12 +28,12 @@ import { bytesToHex } from '../protocol/crypto.js';
 import { payments, type Transaction } from 'bitcoinjs-lib';
 import { intIn } from './config/values.js';
 import {
-  DESTINATION, FEE_RATE, HRP, JSON_OUTPUT, MAX_FEE_RATE, MIXDEPTH, NETWORK, PASSWORD_FILE, RPC_OPTIONS, SYNC_OPTIONS, WALLET, YES, addOptions, parseOptions, readableFile, required,
+  DESTINATION, FEE_RATE, HRP, JSON_OUTPUT, MAX_FEE_RATE, MIXDEPTH, networkRequiredExcept, PASSWORD_FILE, RPC_OPTIONS, SYNC_OPTIONS, WALLET, YES, addOptions, parseOptions, readableFile, required,
   type OptionDefs, type ParsedOptions,
 } from './options.js';
 import { UsageError, cliProgram, runCli } from './program.js';
-import { assertCanConfirm, confirmSpend, promptLine, walletPassword } from './prompt.js';
-import { outputScript, rpcFlags } from './runtime.js';
+import { askYesNo, assertCanConfirm, promptLine, walletPassword } from './prompt.js';
+import { loadWallet, outputScript, rpcFlags } from './runtime.js';
 
 const decimal = (min: number, max: number) =>
   z.string().trim().regex(/^\d*\.?\d+$/, 'expected a number').transform(Number).refine((n) => n >= min && n <= max, `must be in [${min}, ${max}]`);
@@ -41,7 +41,7 @@ const decimal = (min: number, max: number) =>
 /** Options of every subcommand (given before or after its name). */
 const GLOBAL = {
   // required by every command that touches keys or addresses; may come from --config instead
-  network: { ...NETWORK, required: false },
+  network: networkRequiredExcept('or "network" in --config; bond-calc needs none'),
   hrp: HRP,
   config: { flags: '--config <file>', help: 'JSON config file (see docs/wallet.md)', value: readableFile },
   wallet: { ...WALLET, help: 'encrypted wallet file (default wallet.jmw, or "walletFile" in --config)' },
@@ -111,7 +111,7 @@ function rpcFor(g: Globals, c: Ctx): CoreRpc {
  */
 async function openAndSync(g: Globals, o: { persist: boolean }, c = walletCtx(g)): Promise<{ wallet: Wallet; rpc: CoreRpc; c: Ctx; tip: number; mtp: number }> {
   const rpc = rpcFor(g, c);
-  const wallet = await Wallet.load(c.walletFile, await password(g), c.network);
+  const wallet = await loadWallet(c.walletFile, await password(g), c.network);
   const bar = (p: { stage: string; fraction: number }) => {
     if (!process.stderr.isTTY || g.json) return;
     const w = 30;
@@ -219,7 +219,7 @@ const NEW_ADDRESS = {
 
 async function cmdNewAddress(g: Globals, o: ParsedOptions<typeof NEW_ADDRESS>): Promise<void> {
   const c = walletCtx(g);
-  const wallet = await Wallet.load(c.walletFile, await password(g), c.network);
+  const wallet = await loadWallet(c.walletFile, await password(g), c.network);
   if (o.mixdepth >= wallet.mixdepthCount) throw new UsageError(`--mixdepth: must be at most ${wallet.mixdepthCount - 1} (this wallet has ${wallet.mixdepthCount} mixdepths)`);
   const a = wallet.nextAddress(o.mixdepth, o.internal ? INTERNAL : EXTERNAL);
   await wallet.save(c.walletFile);
@@ -241,7 +241,7 @@ async function cmdBondAddress(g: Globals, o: ParsedOptions<typeof BOND_ADDRESS>,
   if (c.network.name === 'mainnet' && locktime <= Date.now() / 1000 && !o.force) {
     throw new UsageError(`${ym} is not in the future; a mainnet bond must lock until a future month (use --force to override)`);
   }
-  const wallet = await Wallet.load(c.walletFile, await password(g), c.network);
+  const wallet = await loadWallet(c.walletFile, await password(g), c.network);
   const b = wallet.bond(n);
   const r = { address: b.address, locktime, date: new Date(locktime * 1000).toISOString(), timenumber: n, path: `${b.path}:${locktime}`, witnessScript: bytesToHex(b.witnessScript) };
   if (g.json) return json(r);
@@ -277,12 +277,12 @@ const SPEND_OPTIONS = {
   feeRate: FEE_RATE,
   maxFeeRate: MAX_FEE_RATE,
   dryRun: { flags: '--dry-run', help: 'show the signed transaction and its fee without broadcasting', value: z.boolean() },
-  yes: YES,
+  yes: { ...YES, help: 'broadcast without asking (required when not on a terminal, except with --dry-run)' },
 } as const satisfies OptionDefs;
 
 /** Offline checks of the spend options (before the wallet or the node). */
 function checkSpendOptions(o: ParsedOptions<typeof SPEND_OPTIONS>): void {
-  if (!o.dryRun) assertCanConfirm(o.yes);
+  if (!o.dryRun) assertCanConfirm(o.yes, 'the transaction and its fee');
   if (o.feeRate !== undefined && o.feeRate > o.maxFeeRate) throw new UsageError(`--fee-rate ${o.feeRate} is above --max-fee-rate ${o.maxFeeRate} sat/vB`);
 }
 
@@ -294,7 +294,7 @@ async function feeRate(rpc: CoreRpc, o: ParsedOptions<typeof SPEND_OPTIONS>): Pr
 async function broadcastConfirmed(rpc: CoreRpc, tx: Transaction, o: ParsedOptions<typeof SPEND_OPTIONS>, summary: string): Promise<string | null> {
   process.stderr.write(`${summary}\n`);
   if (o.dryRun) return tx.getId();
-  if (!(await confirmSpend(o.yes, 'Broadcast this transaction?'))) return null;
+  if (!(await askYesNo(o.yes, 'Broadcast this transaction?'))) return null;
   return rpc.sendRawTransaction(tx.toHex());
 }
 

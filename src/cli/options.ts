@@ -96,19 +96,31 @@ const controlTarget = z.string().transform((s, ctx): ControlTarget => {
   }
 });
 
-const httpUrl = z.string().trim().refine((s) => {
-  try {
-    return ['http:', 'https:'].includes(new URL(s).protocol);
-  } catch {
-    return false;
-  }
-}, 'expected an http:// URL, e.g. http://127.0.0.1:8332');
+/** An http(s) URL, as given; `credentials: false` refuses one with user:password@ in it. */
+export function httpUrl(example: string, o: { credentials: boolean }): z.ZodType<string> {
+  return z.string().trim().superRefine((s, ctx) => {
+    let u: URL | null = null;
+    try {
+      u = new URL(s);
+    } catch {
+      // reported below
+    }
+    if (!u || !['http:', 'https:'].includes(u.protocol)) ctx.addIssue({ code: 'custom', message: `expected an http:// URL, e.g. ${example}` });
+    else if (!o.credentials && (u.username !== '' || u.password !== '')) ctx.addIssue({ code: 'custom', message: 'a URL with user:password@ in it is not accepted' });
+  });
+}
 
 // ---------------------------------------------------------------- the shared options
 
 const networkName = z.string().trim().pipe(z.enum(NETWORKS, `expected one of ${NETWORKS.join(', ')}`));
 
 export const NETWORK = { flags: '--network <name>', help: NETWORKS.join(' | '), value: networkName, required: true } as const satisfies OptionDef;
+/**
+ * --network as a global option of a command whose subcommands mostly need it: parsed as optional
+ * (each subcommand that needs it parses it with NETWORK), marked in --help with the exceptions.
+ */
+export const networkRequiredExcept = (exceptions: string) =>
+  ({ ...NETWORK, required: false, help: `${NETWORK.help} (required, ${exceptions})` }) as const satisfies OptionDef;
 
 export const HRP = { flags: '--hrp <prefix>', help: 'bech32 address prefix override for test chains (e.g. rltc)', value: z.string().regex(/^[a-z0-9]{1,20}$/, 'expected a lowercase bech32 prefix') } satisfies OptionDef;
 export const WALLET = { flags: '--wallet <file>', help: 'encrypted wallet file (jm-wallet generate writes one)', value: text } satisfies OptionDef;
@@ -118,7 +130,7 @@ export const LOG_LEVEL = { flags: '--log-level <level>', help: LOG_LEVELS.join('
 
 /** Bitcoin Core RPC: same flags, same meaning in jm-wallet, jm-maker, jm-taker and jm-orderbook. */
 export const RPC_OPTIONS = {
-  rpcUrl: { flags: '--rpc-url <url>', help: 'Bitcoin Core RPC URL (default http://127.0.0.1:<network RPC port>)', value: httpUrl },
+  rpcUrl: { flags: '--rpc-url <url>', help: 'Bitcoin Core RPC URL (default http://127.0.0.1:<network RPC port>)', value: httpUrl('http://127.0.0.1:8332', { credentials: true }) },
   rpcUser: { flags: '--rpc-user <user>', help: 'RPC user name', value: text },
   rpcPassword: { flags: '--rpc-password <password>', help: 'RPC password (or env JM_RPC_PASSWORD)', value: z.string().min(1, 'must not be empty') },
   rpcCookieFile: { flags: '--rpc-cookie-file <file>', help: "RPC cookie file instead of user/password (e.g. ~/.bitcoin/.cookie)", value: readableFile },
@@ -165,4 +177,5 @@ const satPerVb = z.string().trim().regex(/^\d+(\.\d+)?$/, 'expected sat/vB, e.g.
 export const FEE_RATE = { flags: '--fee-rate <sat/vB>', help: 'miner fee rate (default: the node estimate, fallback 20)', value: satPerVb } satisfies OptionDef;
 /** REF's absurd_fee_per_kb (350,000 sat/kvB) as the default cap. */
 export const MAX_FEE_RATE = { flags: '--max-fee-rate <sat/vB>', help: 'refuse a miner fee rate above this, given or estimated', value: satPerVb, default: '350' } as const satisfies OptionDef;
-export const YES = { flags: '--yes', help: 'do not ask before spending (required when not on a terminal)', value: flag } satisfies OptionDef;
+/** Answers yes to the command's confirmation; each command says in its help what that accepts. */
+export const YES = { flags: '--yes', help: 'do not ask for confirmation (required when not on a terminal)', value: flag } satisfies OptionDef;

@@ -25,14 +25,19 @@ export function cliProgram(name: string, description: string): Command {
     .showHelpAfterError(`(${name} --help shows the usage)`);
 }
 
-/** Flags of earlier versions, named in the error so old scripts and notes are easy to fix. */
-const RENAMED: Readonly<Record<string, string>> = { '--wallet-file': '--wallet', '--rpc-cookie': '--rpc-cookie-file' };
+/** Flags of earlier versions (in every command, and per command), named in the error so old scripts and notes are easy to fix. */
+const RENAMED: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  '*': { '--wallet-file': '--wallet', '--rpc-cookie': '--rpc-cookie-file' },
+  'jm-maker': { '--commitments': '--commitment-list' },
+  'jm-taker': { '--commitments': '--sent-commitments' },
+};
 
 /** Parses argv and runs the chosen action; returns the exit code (errors are printed here). */
 export async function runCli(program: Command, argv: readonly string[]): Promise<number> {
   try {
-    const old = argv.slice(2).map((a) => a.split('=')[0]!).find((a) => Object.hasOwn(RENAMED, a));
-    if (old !== undefined) throw new UsageError(`${old} is now ${RENAMED[old]}`);
+    const renamed = { ...RENAMED['*'], ...RENAMED[program.name()] };
+    const old = argv.slice(2).map((a) => a.split('=')[0]!).find((a) => Object.hasOwn(renamed, a));
+    if (old !== undefined) throw new UsageError(`${old} is now ${renamed[old]}`);
     await program.parseAsync([...argv]);
     return 0;
   } catch (e) {

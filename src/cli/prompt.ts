@@ -59,13 +59,16 @@ async function passwordFromSources(passwordFile: string | undefined, twice: bool
   return p;
 }
 
-/** Before any wallet or network work: a command that asks before spending needs a terminal or --yes. */
-export function assertCanConfirm(yes: boolean | undefined): void {
-  if (!yes && !process.stdin.isTTY) throw new UsageError('not on a terminal, so nobody can confirm the fees: pass --yes to go ahead without asking');
+/**
+ * Before any wallet or network work: a command that will ask to confirm `what` needs a terminal
+ * or --yes, so off a terminal it refuses up front (exit 2) instead of failing after the work.
+ */
+export function assertCanConfirm(yes: boolean | undefined, what: string): void {
+  if (!yes && !process.stdin.isTTY) throw new UsageError(`not on a terminal, so nobody can confirm ${what}: pass --yes to go ahead without asking`);
 }
 
 /** "question [y/N]" on the terminal, unless `yes`; only y or yes goes ahead. */
-export async function confirmSpend(yes: boolean | undefined, question: string): Promise<boolean> {
+export async function askYesNo(yes: boolean | undefined, question: string): Promise<boolean> {
   if (yes) return true;
   const a = await promptLine(`${question} [y/N] `, { hidden: false, noTerminal: 'not on a terminal: pass --yes to go ahead without asking' });
   return /^\s*y(es)?\s*$/i.test(a);

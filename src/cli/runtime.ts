@@ -19,6 +19,7 @@ import { WalletSync } from '../wallet/backend/sync.js';
 import { resolveNetwork, resolveRpc, type RpcFlags } from '../wallet/config.js';
 import { toBitcoinjs, type NetworkParams } from '../wallet/network.js';
 import { Wallet } from '../wallet/wallet.js';
+import { WalletNetworkError } from '../wallet/wallet-file.js';
 import { CLIENT_NETWORK_OPTIONS, HRP, LOG_LEVEL, NETWORK, PASSWORD_FILE, RPC_OPTIONS, SYNC_OPTIONS, WALLET, required, type ParsedOptions } from './options.js';
 import { UsageError } from './program.js';
 import { walletPassword } from './prompt.js';
@@ -80,10 +81,23 @@ export function outputScript(flag: string, address: string, network: NetworkPara
   }
 }
 
+/**
+ * Wallet.load for a command line: a wallet of another network than --network is a usage error
+ * (exit 2: the user picked the wrong --network or the wrong file), like any other bad flag.
+ */
+export async function loadWallet(file: string, password: string, network: NetworkParams): Promise<Wallet> {
+  try {
+    return await Wallet.load(file, password, network);
+  } catch (e) {
+    if (e instanceof WalletNetworkError) throw new UsageError(`--network ${e.requested}: ${file} is a ${e.walletNetwork} wallet`);
+    throw e;
+  }
+}
+
 export async function openWallet(o: BotOptions, log: Logger, setup = walletSetup(o)): Promise<OpenedWallet> {
   const { network, rpc } = setup;
   const pw = await walletPassword(o.passwordFile);
-  const wallet = await Wallet.load(o.wallet, pw, network);
+  const wallet = await loadWallet(o.wallet, pw, network);
   const sync = new WalletSync(wallet, rpc, { logger: log, gap: o.gap ?? 20, lookahead: o.lookahead ?? 1000 });
   const res = await sync.sync();
   log.info({ balances: res.balances.map(String), tip: res.tipHeight }, 'wallet synced');

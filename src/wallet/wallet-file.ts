@@ -43,6 +43,14 @@ export class WalletFileError extends Error {
     this.name = 'WalletFileError';
   }
 }
+
+/** The wallet belongs to another network than the one asked for (the file itself is fine). */
+export class WalletNetworkError extends WalletFileError {
+  constructor(readonly walletNetwork: string, readonly requested: string) {
+    super(`wallet is for ${walletNetwork}, not ${requested}`);
+    this.name = 'WalletNetworkError';
+  }
+}
 export class WrongPasswordError extends WalletFileError {
   constructor() {
     super('wrong password (or the wallet file was modified or corrupted)');

@@ -17,7 +17,7 @@ import { getNetwork, networkNameSchema, toBitcoinjs, type NetworkParams } from '
 import { signP2wpkhInput, txidToHash } from './sign.js';
 import { TIMENUMBER_COUNT } from './timenumber.js';
 import { outpointKey, type WalletUtxo } from './utxo.js';
-import { deriveWalletKey, openWalletText, sealWallet, DEFAULT_KDF, WalletFileError, type KdfParams, type WalletKey } from './wallet-file.js';
+import { deriveWalletKey, openWalletText, sealWallet, DEFAULT_KDF, WalletFileError, WalletNetworkError, type KdfParams, type WalletKey } from './wallet-file.js';
 import { outputWeight } from './vsize.js';
 import { promises as fs } from 'node:fs';
 import { assertPrivateFile, FileExistsError, InsecureFileError, writeFileAtomic } from '../util/atomic-file.js';
@@ -75,7 +75,7 @@ export class Wallet {
   private fileKey: WalletKey | null = null;
 
   private constructor(data: WalletData, readonly network: NetworkParams) {
-    if (data.network !== network.name) throw new WalletFileError(`wallet is for ${data.network}, not ${network.name}`);
+    if (data.network !== network.name) throw new WalletNetworkError(data.network, network.name);
     this.data = data;
     this.keys = new HdKeys(mnemonicToSeed(data.mnemonic, data.extension), network);
   }

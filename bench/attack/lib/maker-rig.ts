@@ -60,7 +60,7 @@ export async function startMaker(root: string, node: RegtestNode, o: { wallet: s
     'start', '--wallet', o.wallet, '--network', NETWORK, '--hrp', node.network.hrp, '--transport', 'tcp',
     '--directory', o.directories.join(','), '--rpc-url', node.url, '--rpc-user', node.user, '--rpc-password', node.password,
     '--gap', '6', '--lookahead', '40', '--algorithm', 'basic', '--minsize', '100000', '--txfee', '1000', '--cjfee-r', '0.0002',
-    '--commitments', o.commitments, '--log-level', 'info',
+    '--commitment-list', o.commitments, '--log-level', 'info',
   ];
   const announced = new Set<string>();
   let allAnnounced: () => void = () => {};

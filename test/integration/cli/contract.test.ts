@@ -100,10 +100,75 @@ describe('every command', () => {
     expect(wallet.stdout).toMatch(/Global Options:[\s\S]*--network <name>[\s\S]*--wallet <file>/);
     expect(serve.stdout).toMatch(/Options:[\s\S]*--http <host:port>[\s\S]*Global Options:[\s\S]*--network <name>[\s\S]*--directory <list>/);
     // required options say so
-    for (const h of [maker.stdout, taker.stdout, serve.stdout, dn.stdout]) expect(line(h, '--network <name>')).toMatch(/\(required\)/);
+    for (const h of [maker.stdout, taker.stdout, dn.stdout]) expect(line(h, '--network <name>')).toMatch(/\(required\)/);
+    // where some subcommands do without it, the help says which
+    expect(line(wallet.stdout, '--network <name>')).toMatch(/\(required, or "network" in --config; bond-calc needs none\)$/);
+    for (const h of [serve.stdout, once.stdout]) expect(line(h, '--network <name>')).toMatch(/\(required, except by directories list and update\)$/);
     expect(line(maker.stdout, '--wallet <file>')).toMatch(/\(required\)/);
     expect(line(taker.stdout, '--destination <address>')).toMatch(/\(required\)/);
     expect(line(wallet.stdout, '--wallet <file>')).not.toMatch(/\(required\)/); // default wallet.jmw
+  });
+});
+
+describe('one meaning per flag, help that matches what runs', () => {
+  const line = (help: string, flag: string): string => help.split('\n').find((l) => l.trimStart().startsWith(flag))?.trim() ?? '';
+
+  it('jm-orderbook directories list and update run without --network, as the help says; once and serve need it', async () => {
+    const data = join(dir, 'data-list');
+    const [list, once, check] = await Promise.all([
+      runCli('jm-orderbook', ['directories', 'list', '--data-dir', data]),
+      runCli('jm-orderbook', ['once', '--directory', sinkAddr]),
+      runCli('jm-orderbook', ['directories', 'check', '--directory', sinkAddr]),
+    ]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^mainnet \(built-in list\)$/m);
+    expect([once.code, once.stderr, check.code, check.stderr]).toEqual([2, 'jm-orderbook: --network is required\n', 2, 'jm-orderbook: --network is required\n']);
+    expect(sinkConnections).toBe(0);
+  });
+
+  it('jm-orderbook once --help describes its own options, not a --once flag', async () => {
+    const r = await runCli('jm-orderbook', ['once', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/with --once/);
+    expect(line(r.stdout, '--wait <seconds>')).toMatch(/how long to collect offers before printing/);
+  });
+
+  it('the maker\'s and the taker\'s commitment files have two different flags; the old --commitments names the new one', async () => {
+    const [maker, taker, oldMaker, oldTaker] = await Promise.all([
+      runCli('jm-maker', ['start', '--help']),
+      runCli('jm-taker', ['coinjoin', '--help']),
+      runCli('jm-maker', ['start', '--commitments', 'x']),
+      runCli('jm-taker', ['coinjoin', '--commitments=x']),
+    ]);
+    expect(line(maker.stdout, '--commitment-list <file>')).toMatch(/commitments this maker refuses/);
+    expect(line(taker.stdout, '--sent-commitments <file>')).toMatch(/commitments this taker has sent/);
+    for (const h of [maker.stdout, taker.stdout]) expect(h).not.toMatch(/--commitments /);
+    expect([oldMaker.code, oldMaker.stderr]).toEqual([2, 'jm-maker: --commitments is now --commitment-list\n']);
+    expect([oldTaker.code, oldTaker.stderr]).toEqual([2, 'jm-taker: --commitments is now --sent-commitments\n']);
+  });
+
+  it('directories update off a terminal without --yes refuses before fetching (exit 2), like jm-taker and jm-wallet send', async () => {
+    const args = ['directories', 'update', '--url', `http://${sinkAddr}/list.json`, '--socks', sinkAddr, '--data-dir', join(dir, 'data-update')];
+    const [update, credentials] = await Promise.all([
+      runCli('jm-orderbook', args),
+      runCli('jm-orderbook', ['directories', 'update', '--url', 'http://me:secret@example.onion/list.json', '--yes']),
+    ]);
+    expect([update.code, update.stderr]).toEqual([2, 'jm-orderbook: not on a terminal, so nobody can confirm writing the list: pass --yes to go ahead without asking\n']);
+    expect([credentials.code, credentials.stderr]).toEqual([2, 'jm-orderbook: --url: a URL with user:password@ in it is not accepted\n']);
+    expect(sinkConnections).toBe(0);
+  });
+
+  it('a wallet of another network than --network is a usage error (exit 2), before any connection', async () => {
+    const env = { JM_WALLET_PASSWORD: PASSWORD };
+    const rpc = ['--rpc-url', `http://${sinkAddr}`, '--rpc-user', 'u', '--rpc-password', 'p'];
+    const [wallet, taker] = await Promise.all([
+      runCli('jm-wallet', ['--network', 'testnet', '--wallet', walletFile, 'newaddress', '--mixdepth', '0'], { env }),
+      runCli('jm-taker', ['coinjoin', '--network', 'testnet', '--wallet', walletFile, '--directory', sinkAddr, '--transport', 'tcp', ...rpc,
+        '--amount', '100000', '--mixdepth', '0', '--destination', 'tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx', '--yes'], { env }),
+    ]);
+    expect([wallet.code, wallet.stderr]).toEqual([2, `jm-wallet: --network testnet: ${walletFile} is a regtest wallet\n`]);
+    expect([taker.code, taker.stderr]).toEqual([2, `jm-taker: --network testnet: ${walletFile} is a regtest wallet\n`]);
+    expect(sinkConnections).toBe(0);
   });
 });
 

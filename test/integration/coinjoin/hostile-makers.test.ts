@@ -8,7 +8,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { HostPort } from '../../../src/client/dialer.js';
 import type { DirectoryServer } from '../../../src/directory/index.js';
@@ -109,9 +109,13 @@ describe.skipIf(!available)('jm-taker against hostile makers (CLI, regtest)', ()
     await taker.sync.sync();
   }, 240_000);
 
-  afterAll(async () => {
+  // every maker and taker a test started is stopped even when the test fails, so none leaks into the next
+  afterEach(async () => {
     await stopCliProcesses();
     await stopAll();
+  });
+
+  afterAll(async () => {
     await dn?.stop();
     await node?.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -128,7 +132,6 @@ describe.skipIf(!available)('jm-taker against hostile makers (CLI, regtest)', ()
     expect(existsSync(`${takerFile}.commitments.json`)).toBe(false);
     expect(await unspent(outpoints(taker))).toBe(true);
     expect(await mempool()).toEqual([]);
-    await stopAll();
   }, 120_000);
 
   it('a high-S !sig is refused and its maker replaced by makers that joined meanwhile; the coinjoin confirms', async () => {
@@ -155,7 +158,6 @@ describe.skipIf(!available)('jm-taker against hostile makers (CLI, regtest)', ()
     expect(inputs.filter((i) => hCoins.includes(i) || aCoins.includes(i))).toEqual([]);
     await node.mine(1, burn);
     expect(await mempool()).toEqual([]);
-    await stopAll();
   }, 240_000);
 
   it('a signature over a wrong amount is refused; with no replacement the taker spends nothing', async () => {
@@ -169,7 +171,6 @@ describe.skipIf(!available)('jm-taker against hostile makers (CLI, regtest)', ()
     expect(h.signedFor).toHaveLength(1);
     expect(await unspent(before)).toBe(true);
     expect(await mempool()).toEqual([]);
-    await stopAll();
   }, 120_000);
 
   it('one bond shown by two nicks counts once: never both in a round, and the watcher names the same owner', async () => {
@@ -208,6 +209,5 @@ describe.skipIf(!available)('jm-taker against hostile makers (CLI, regtest)', ()
       await watcher.stop();
       await pool.stop();
     }
-    await stopAll();
   }, 120_000);
 });

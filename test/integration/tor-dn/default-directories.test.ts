@@ -118,12 +118,15 @@ describe.skipIf(skip)('default directory lists over a private Tor network', () =
       const file = path.join(dataDir, 'directories.json');
       const args = ['directories', 'update', '--url', url, '--socks', `127.0.0.1:${tn.socksPort}`, '--data-dir', dataDir];
 
-      // No terminal and no --yes: the diff is shown, nothing is written.
-      const dry = orderbook(args, {});
-      expect(await dry.exited, dry.stderr).toBe(1);
+      // No terminal and no --yes: refused before fetching (exit 2). --dry-run shows the diff, writes nothing.
+      const refused = orderbook(args, {});
+      expect(await refused.exited, refused.stderr).toBe(2);
+      expect(refused.stderr).toContain('nobody can confirm writing the list: pass --yes');
+      const dry = orderbook([...args, '--dry-run'], {});
+      expect(await dry.exited, dry.stderr).toBe(0);
       expect(dry.stdout).toContain(`+ mainnet  ${ready.onion}`);
       expect(dry.stdout).toMatch(/- mainnet {2}satoshi2vcg5e2ept7tjkzlkpomkobqmgtsjzegg6wipnoajadissead\.onion:5222/);
-      expect(dry.stderr).toContain('not written: confirm with --yes');
+      expect(dry.stdout).toContain('not written (--dry-run)');
       await expect(readFile(file)).rejects.toThrow(/ENOENT/);
 
       const yes = orderbook([...args, '--yes'], {});
