@@ -3,6 +3,8 @@
  * refreshes live when a new maker appears, and still shows the tables with JavaScript off; its
  * charts carry their numbers, columns sort, sizes switch between BTC and sat, "updated N s ago"
  * counts, the CSV and favicon load, and at 1280 and 390 px nothing overflows.
+ * The book every test sees is set up once (two makers); a test that adds a maker removes it
+ * again, so each test passes alone and in any order.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +18,7 @@ import { DirectoryServer } from '../../../src/directory/index.js';
 import type { OrderbookWatcher } from '../../../src/orderbook/watcher.js';
 import type { DirectoryPool } from '../../../src/client/directory-pool.js';
 import { KEYS, NETWORK, TEST_BOND, startWatcher, stubChain, waitFor } from './watch-helpers.js';
+import { hexToBytes } from '../../../src/protocol/crypto.js';
 import { formatBondValue, formatBtc } from '../../../src/orderbook/format.js';
 
 const ARTIFACTS = path.resolve(fileURLToPath(new URL('../../..', import.meta.url)), 'test-artifacts');
@@ -23,19 +26,21 @@ const ARTIFACTS = path.resolve(fileURLToPath(new URL('../../..', import.meta.url
 describe.skipIf(!haveChromium)('orderbook page in chromium', () => {
   let dn: DirectoryServer;
   let maker: ScriptedMaker;
+  let second: ScriptedMaker;
   let pool: DirectoryPool;
   let watcher: OrderbookWatcher;
   let http: RunningHttpServer;
   const browsers = new ChromiumContexts();
-  const later: ScriptedMaker[] = [];
 
   beforeAll(async () => {
     dn = new DirectoryServer({ network: NETWORK, mode: 'loopback', listen: { host: '127.0.0.1', port: 0 }, motd: 'browser test DN' });
     const addr = await dn.start();
     maker = await new ScriptedMaker({ directories: [addr], network: NETWORK, key: KEYS.m1, bond: TEST_BOND,
       offers: ['sw0reloffer 0 27300 5000000 0 0.00002', 'sw0absoffer 1 27300 5000000 0 250'] }).start();
+    second = await new ScriptedMaker({ directories: [addr], network: NETWORK, key: KEYS.m2, offers: ['sw0absoffer 5 100000 20000000 0 1234'] }).start();
     ({ pool, watcher } = startWatcher([addr], stubChain(150_000_000)));
     await waitFor(watcher, () => watcher.orderbook().bonds[0]?.status === 'verified', 10_000, 'verified bond');
+    await waitFor(watcher, () => watcher.book.list().some((m) => m.nick === second.nick), 10_000, 'the second maker');
     http = await startHttpServer({ port: 0, source: watcher, refreshSeconds: 0.2 });
     mkdirSync(ARTIFACTS, { recursive: true });
   });
@@ -43,9 +48,9 @@ describe.skipIf(!haveChromium)('orderbook page in chromium', () => {
   afterAll(async () => {
     await browsers.close();
     await http?.close();
-    for (const m of later) await m.stop();
     await watcher?.stop();
     await pool?.stop();
+    await second?.stop();
     await maker?.stop();
     await dn?.stop();
   });
@@ -54,8 +59,8 @@ describe.skipIf(!haveChromium)('orderbook page in chromium', () => {
     const page = await (await browsers.open({ colorScheme: 'light' })).newPage();
     await page.goto(http.url);
     const short = maker.nick.replace(/O+$/, '');
-    await expect(page.locator('#offers tbody tr').count()).resolves.toBe(2);
-    expect(await page.locator('#offers tbody tr').first().innerText()).toContain(short);
+    await expect(page.locator('#offers tbody tr').count()).resolves.toBe(3);
+    expect(await page.locator(`#offers tbody tr[data-nick="${maker.nick}"]`).first().innerText()).toContain(short);
     expect(await page.locator('#offers tbody').innerText()).toContain('0.002 %');
     const value = watcher.orderbook().bonds[0]!.value!;
     expect(await page.locator('#bonds tbody').innerText()).toContain(formatBondValue(value));
@@ -63,18 +68,23 @@ describe.skipIf(!haveChromium)('orderbook page in chromium', () => {
     expect(await page.locator('#bonds tbody').innerText()).toContain('verified');
     expect(await page.locator('#directories tbody').innerText()).toContain('browser test DN');
     expect(await page.locator('#sybil tbody tr').count()).toBeGreaterThan(1);
-    // A second maker joins; the table updates without a reload.
+    // A third maker joins; the table updates without a reload. It leaves again (and the book
+    // forgets it) before the next test, whatever happens here.
     await page.waitForSelector('body[data-live="true"]');
-    const second = await new ScriptedMaker({ directories: [{ host: '127.0.0.1', port: dn.address!.port }], network: NETWORK, key: KEYS.m2,
-      offers: ['sw0absoffer 5 100000 20000000 0 1234'] }).start();
-    later.push(second);
-    await page.waitForSelector(`#offers tbody tr[data-nick="${second.nick}"]`, { timeout: 10_000 });
-    expect(await page.locator('#offers tbody tr').count()).toBe(3);
-    // rendered in the browser by the embedded src/wallet/format.ts: one format with the server
-    const row = await page.locator(`#offers tbody tr[data-nick="${second.nick}"]`).innerText();
-    for (const sats of [100_000, 20_000_000, 1234]) expect(row).toContain(formatBtc(sats));
-    await page.screenshot({ path: path.join(ARTIFACTS, 'orderbook-page.png'), fullPage: true });
-    await page.close();
+    const third = await new ScriptedMaker({ directories: [{ host: '127.0.0.1', port: dn.address!.port }], network: NETWORK, key: hexToBytes('55'.repeat(32)),
+      offers: ['sw0absoffer 7 100000 30000000 0 4321'] }).start();
+    try {
+      await page.waitForSelector(`#offers tbody tr[data-nick="${third.nick}"]`, { timeout: 10_000 });
+      expect(await page.locator('#offers tbody tr').count()).toBe(4);
+      // rendered in the browser by the embedded src/wallet/format.ts: one format with the server
+      const row = await page.locator(`#offers tbody tr[data-nick="${third.nick}"]`).innerText();
+      for (const sats of [100_000, 30_000_000, 4321]) expect(row).toContain(formatBtc(sats));
+      await page.screenshot({ path: path.join(ARTIFACTS, 'orderbook-page.png'), fullPage: true });
+      await page.close();
+    } finally {
+      await third.stop();
+      await waitFor(watcher, () => !watcher.book.list().some((m) => m.nick === third.nick), 10_000, 'the third maker to leave the book');
+    }
   });
 
   it('renders the tables with JavaScript disabled', async () => {
@@ -120,7 +130,7 @@ describe.skipIf(!haveChromium)('orderbook page in chromium', () => {
     const errors = problems(page);
     await page.goto(http.url);
     await page.waitForSelector('body[data-live="true"]');
-    expect(await page.locator('#offers tbody tr').count()).toBe(3); // the second maker from the test above
+    expect(await page.locator('#offers tbody tr').count()).toBe(3); // both makers of beforeAll
 
     // charts: one per offer kind and the bonds; each mark's title has the numbers
     const titles = await page.locator('#charts svg.liquidity g.step title').allTextContents();
