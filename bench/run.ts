@@ -1,5 +1,5 @@
 /**
- * Directory-node benchmark (issue 6). Runs the same scenarios against the bare baseline
+ * Directory-node benchmark (docs/performance.md). Runs the same scenarios against the bare baseline
  * (bench/baseline-server.ts) and against our DN (src/cli/jm-directory.ts), each as its own
  * process, driven by load-generator processes (bench/loadgen.ts). Prints one table with the
  * DN/baseline ratios and PASS/FAIL per target, and writes JSON to bench/results/.

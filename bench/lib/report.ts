@@ -131,7 +131,7 @@ function lost(h: HandshakeFigures | undefined): number | undefined {
   return h ? h.attempted - h.ok : undefined;
 }
 
-/** Evaluates the targets on the DN's figures (with the baseline for the ratios). */
+/** Evaluates the performance targets (docs/performance.md) on the DN's figures (with the baseline for the ratios). */
 export function evaluateTargets(base: TargetResult | undefined, dn: TargetResult | undefined, opts: { holdPeers: number; burstPeers: number; disconnectLeaving: number }): Verdict[] {
   const v: Verdict[] = [];
   const na = (name: string, why: string): Verdict => ({ name, pass: null, figure: why });
