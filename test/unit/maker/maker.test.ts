@@ -41,6 +41,15 @@ async function setup(o: { bond?: boolean; limits?: Partial<MakerLimits>; logLine
 
 const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
 
+/** T1 fills 1,000,000 sat from a coin on the chain and has the maker's !pubkey. */
+function fillAndPubkey(t: Awaited<ReturnType<typeof setup>>): ScriptedTaker {
+  const tk = new ScriptedTaker();
+  tk.register(t.chain, 1_000_000);
+  t.channel.deliver(T1, 'priv', tk.fill(0, 1_000_000));
+  tk.onPubkey(t.channel.to(T1, 'pubkey')[0]!.args);
+  return tk;
+}
+
 describe('Maker offers', () => {
   it('announces its offer publicly and answers !orderbook privately with !tbond', async () => {
     const t = await setup({ bond: true });
@@ -126,10 +135,7 @@ describe('Maker !fill handling', () => {
 describe('Maker full round over the bot', () => {
   it('gossips the commitment, watches the tx, re-announces, and only pushes its own tx', async () => {
     const t = await setup();
-    const tk = new ScriptedTaker();
-    tk.register(t.chain, 1_000_000);
-    t.channel.deliver(T1, 'priv', tk.fill(0, 1_000_000));
-    tk.onPubkey(t.channel.to(T1, 'pubkey')[0]!.args);
+    const tk = fillAndPubkey(t);
     t.channel.deliver(T1, 'priv', `!auth ${tk.auth()}`);
     await flush();
     expect(t.channel.anonymous).toEqual([`!hp2 ${tk.commitmentHex}`]);
@@ -162,10 +168,7 @@ describe('Maker full round over the bot', () => {
 
   it('a failure of ours inside a session (a key that cannot be read) closes it and unlocks its coins', async () => {
     const t = await setup();
-    const tk = new ScriptedTaker();
-    tk.register(t.chain, 1_000_000);
-    t.channel.deliver(T1, 'priv', tk.fill(0, 1_000_000));
-    tk.onPubkey(t.channel.to(T1, 'pubkey')[0]!.args);
+    const tk = fillAndPubkey(t);
     t.wallet.privateKey = () => {
       throw new Error('key store unavailable');
     };
@@ -178,10 +181,7 @@ describe('Maker full round over the bot', () => {
 
   it('a signed tx never seen is abandoned and its coins unlocked', async () => {
     const t = await setup();
-    const tk = new ScriptedTaker();
-    tk.register(t.chain, 1_000_000);
-    t.channel.deliver(T1, 'priv', tk.fill(0, 1_000_000));
-    tk.onPubkey(t.channel.to(T1, 'pubkey')[0]!.args);
+    const tk = fillAndPubkey(t);
     t.channel.deliver(T1, 'priv', `!auth ${tk.auth()}`);
     await flush();
     const io = tk.ioauth(t.channel.to(T1, 'ioauth')[0]!.args);

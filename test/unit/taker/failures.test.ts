@@ -3,7 +3,7 @@
  * cleanly: no unhandled rejection, a clear error, no maker blamed, and no retry that would
  * spend another commitment while the cause is still there.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Outpoint } from '../../../src/protocol/coinjoin/utxo.js';
 import { CoreTakerWallet } from '../../../src/taker/adapters.js';
 import type { ChainUtxo, TakerChain, TakerNetwork } from '../../../src/taker/ports.js';
@@ -11,19 +11,15 @@ import { CoreRpc } from '../../../src/wallet/backend/rpc.js';
 import { getNetwork } from '../../../src/wallet/network.js';
 import { Wallet } from '../../../src/wallet/wallet.js';
 import { FakeTakerWallet } from './bus.js';
-import { TAKER, World } from './world.js';
+import { TAKER, worldsStoppedAfterEach, type World } from './world.js';
 
-const worlds: World[] = [];
+const world = worldsStoppedAfterEach();
 async function twoMakers(): Promise<World> {
-  const w = new World();
-  worlds.push(w);
+  const w = world();
   await w.honest('J5makerAOOOOOOOO');
   await w.honest('J5makerBOOOOOOOO');
   return w;
 }
-afterEach(async () => {
-  await Promise.all(worlds.splice(0).map((w) => w.stop()));
-});
 
 /** The world's chain, with our node's UTXO lookups replaced. */
 function chainWith(w: World, getUtxo: (o: Outpoint) => Promise<ChainUtxo | null>): TakerChain {

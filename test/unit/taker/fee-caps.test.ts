@@ -3,19 +3,11 @@
  * inputs as they arrive) and blames only a maker whose inputs caused the excess; a retry never
  * costs more than the fees the user accepted without asking again.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CoinjoinPlan } from '../../../src/taker/taker.js';
-import { World } from './world.js';
+import { worldsStoppedAfterEach, type World } from './world.js';
 
-const worlds: World[] = [];
-function world(takerCoins?: number[]): World {
-  const w = new World(takerCoins);
-  worlds.push(w);
-  return w;
-}
-afterEach(async () => {
-  await Promise.all(worlds.splice(0).map((w) => w.stop()));
-});
+const world = worldsStoppedAfterEach();
 
 /** One coin that can back the commitment (≥ 20 % of the amount) and many small ones. */
 const MANY_SMALL = [250_000, ...Array<number>(30).fill(30_000)];

@@ -4,19 +4,11 @@
  * maker replaced from the current book, makers listing one input are both dropped, caps on the
  * miner fee hold, and stray or repeated messages cannot disturb a round.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CoinjoinPlan } from '../../../src/taker/taker.js';
-import { TAKER, World } from './world.js';
+import { TAKER, worldsStoppedAfterEach } from './world.js';
 
-const worlds: World[] = [];
-const world = (): World => {
-  const w = new World();
-  worlds.push(w);
-  return w;
-};
-afterEach(async () => {
-  await Promise.all(worlds.splice(0).map((w) => w.stop()));
-});
+const world = worldsStoppedAfterEach();
 
 describe('Taker against hostile makers', () => {
   it('never fills an offer over the fee limits and spends no commitment on the attempt', async () => {

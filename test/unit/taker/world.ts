@@ -4,6 +4,7 @@
  * marked `late` join it after the first offer request).
  */
 import { Transaction } from 'bitcoinjs-lib';
+import { afterEach } from 'vitest';
 import { CommitmentBlacklist } from '../../../src/maker/commitments.js';
 import { Maker } from '../../../src/maker/maker.js';
 import { DEFAULT_YIELD_CONFIG } from '../../../src/protocol/coinjoin/yield.js';
@@ -98,4 +99,17 @@ export class World {
   stop(): Promise<void[]> {
     return Promise.all(this.stops.map((s) => s()));
   }
+}
+
+/** For a test file: makes Worlds and stops every one after each test, passed or failed. */
+export function worldsStoppedAfterEach(): (takerCoins?: number[]) => World {
+  const worlds: World[] = [];
+  afterEach(async () => {
+    await Promise.all(worlds.splice(0).map((w) => w.stop()));
+  });
+  return (takerCoins) => {
+    const w = new World(takerCoins);
+    worlds.push(w);
+    return w;
+  };
 }
