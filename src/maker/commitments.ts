@@ -5,7 +5,10 @@
  * concurrently.
  *
  * Anyone can gossip, so the list is bounded: at most `maxEntries` (gossip is evicted before
- * our own entries, oldest first) and gossip older than `gossipMaxAgeMs` is forgotten. Writes
+ * our own entries, oldest first) and gossip older than `gossipMaxAgeMs` is forgotten. Gossip
+ * the maker learns beyond its budget for the list (`learnTransient`) is only remembered in
+ * memory, at most `maxTransient` entries (oldest forgotten first), so a crowd of gossiping
+ * nicks cannot churn the list, and gossip arriving during such a flood still counts. Writes
  * are appended in coalesced batches, at most one in flight; the file is rewritten (atomically)
  * only to compact it once it holds twice the live entries. Loading streams the file through
  * the same bounds, so a list of any length costs memory for `maxEntries` at most.
@@ -29,8 +32,10 @@ export interface CommitmentLimits {
   gossipMaxAgeMs: number;
   /** Entries added within this long share one write. */
   flushDelayMs: number;
+  /** Gossip remembered in memory only (learnTransient). */
+  maxTransient: number;
 }
-export const DEFAULT_COMMITMENT_LIMITS: CommitmentLimits = { maxEntries: 100_000, gossipMaxAgeMs: 90 * 86_400_000, flushDelayMs: 250 };
+export const DEFAULT_COMMITMENT_LIMITS: CommitmentLimits = { maxEntries: 100_000, gossipMaxAgeMs: 90 * 86_400_000, flushDelayMs: 250, maxTransient: 20_000 };
 
 export interface CommitmentStats {
   own: number;
@@ -52,6 +57,7 @@ export class CommitmentBlacklist {
   private readonly own = new AgeMap<string, number>();
   private readonly gossip = new AgeMap<string, number>();
   private readonly reserved = new Set<string>();
+  private readonly transient = new AgeMap<string, true>();
   private readonly limits: CommitmentLimits;
   private pending: Pending[] = [];
   /** Entry lines in the file (live or not), to know when compaction pays. */
@@ -134,7 +140,7 @@ export class CommitmentBlacklist {
 
   isUsed(hex: string): boolean {
     const k = hex.toLowerCase();
-    if (this.own.has(k)) return true;
+    if (this.own.has(k) || this.transient.has(k)) return true;
     const t = this.gossip.get(k);
     return t !== undefined && !this.tooOld(t);
   }
@@ -165,6 +171,15 @@ export class CommitmentBlacklist {
     if (!HEX64.test(k) || this.isUsed(k)) return false;
     this.gossip.delete(k); // an expired copy
     this.record(k, 'hp2').catch((e: unknown) => this.writeFailed(e));
+    return true;
+  }
+
+  /** Gossip kept in memory only (past the budget for the list); true if it was new to us. */
+  learnTransient(hex: string): boolean {
+    const k = hex.toLowerCase();
+    if (!HEX64.test(k) || this.isUsed(k)) return false;
+    this.transient.set(k, true);
+    if (this.transient.size > this.limits.maxTransient) this.transient.shift();
     return true;
   }
 

@@ -6,16 +6,21 @@
  *
  * Under flood (docs/security.md, maker): `!orderbook` replies, `!fill` sessions, `!hp2` gossip
  * and `!error` replies each have a fair budget (rate-limit.ts): per nick, plus a global one
- * with a reserve that a crowd of repeating nicks cannot use. A `!fill` is validated before it
- * is charged; one over budget is told so with `!error`. When sessions are full, the oldest one
- * still waiting for `!auth` (cheap for anyone to open) makes room.
+ * with a reserve only vouched-for requests may use. Nicks are free, so newcomers are served by
+ * what a crowd of fresh nicks cannot exhaust: `!orderbook` askers past the private budget get
+ * one public announcement per directory every few seconds (public-replies.ts); a `!fill` is
+ * validated before it is charged, costs well under a millisecond, and sessions waiting for
+ * `!auth` have room for many, the oldest making room when full (an honest taker's round trip
+ * outlives the global budget's turnover); `!hp2` beyond the list's budget is remembered in
+ * memory only. docs/decisions.md, "Maker: serving newcomers through a fresh-nick flood".
  */
 import { Transaction, type Network } from 'bitcoinjs-lib';
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
-import { checkFill, isCoinjoinCommand, parseCoinjoinCommand } from '../protocol/coinjoin/messages.js';
+import { checkFill, isCoinjoinCommand, parseCoinjoinCommand, type AcceptedFill } from '../protocol/coinjoin/messages.js';
 import type { YieldConfig } from '../protocol/coinjoin/yield.js';
 import type { Command, Offer } from '../protocol/offers.js';
 import { TypedEmitter } from '../client/typed-emitter.js';
+import { randomNaclKeyPair, naclKeyPairFromSecret, type NaclKeyPair } from '../protocol/coinjoin/box.js';
 import { systemClock, type Clock, type Timer } from '../util/clock.js';
 import { AgeMap } from '../util/age-map.js';
 import { LogThrottle } from '../util/log-throttle.js';
@@ -24,6 +29,7 @@ import type { CommitmentBlacklist } from './commitments.js';
 import { OfferManager, type YieldAlgorithm } from './offer-manager.js';
 import { DEFAULT_ORDER_POLICY, spendableBalances, type OrderPolicy } from './order-inputs.js';
 import type { InboundMessage, MakerBond, MakerChain, MakerChannel, MakerWallet, SessionStage, TxStatus } from './ports.js';
+import { PublicReplies } from './public-replies.js';
 import { FairLimiter, type Verdict } from './rate-limit.js';
 import { DEFAULT_SESSION_TIMEOUTS, MakerSession, type SessionTimeouts, type SignedCoinjoin } from './session.js';
 
@@ -37,18 +43,22 @@ export const DEFAULT_MAKER_TIMEOUTS: MakerTimeouts = { ...DEFAULT_SESSION_TIMEOU
 
 /** Budgets per minute (see rate-limit.ts for per nick / global / reserve). */
 export interface MakerLimits {
-  /** `!orderbook` replies per nick (the DN allows 6; NG makers one per 10 s). */
+  /** Private `!orderbook` replies per nick (the DN allows 6; NG makers one per 10 s). */
   orderbookPerNick: number;
   orderbookGlobal: number;
-  /** Part of orderbookGlobal kept for nicks asking for the first time in a minute. */
+  /** Part of orderbookGlobal kept for a directory's own probe and direct connections. */
   orderbookReserve: number;
+  /** Past the global budget, askers are answered by a public announcement at most this often per offer, per directory. */
+  publicReplyMsPerOffer: number;
   /** Valid `!fill`s (session starts) per nick. */
   fillsPerNick: number;
   fillsGlobal: number;
-  /** Part of fillsGlobal kept for first fills of a nick and for nicks that passed `!auth` before. */
+  /** Part of fillsGlobal kept for nicks that passed `!auth` with us before. */
   fillsReserve: number;
-  /** Sessions at once; when full the oldest one still waiting for `!auth` is dropped for a new one. */
+  /** Sessions past `!auth` at once (each holds coins); when all are taken a `!fill` gets `!error`. */
   maxSessions: number;
+  /** Sessions waiting for `!auth` at once; when full, the oldest makes room for a new one. */
+  maxWaitingSessions: number;
   /** `!hp2` gossip: commitments taken from one pubmsg, per nick per minute, all nicks per minute. */
   hp2PerMessage: number;
   hp2PerNick: number;
@@ -61,19 +71,26 @@ export interface MakerLimits {
   errorsGlobal: number;
 }
 export const DEFAULT_MAKER_LIMITS: MakerLimits = {
-  orderbookPerNick: 6, orderbookGlobal: 600, orderbookReserve: 300,
-  fillsPerNick: 6, fillsGlobal: 600, fillsReserve: 300, maxSessions: 200,
+  orderbookPerNick: 6, orderbookGlobal: 600, orderbookReserve: 100, publicReplyMsPerOffer: 3_000,
+  fillsPerNick: 3, fillsGlobal: 6_000, fillsReserve: 600, maxSessions: 200, maxWaitingSessions: 6_000,
   hp2PerMessage: 1, hp2PerNick: 10, hp2Global: 300, relayPerNick: 2, relayGlobal: 30,
   errorsPerNick: 6, errorsGlobal: 300,
 };
 
 /** Counters of what the limits refused (for logs, tests and the attack benchmark). */
 export interface MakerFloodStats {
+  /** `!orderbook`s not answered: the nick was over its own allowance. */
   orderbookLimited: number;
+  /** `!orderbook`s past the private budget, served by a public announcement. */
+  orderbookPublic: number;
+  /** Public announcements made for them. */
+  publicReplies: number;
   fillsRefused: number;
   fillsLimited: number;
   sessionsEvicted: number;
   hp2Dropped: number;
+  /** `!hp2` commitments past the list's budget, remembered in memory only. */
+  hp2Transient: number;
 }
 
 export interface MakerOptions {
@@ -134,9 +151,14 @@ export class Maker extends TypedEmitter<MakerEvents> {
   private readonly errorLimiter: FairLimiter;
   /** Nicks that passed `!auth` (proved a coin) with us: they may use the fill reserve. */
   private readonly provenTakers = new AgeMap<string, true>();
+  /** Sessions still waiting for `!auth`, oldest first. */
+  private readonly waiting = new AgeMap<MakerSession, true>();
+  private readonly publicReplies: PublicReplies;
   private readonly throttled: LogThrottle;
-  private readonly counts: MakerFloodStats = { orderbookLimited: 0, fillsRefused: 0, fillsLimited: 0, sessionsEvicted: 0, hp2Dropped: 0 };
+  private readonly counts = { orderbookLimited: 0, orderbookPublic: 0, fillsRefused: 0, fillsLimited: 0, sessionsEvicted: 0, hp2Dropped: 0, hp2Transient: 0 };
   private readonly randomBytes: (n: number) => Uint8Array;
+  /** Session keypairs: the platform's X25519, or derived from injected randomBytes (tests). */
+  private readonly naclKeyPair: () => NaclKeyPair;
   private readonly offs: Array<() => void> = [];
   private running = false;
 
@@ -157,7 +179,9 @@ export class Maker extends TypedEmitter<MakerEvents> {
     this.errorLimiter = budget(l.errorsPerNick, l.errorsGlobal);
     this.throttled = new LogThrottle(log, undefined, this.clock);
     this.randomBytes = o.randomBytes ?? ((n) => new Uint8Array(nodeRandomBytes(n)));
+    this.naclKeyPair = o.randomBytes ? () => naclKeyPairFromSecret(this.randomBytes(32)) : randomNaclKeyPair;
     this.offers = new OfferManager(o.yieldConfig, o.algorithm ?? 'privacy', o.rng ?? Math.random);
+    this.publicReplies = new PublicReplies(this.clock, () => l.publicReplyMsPerOffer * Math.max(1, this.offers.current.length), () => this.offers.publicBodies());
   }
 
   get nick(): string {
@@ -169,7 +193,7 @@ export class Maker extends TypedEmitter<MakerEvents> {
   }
 
   get floodStats(): MakerFloodStats {
-    return { ...this.counts };
+    return { ...this.counts, publicReplies: this.publicReplies.sent };
   }
 
   async start(): Promise<void> {
@@ -192,6 +216,7 @@ export class Maker extends TypedEmitter<MakerEvents> {
     if (!this.running) return;
     this.running = false;
     for (const off of this.offs.splice(0)) off();
+    this.publicReplies.stop();
     for (const s of [...this.sessions.values()]) s.close('maker stopping');
     this.sessions.clear();
     for (const w of this.watches.values()) if (w.timer !== null) this.clock.clearTimeout(w.timer);
@@ -282,12 +307,18 @@ export class Maker extends TypedEmitter<MakerEvents> {
     }
   }
 
+  /** Gossip within the list's budget is kept for good; past it (a crowd of fresh nicks) in memory only. */
   private noteCommitment(hex: string, from: string): void {
     if (this.o.commitments.isUsed(hex)) return;
     const v = this.hp2Limiter.take(from);
+    if (v === 'global' && this.hp2Limiter.takeKeyOnly(from)) {
+      this.counts.hp2Transient++;
+      this.o.commitments.learnTransient(hex);
+      return;
+    }
     if (v !== 'ok') {
       this.counts.hp2Dropped++;
-      this.throttled.note('info', 'hp2-limited', { from, over: v }, '!hp2 gossip over its budget; dropped');
+      this.throttled.note('info', 'hp2-limited', { from, over: 'key' }, '!hp2 gossip over its per-nick budget; dropped');
       return;
     }
     if (this.o.commitments.learn(hex)) this.emit('commitment', { hex, from });
@@ -295,7 +326,13 @@ export class Maker extends TypedEmitter<MakerEvents> {
 
   private async replyOffers(m: InboundMessage): Promise<void> {
     if (this.offers.current.length === 0) return;
-    const v = this.orderbookLimiter.take(m.from);
+    // the directory's own probe, and direct connections (bounded by their slots), may use the reserve
+    const v = this.orderbookLimiter.take(m.from, m.fromDirectory || m.announce === undefined);
+    if (v === 'global' && m.announce) {
+      this.counts.orderbookPublic++;
+      this.publicReplies.request(m.route, m.announce);
+      return;
+    }
     if (v !== 'ok') {
       this.counts.orderbookLimited++;
       this.throttled.note('debug', 'orderbook-limited', { from: m.from, over: v }, '!orderbook over its budget; not answered');
@@ -328,24 +365,33 @@ export class Maker extends TypedEmitter<MakerEvents> {
     const v = this.fillLimiter.take(taker, this.provenTakers.has(taker));
     if (v !== 'ok') return this.overBudget(m, v);
     existing?.close('replaced by a new !fill');
-    if (this.sessions.size >= this.limits.maxSessions && !this.evictWaitingSession()) {
-      return this.overBudget(m, 'sessions');
-    }
+    if (this.sessions.size - this.waiting.size >= this.limits.maxSessions) return this.overBudget(m, 'sessions');
+    if (this.waiting.size >= this.limits.maxWaitingSessions) this.evictWaitingSession();
     this.o.commitments.reserve(accepted.value.commitmentHex);
+    this.startSession(taker, accepted.value, m.reply);
+  }
+
+  /**
+   * A session for an accepted fill. Its closures hold only the nick, the reply function and the
+   * session (not the inbound message and its parsed text): thousands may wait for `!auth`.
+   */
+  private startSession(taker: string, fill: AcceptedFill, reply: InboundMessage['reply']): void {
     const session: MakerSession = new MakerSession({
       takerNick: taker,
-      fill: accepted.value,
-      send: (cmd, args) => m.reply(cmd, args),
+      fill,
+      send: reply,
       wallet: this.o.wallet,
       chain: this.o.chain,
       commitments: this.o.commitments,
       network: this.o.network,
       clock: this.clock,
-      log: this.log.child({ taker }),
+      log: this.log,
       randomBytes: this.randomBytes,
+      keyPair: this.naclKeyPair(),
       timeouts: this.timeouts,
-      ...(this.o.policy ? { policy: this.o.policy } : {}),
+      policy: this.o.policy,
       onIoauth: (c) => {
+        this.waiting.delete(session);
         this.provenTakers.set(taker, true);
         if (this.provenTakers.size > 10_000) this.provenTakers.shift();
         this.emit('session', { taker, state: 'ioauth' });
@@ -353,11 +399,13 @@ export class Maker extends TypedEmitter<MakerEvents> {
       },
       onSigned: (cj) => this.onSigned(cj),
       onClosed: (reason) => {
+        this.waiting.delete(session);
         if (this.sessions.get(taker) === session) this.sessions.delete(taker);
         this.emit('session', { taker, state: 'closed', reason });
       },
     });
     this.sessions.set(taker, session);
+    this.waiting.set(session, true);
     this.emit('session', { taker, state: 'started' });
     session.start();
   }
@@ -374,15 +422,12 @@ export class Maker extends TypedEmitter<MakerEvents> {
     if (this.errorLimiter.take(m.from) === 'ok') m.reply('error', text);
   }
 
-  /** Closes the oldest session still waiting for `!auth`; false if every session is further on. */
-  private evictWaitingSession(): boolean {
-    for (const s of this.sessions.values()) {
-      if (s.state !== 'await-auth') continue;
-      this.counts.sessionsEvicted++;
-      s.close('dropped for a newer !fill: too many sessions');
-      return true;
-    }
-    return false;
+  /** Closes the oldest session still waiting for `!auth`. */
+  private evictWaitingSession(): void {
+    const oldest = this.waiting.oldest()?.[0];
+    if (oldest === undefined) return;
+    this.counts.sessionsEvicted++;
+    oldest.close('dropped for a newer !fill: too many sessions waiting for !auth');
   }
 
   private onSigned(cj: SignedCoinjoin): void {

@@ -46,8 +46,9 @@ export class PoolChannel implements MakerChannel {
       if (!r.ok) this.log.warn({ to, cmd, reason: r.reason }, 'reply not sent');
       return r.ok;
     };
+    const announce = (dn: string) => (body: string): boolean => this.pool.sendPubmsg(dn, body).ok;
     const offPub = this.pool.on('pubmsg', (m) =>
-      h({ from: m.from, kind: 'pub', commands: m.commands, fromDirectory: m.fromDirectory, route: m.dn, reply: reply(m.from, m.dn) }));
+      h({ from: m.from, kind: 'pub', commands: m.commands, fromDirectory: m.fromDirectory, route: m.dn, reply: reply(m.from, m.dn), announce: announce(m.dn) }));
     const offPriv = this.pool.on('privmsg', (m) =>
       h({ from: m.from, kind: 'priv', commands: m.commands, fromDirectory: false, route: m.dn, reply: reply(m.from, m.dn) }));
     return () => {

@@ -54,6 +54,8 @@ export interface InboundMessage {
   route: string;
   /** Signed privmsg back to `from` through the same route. */
   reply(cmd: string, args: string): boolean;
+  /** A public message on the route this came through (directories; a direct connection has none). */
+  announce?(body: string): boolean;
 }
 
 /**

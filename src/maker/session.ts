@@ -55,9 +55,11 @@ export interface MakerSessionDeps {
   commitments: CommitmentBlacklist;
   network: Network;
   clock: Clock;
-  /** Carries the taker's nick (the maker passes a child logger). */
+  /** The session adds the taker's nick to its lines (no child logger per session: thousands may wait for `!auth`). */
   log: Logger;
   randomBytes(n: number): Uint8Array;
+  /** Our session keypair; default: derived from randomBytes(32). */
+  keyPair?: NaclKeyPair;
   timeouts?: SessionTimeouts;
   policy?: OrderPolicy;
   podleIndices?: readonly number[];
@@ -70,7 +72,8 @@ export interface MakerSessionDeps {
 export class MakerSession {
   private _state: SessionState = 'await-auth';
   private readonly keys: NaclKeyPair;
-  private readonly box: CjBox;
+  /** The shared key, computed when the first encrypted message needs it (most sessions never reach `!auth`). */
+  private sharedBox: CjBox | null = null;
   private readonly timeouts: SessionTimeouts;
   private timer: Timer | null = null;
   private order: OrderInputs | null = null;
@@ -82,8 +85,7 @@ export class MakerSession {
   constructor(private readonly d: MakerSessionDeps) {
     this.startedAt = d.clock.now();
     this.timeouts = d.timeouts ?? DEFAULT_SESSION_TIMEOUTS;
-    this.keys = naclKeyPairFromSecret(d.randomBytes(32));
-    this.box = makeBox(this.keys.secretKey, d.fill.takerNaclPub);
+    this.keys = d.keyPair ?? naclKeyPairFromSecret(d.randomBytes(32));
   }
 
   get state(): SessionState {
@@ -109,7 +111,7 @@ export class MakerSession {
   async handle(cmd: 'auth' | 'tx', ciphertext: string): Promise<void> {
     if (cmd === 'auth' && this._state === 'await-auth') return this.onAuth(ciphertext);
     if (cmd === 'tx' && this._state === 'await-tx') return this.onTx(ciphertext);
-    this.d.log.debug({ cmd, state: this._state }, 'ignoring out-of-order command');
+    this.d.log.debug({ taker: this.d.takerNick, cmd, state: this._state }, 'ignoring out-of-order command');
   }
 
   close(reason: string): void {
@@ -123,7 +125,7 @@ export class MakerSession {
     if (!this.d.commitments.isUsed(this.d.fill.commitmentHex)) this.d.commitments.release(this.d.fill.commitmentHex);
     // a session that never got past !auth is anyone's for the asking: not worth an info line each
     const level = this.order === null && !wasSigned ? 'debug' : 'info';
-    this.d.log[level]({ reason }, wasSigned ? 'session finished' : 'session closed');
+    this.d.log[level]({ taker: this.d.takerNick, reason }, wasSigned ? 'session finished' : 'session closed');
     this.d.onClosed?.(reason);
   }
 
@@ -131,7 +133,7 @@ export class MakerSession {
     this._state = 'checking-auth';
     this.disarm();
     const { fill } = this.d;
-    const plain = decryptMessage(this.box, ciphertext);
+    const plain = decryptMessage(this.box(), ciphertext);
     if (!plain.ok) return this.close(`!auth: ${plain.reason}`);
     const proof = parseRevelation(plain.value);
     if (!proof.ok) return this.close(`!auth: ${proof.reason}`);
@@ -174,7 +176,7 @@ export class MakerSession {
   private onTx(ciphertext: string): void {
     const order = this.order;
     if (!order) return this.close('internal: no order');
-    const plain = decryptMessage(this.box, ciphertext);
+    const plain = decryptMessage(this.box(), ciphertext);
     if (!plain.ok) return this.close(`!tx: ${plain.reason}`);
     const tx = parseTxPlaintext(plain.value);
     if (!tx.ok) return this.close(`!tx: ${tx.reason}`);
@@ -211,8 +213,13 @@ export class MakerSession {
     });
   }
 
+  private box(): CjBox {
+    this.sharedBox ??= makeBox(this.keys.secretKey, this.d.fill.takerNaclPub);
+    return this.sharedBox;
+  }
+
   private encrypt(plaintext: string): string {
-    return encryptMessage(this.box, plaintext, this.d.randomBytes(24));
+    return encryptMessage(this.box(), plaintext, this.d.randomBytes(24));
   }
 
   private arm(ms: number, reason: string): void {

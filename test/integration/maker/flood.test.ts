@@ -54,6 +54,11 @@ class RawPeer {
     return line.slice(prefix.length).split('"')[0]!;
   }
 
+  /** The next offer from `maker`: its private reply to us, or its public announcement (every taker reads both into its book). */
+  async offer(maker: string, ms: number): Promise<string> {
+    return this.peer.waitFor((l) => l.includes(`"line": "${maker}!${this.nick}!sw0`) || l.includes(`"line": "${maker}!PUBLIC!sw0`), ms);
+  }
+
   close(): void {
     this.peer.destroy();
   }
@@ -74,6 +79,12 @@ describe.skipIf(!available)('maker under flood', () => {
     const p = await RawPeer.join(addr, id);
     peers.push(p);
     return p;
+  };
+  /** `n` fresh nicks, one connection each. */
+  const joinMany = async (n: number): Promise<RawPeer[]> => {
+    const out: RawPeer[] = [];
+    for (let i = 0; i < n; i += 50) out.push(...(await Promise.all(Array.from({ length: Math.min(50, n - i) }, () => join()))));
+    return out;
   };
 
   beforeAll(async () => {
@@ -168,11 +179,40 @@ describe.skipIf(!available)('maker under flood', () => {
     await all;
     const honest = await join();
     const t0 = Date.now();
-    const reply = honest.reply(tm.maker.nick, ['sw0reloffer', 'sw0absoffer'], 5_000);
+    const reply = honest.offer(tm.maker.nick, 5_000);
     honest.pub('orderbook');
     await reply;
     console.log(`honest !orderbook answered in ${Date.now() - t0} ms after 1,200 from 200 nicks`);
   }, 60_000);
+
+  it('fresh-nick !orderbook flood: 700 nicks ask once each (past the whole private budget); a fresh taker still gets the offers within 5 s', async () => {
+    const flood = await joinMany(700);
+    let relayed = 0;
+    const all = new Promise<void>((resolve) => tm.pool.on('pubmsg', (m) => {
+      if (m.body === 'orderbook' && ++relayed === flood.length) resolve();
+    }));
+    for (const p of flood) p.pub('orderbook');
+    await all;
+    const honest = await join();
+    const t0 = Date.now();
+    const offer = honest.offer(tm.maker.nick, 5_000);
+    honest.pub('orderbook');
+    expect(await offer).toMatch(/sw0(rel|abs)offer 0 /);
+    expect(tm.maker.floodStats.orderbookPublic).toBeGreaterThan(0);
+    console.log(`fresh taker's !orderbook answered in ${Date.now() - t0} ms after ${flood.length} fresh nicks; ${tm.maker.floodStats.publicReplies} public announcements served ${tm.maker.floodStats.orderbookPublic} askers`);
+  }, 120_000);
+
+  it('fresh-nick !fill flood: 700 nicks send one valid-looking fill each; a fresh taker still gets !pubkey', async () => {
+    const flood = await joinMany(700);
+    const answered = flood.map((p) => p.reply(tm.maker.nick, ['pubkey', 'error'], 20_000).catch(() => 'none'));
+    for (const p of flood) p.priv(tm.maker.nick, 'fill', fillArgs(offer));
+    const replies = await Promise.all(answered);
+    expect(replies.filter((r) => r.startsWith('pubkey')).length).toBe(flood.length);
+    const honest = await join();
+    const reply = honest.reply(tm.maker.nick, ['pubkey', 'error'], 10_000);
+    honest.priv(tm.maker.nick, 'fill', fillArgs(offer));
+    expect(await reply).toMatch(/^pubkey [0-9a-f]{64}/);
+  }, 120_000);
 
   it('direct port: 40 slow connections that never handshake do not keep an honest taker out; refusals are not logged one by one', async () => {
     const lines: string[] = [];

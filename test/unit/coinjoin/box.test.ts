@@ -5,6 +5,7 @@ import {
   makeBox,
   naclKeyPairFromSecret,
   parseNaclPublicKeyHex,
+  randomNaclKeyPair,
 } from '../../../src/protocol/coinjoin/box.js';
 import { bytesToHex, fromBase64, toBase64 } from '../../../src/protocol/crypto.js';
 
@@ -16,6 +17,17 @@ describe('NaCl box (coinjoin §5 vector)', () => {
   it('derives the spec public keys', () => {
     expect(alice.publicKeyHex).toBe('a4e09292b651c278b9772c569f5fa9bb13d906b46ab68c9df9dc2b4409f8a209');
     expect(bob.publicKeyHex).toBe('ce8d3ad1ccb633ec7b70c17814a5c76ecd029685050d344745ba05870e587d59');
+  });
+
+  it('randomNaclKeyPair (platform X25519) makes the keys tweetnacl derives from the same secret', () => {
+    for (let i = 0; i < 50; i++) {
+      const k = randomNaclKeyPair();
+      expect(naclKeyPairFromSecret(k.secretKey).publicKeyHex).toBe(k.publicKeyHex);
+      expect(k.publicKey).toHaveLength(32);
+    }
+    const k = randomNaclKeyPair();
+    const msg = encryptMessage(makeBox(k.secretKey, bob.publicKey), 'hello', nonce);
+    expect(decryptMessage(makeBox(bob.secretKey, k.publicKey), msg)).toEqual({ ok: true, value: 'hello' });
   });
 
   it('shared key equals crypto_box_beforenm and is symmetric', () => {

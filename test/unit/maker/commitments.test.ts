@@ -152,6 +152,18 @@ describe('CommitmentBlacklist', () => {
     expect(store.text).toContain(first);
   });
 
+  it('gossip learnt transiently is blocked but never written, and at most maxTransient are kept', async () => {
+    const store = new MemoryCommitmentStore();
+    const b = await CommitmentBlacklist.load(store, undefined, { maxTransient: 3, flushDelayMs: 0 });
+    const hex = (i: number): string => i.toString(16).padStart(64, '0');
+    for (let i = 0; i < 5; i++) expect(b.learnTransient(hex(i))).toBe(true);
+    expect(b.learnTransient(hex(4))).toBe(false);
+    await b.flushed();
+    expect([0, 1, 2, 3, 4].map((i) => b.isBlocked(hex(i)))).toEqual([false, false, true, true, true]);
+    expect(b.size).toBe(0);
+    expect(store.text).toBe('');
+  });
+
   it('reserves a commitment for a session in progress', () => {
     const list = CommitmentBlacklist.memory();
     const c = hex();

@@ -89,6 +89,8 @@ export class FakeChannel implements MakerChannel {
   constructor(readonly nick = 'J5makerfakeOOOOO') {}
   readonly sent: Sent[] = [];
   readonly public: string[] = [];
+  /** Public messages sent on the route of one inbound message (public replies to `!orderbook`). */
+  readonly routePublic: string[] = [];
   readonly anonymous: string[] = [];
   protected handlers: Array<(m: InboundMessage) => void> = [];
   async start(): Promise<void> {}
@@ -106,13 +108,15 @@ export class FakeChannel implements MakerChannel {
   async announceAnonymously(body: string): Promise<void> {
     this.anonymous.push(body);
   }
-  deliver(from: string, kind: 'pub' | 'priv', body: string): void {
+  /** `direct`: as a direct connection delivers it (no public route); `fromDirectory`: the directory's own probe. */
+  deliver(from: string, kind: 'pub' | 'priv', body: string, o: { direct?: boolean; fromDirectory?: boolean } = {}): void {
     const m: InboundMessage = {
-      from, kind, commands: splitCommands(body), fromDirectory: false, route: 'fake',
+      from, kind, commands: splitCommands(body), fromDirectory: o.fromDirectory ?? false, route: 'fake',
       reply: (cmd, args) => {
         this.sent.push({ to: from, cmd, args });
         return true;
       },
+      ...(o.direct ? {} : { announce: (b: string) => (this.routePublic.push(b), true) }),
     };
     for (const h of this.handlers) h(m);
   }

@@ -218,6 +218,16 @@ describe('Maker under flood', () => {
     expect(t.commitments.size).toBe(12);
   });
 
+  it('!hp2 past the list\'s global budget is remembered in memory only, still within each nick\'s allowance', async () => {
+    const t = await setup({ limits: { hp2PerNick: 2, hp2Global: 3 } });
+    for (let i = 0; i < 10; i++) t.channel.deliver(nick(i), 'pub', `!hp2 ${hex(i)}`);
+    expect(t.commitments.size).toBe(3); // the list (persisted)
+    expect(t.maker.floodStats.hp2Transient).toBe(7);
+    for (let i = 0; i < 10; i++) expect(t.commitments.isUsed(hex(i))).toBe(true);
+    for (let i = 20; i < 25; i++) t.channel.deliver(T1, 'pub', `!hp2 ${hex(i)}`); // one nick: 2, then dropped
+    expect([20, 21, 22].map((i) => t.commitments.isUsed(hex(i)))).toEqual([true, true, false]);
+  });
+
   it('!fill: refused fills are never charged; a nick over its allowance or a full budget gets !error', async () => {
     const t = await setup({ limits: { fillsPerNick: 2, fillsGlobal: 4, fillsReserve: 2 } });
     for (let i = 0; i < 30; i++) t.channel.deliver(nick(i), 'priv', new ScriptedTaker().fill(0, 50_000)); // amount out of range
@@ -225,16 +235,15 @@ describe('Maker under flood', () => {
     t.channel.deliver(T1, 'priv', new ScriptedTaker().fill(0, 500_000));
     expect(t.channel.to(T1, 'pubkey')).toHaveLength(1); // used 1
     for (let i = 0; i < 3; i++) t.channel.deliver(T2, 'priv', new ScriptedTaker().fill(0, 500_000));
-    // T2: first (reserve may be used) → used 2; second: shared part full (4 - 2) → busy; third: busy
+    // T2: first → used 2 (the shared part, 4 − 2 reserved, is now full); then busy twice
     expect(t.channel.to(T2, 'pubkey')).toHaveLength(1);
     expect(t.channel.to(T2, 'error').map((e) => e.args)).toEqual(['maker busy: too many !fill requests; try again later', 'maker busy: too many !fill requests; try again later']);
-    t.channel.deliver(nick(100), 'priv', new ScriptedTaker().fill(0, 500_000)); // newcomer: reserve → used 3
-    t.channel.deliver(nick(101), 'priv', new ScriptedTaker().fill(0, 500_000)); // newcomer: reserve → used 4
-    t.channel.deliver(nick(102), 'priv', new ScriptedTaker().fill(0, 500_000)); // all used
-    expect([nick(100), nick(101), nick(102)].map((n) => t.channel.to(n)[0]?.cmd)).toEqual(['pubkey', 'pubkey', 'error']);
+    t.channel.deliver(nick(100), 'priv', new ScriptedTaker().fill(0, 500_000)); // a fresh nick earns no reserve
+    expect(t.channel.to(nick(100)).map((m) => m.cmd)).toEqual(['error']);
     t.clock.advance(60_000);
     for (let i = 0; i < 3; i++) t.channel.deliver(nick(100), 'priv', new ScriptedTaker().fill(0, 500_000));
-    expect(t.channel.to(nick(100), 'error').map((e) => e.args)).toEqual(['too many !fill requests from you; try again later']);
+    expect(t.channel.to(nick(100)).map((m) => m.cmd)).toEqual(['error', 'pubkey', 'pubkey', 'error']);
+    expect(t.channel.to(nick(100), 'error').at(-1)!.args).toBe('too many !fill requests from you; try again later');
     expect(t.maker.floodStats.fillsLimited).toBe(4);
   });
 
@@ -260,7 +269,7 @@ describe('Maker under flood', () => {
   });
 
   it('sessions full: the oldest one waiting for !auth makes room; when all are past !auth a fill gets !error', async () => {
-    const t = await setup({ limits: { maxSessions: 2 } });
+    const t = await setup({ limits: { maxSessions: 2, maxWaitingSessions: 2 } });
     const closed: string[] = [];
     t.maker.on('session', (e) => e.state === 'closed' && closed.push(e.taker));
     t.channel.deliver(nick(1), 'priv', new ScriptedTaker().fill(0, 500_000));
@@ -284,17 +293,30 @@ describe('Maker under flood', () => {
     expect(t.maker.floodStats.sessionsEvicted).toBe(1);
   });
 
-  it('!orderbook: a crowd of repeating nicks uses up the shared budget, never the reserve a newcomer gets', async () => {
-    const t = await setup({ limits: { orderbookPerNick: 6, orderbookGlobal: 10, orderbookReserve: 5 } });
-    for (let n = 0; n < 5; n++) for (let i = 0; i < 6; i++) t.channel.deliver(nick(n), 'pub', '!orderbook');
-    t.channel.deliver(T1, 'pub', '!orderbook');
+  it('!orderbook: past the private budget, every asker is served by one public announcement per interval; the reserve is for probes and direct askers', async () => {
+    const t = await setup({ limits: { orderbookPerNick: 6, orderbookGlobal: 10, orderbookReserve: 5, publicReplyMsPerOffer: 4_000 } });
+    for (let n = 0; n < 600; n++) t.channel.deliver(nick(n), 'pub', '!orderbook'); // a crowd of fresh nicks, once each
+    t.channel.deliver(T1, 'pub', '!orderbook'); // an honest newcomer among them
     await flush();
-    expect(t.channel.to(nick(0))).toHaveLength(5); // its first, then repeats until the shared part (5) is used
-    for (let n = 1; n < 5; n++) expect(t.channel.to(nick(n))).toHaveLength(1); // first asks use the reserve
-    expect(t.channel.to(T1)).toHaveLength(1);
+    expect(t.channel.sent).toHaveLength(5); // the shared part of the private budget
+    expect(t.channel.routePublic).toEqual([`!sw0reloffer 0 100000 ${3_000_000 - 27_300} 10 0.0002`]); // one announcement serves the other 596
+    expect(t.maker.floodStats).toMatchObject({ orderbookPublic: 596, publicReplies: 1, orderbookLimited: 0 });
+    t.clock.advance(3_999);
     t.channel.deliver(T2, 'pub', '!orderbook');
+    expect(t.channel.routePublic).toHaveLength(1); // due at 4 s
+    t.clock.advance(1);
+    expect(t.channel.routePublic).toHaveLength(2);
+    for (let n = 600; n < 700; n++) t.channel.deliver(nick(n), 'pub', '!orderbook');
+    t.clock.advance(4_000);
+    expect(t.channel.routePublic).toHaveLength(3); // 100 more askers, one more announcement
+    // the directory's own probe and a direct connection (no public route) use the reserve
+    t.channel.deliver('J5directoryOOOOO', 'pub', '!orderbook', { fromDirectory: true });
+    t.channel.deliver('J5directAskerOOO', 'pub', '!orderbook', { direct: true });
     await flush();
-    expect(t.channel.to(T2)).toHaveLength(0); // the whole budget is used now
-    expect(t.maker.floodStats.orderbookLimited).toBe(5 * 6 - 9 + 1);
+    expect(t.channel.to('J5directoryOOOOO')).toHaveLength(1);
+    expect(t.channel.to('J5directAskerOOO')).toHaveLength(1);
+    for (let i = 0; i < 10; i++) t.channel.deliver(nick(0), 'pub', '!orderbook');
+    await flush();
+    expect(t.maker.floodStats.orderbookLimited).toBe(0); // asks past the private budget cost nick 0 nothing: they share announcements
   });
 });

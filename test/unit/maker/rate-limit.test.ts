@@ -14,16 +14,21 @@ describe('FairLimiter', () => {
     expect(l.refusals).toEqual({ key: 1, global: 3 });
   });
 
-  it('keeps the reserve for first asks in a window and vouched keys', () => {
+  it('keeps the reserve for vouched requests only: a fresh key gets no more than a repeating one', () => {
     const clock = new ManualClock();
     const l = new FairLimiter(clock, { perKey: 10, global: 4, reserve: 2, windowMs: 1_000 });
     expect([l.take('a'), l.take('a'), l.take('a')]).toEqual(['ok', 'ok', 'global']); // shared part: 2
-    expect(l.take('b')).toBe('ok'); // first ask: reserve
-    expect(l.take('b')).toBe('global');
-    expect(l.take('a', true)).toBe('ok'); // vouched: reserve
-    expect(l.take('c')).toBe('global'); // all 4 used
-    clock.advance(500);
-    expect(l.take('c')).toBe('global'); // c asked within the window: no longer a first ask
+    expect(l.take('b')).toBe('global'); // a first ask is not privileged
+    expect([l.take('a', true), l.take('c', true), l.take('d', true)]).toEqual(['ok', 'ok', 'global']); // vouched: reserve
+  });
+
+  it('takeKeyOnly charges the key alone', () => {
+    const clock = new ManualClock();
+    const l = new FairLimiter(clock, { perKey: 2, global: 1, reserve: 0, windowMs: 1_000 });
+    expect(l.take('a')).toBe('ok');
+    expect(l.take('a')).toBe('global'); // global full; not charged to a
+    expect([l.takeKeyOnly('a'), l.takeKeyOnly('a')]).toEqual([true, false]);
+    expect(l.take('a')).toBe('key');
   });
 
   it('forgets the least recently active keys past maxKeys', () => {
