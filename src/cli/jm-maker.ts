@@ -45,9 +45,9 @@ const MAKER_OPTIONS = {
   // port 0 = any free port (the default: tor or the DN is told which)
   serveListen: { flags: '--serve-listen <host:port>', help: 'local listener for direct connections (tor mode: the onion points here; port 0 = any)', value: hostPort, default: '127.0.0.1:0' },
   // flood limits (docs/security.md, maker); the per-nick shares are fixed
-  maxSessions: { flags: '--max-sessions <n>', help: 'coinjoin sessions at once; when full, the oldest one still waiting for !auth makes room', value: intIn(1, 100_000), default: String(DEFAULT_MAKER_LIMITS.maxSessions) },
-  orderbookPerMin: { flags: '--orderbook-per-min <n>', help: '!orderbook replies per minute over all nicks (half kept for nicks asking for the first time)', value: intIn(2, 1_000_000), default: String(DEFAULT_MAKER_LIMITS.orderbookGlobal) },
-  fillsPerMin: { flags: '--fills-per-min <n>', help: 'coinjoin session starts per minute over all nicks (half kept for first fills and takers that proved a coin)', value: intIn(2, 1_000_000), default: String(DEFAULT_MAKER_LIMITS.fillsGlobal) },
+  maxSessions: { flags: '--max-sessions <n>', help: 'coinjoin sessions past !auth at once (each holds coins); when all are taken a !fill gets !error', value: intIn(1, 100_000), default: String(DEFAULT_MAKER_LIMITS.maxSessions) },
+  orderbookPerMin: { flags: '--orderbook-per-min <n>', help: 'private !orderbook replies per minute over all nicks (a sixth kept for directory probes and direct connections); past it askers get a public announcement every few seconds', value: intIn(2, 1_000_000), default: String(DEFAULT_MAKER_LIMITS.orderbookGlobal) },
+  fillsPerMin: { flags: '--fills-per-min <n>', help: 'coinjoin session starts per minute over all nicks (a tenth kept for takers that proved a coin with us); as many sessions may wait for !auth at once', value: intIn(2, 1_000_000), default: String(DEFAULT_MAKER_LIMITS.fillsGlobal) },
   maxCommitments: { flags: '--max-commitments <n>', help: 'entries kept in the commitment list (gossip evicted before our own)', value: intIn(1_000, 100_000_000), default: String(DEFAULT_COMMITMENT_LIMITS.maxEntries) },
   commitmentMaxAge: { flags: '--commitment-max-age <days>', help: 'forget commitments learnt from !hp2 gossip after this many days', value: intIn(1, 36_500), default: String(DEFAULT_COMMITMENT_LIMITS.gossipMaxAgeMs / 86_400_000) },
   maxDirect: { flags: '--max-direct <n>', help: 'direct connections at once (when full, a newcomer replaces the least valuable: no handshake, then no coinjoin in progress)', value: intIn(1, 100_000), default: String(DEFAULT_DIRECT_LIMITS.maxConnections) },
@@ -92,8 +92,9 @@ async function start(raw: Record<string, unknown>): Promise<void> {
     algorithm: o.algorithm,
     limits: {
       maxSessions: o.maxSessions,
-      orderbookGlobal: o.orderbookPerMin, orderbookReserve: Math.floor(o.orderbookPerMin / 2),
-      fillsGlobal: o.fillsPerMin, fillsReserve: Math.floor(o.fillsPerMin / 2),
+      orderbookGlobal: o.orderbookPerMin, orderbookReserve: Math.floor(o.orderbookPerMin / 6),
+      // a session waits for !auth at most a minute: room for a minute's budget drops none early
+      fillsGlobal: o.fillsPerMin, fillsReserve: Math.floor(o.fillsPerMin / 10), maxWaitingSessions: o.fillsPerMin,
     },
     yieldConfig: {
       ...DEFAULT_YIELD_CONFIG, ordertype: o.ordertype, cjfeeR: o.cjfeeR, cjfeeA: o.cjfeeA, txfee: o.txfee, minsize: o.minsize,
