@@ -8,6 +8,11 @@
  * sends, sent one of the broadcasts, or became ready mid-turn is "mixed": it copies the turn's
  * broadcasts into its own queue in order (catchUp), so its byte order is what it would be with
  * one queue per connection.
+ *
+ * Pubmsgs are best-effort gossip, private output is not: a peer more than the soft mark behind
+ * is skipped by peers' broadcasts (counted) instead of being cut, and cut only when it takes
+ * nothing for the stall time; private output (and the DN's own notices) still queue up to the
+ * high-water mark, and a peer over that is cut as before.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../util/clock.js';
@@ -30,7 +35,10 @@ export interface ConnectionManagerOptions {
   listener: Listener;
   clock: Clock;
   logger: Logger;
-  limits: Pick<DirectoryLimits, 'maxPending' | 'writeHighWaterBytes' | 'closeGraceMs' | 'lineTimeoutMs' | 'inputBudgetBytes' | 'outputBudgetBytes'>;
+  limits: Pick<
+    DirectoryLimits,
+    'maxPending' | 'writeHighWaterBytes' | 'writeSoftMarkBytes' | 'slowReaderStallMs' | 'closeGraceMs' | 'lineTimeoutMs' | 'inputBudgetBytes' | 'outputBudgetBytes'
+  >;
   stats: DirectoryStats;
   handler: ConnectionHandler;
   /**
@@ -61,6 +69,11 @@ export class ConnectionManager {
   private lines: Buffer[] = [];
   private froms: Array<PeerConnection | null> = [];
   private linesBytes = 0;
+  /** This turn's lines from the directory itself (never skipped), and their concat once needed. */
+  private dnLines = 0;
+  private dnOnly: Buffer | null = null;
+  /** Connections now skipped by broadcasts (over the soft mark). */
+  private lagCount = 0;
   /** Current turn; a connection with `mixedTurn === turn` is flushed from its own queue. */
   private turn = 1;
   private stopping = false;
@@ -85,6 +98,11 @@ export class ConnectionManager {
       const c = this[CONN];
       if (c && !c.closeReason) c.closeReason = `socket error: ${(err as NodeJS.ErrnoException).code ?? err.message}`;
     };
+  }
+
+  /** Peers now over the soft mark, skipped by broadcasts. */
+  get laggingPeers(): number {
+    return this.lagCount;
   }
 
   start(): Promise<ListenAddress> {
@@ -188,6 +206,7 @@ export class ConnectionManager {
     this.lines.push(buf);
     this.froms.push(from);
     this.linesBytes += buf.length;
+    if (from === null) this.dnLines++;
     this.o.stats.deliveries += from !== null && from.state === ConnState.Ready ? n - 1 : n;
     // The sender must not get its own line: it takes the per-connection path this turn.
     if (from !== null && from.state === ConnState.Ready) this.mix(from);
@@ -213,12 +232,62 @@ export class ConnectionManager {
    */
   private catchUp(conn: PeerConnection, check = true): void {
     const end = this.lines.length;
+    const soft = check ? this.o.limits.writeSoftMarkBytes : 0;
     for (let i = conn.lineCursor; i < end; i++) {
-      if (this.froms[i] === conn) continue;
+      const from = this.froms[i];
+      if (from === conn) continue;
+      if (from !== null && soft > 0) {
+        if (conn.socket.writableLength + conn.pendingBytes > soft) {
+          if (this.lag(conn, 1)) return;
+          continue;
+        }
+        if (conn.lagging) this.unlag(conn);
+      }
       if (check && this.cutSlowReader(conn)) return;
       this.enqueue(conn, this.lines[i]!);
     }
     conn.lineCursor = end;
+  }
+
+  /**
+   * A peer over the soft mark is skipped by `n` broadcast lines. It is cut once it has taken
+   * none of its output for the stall time (returns true): a peer that reads, however slowly,
+   * stays and gets the broadcasts made after it caught up.
+   */
+  private lag(c: PeerConnection, n: number): boolean {
+    const now = this.o.clock.now();
+    const sent = c.written - c.socket.writableLength;
+    if (!c.lagging) {
+      c.lagging = true;
+      this.lagCount++;
+      c.lagSince = now;
+      c.lagSent = sent;
+    } else if (sent > c.lagSent) {
+      c.lagSince = now;
+      c.lagSent = sent;
+    } else if (this.o.limits.slowReaderStallMs > 0 && now - c.lagSince >= this.o.limits.slowReaderStallMs) {
+      this.o.stats.slowReaderDisconnects++;
+      this.close(c, `slow reader: took no output for ${now - c.lagSince} ms with ${c.socket.writableLength + c.pendingBytes} bytes unsent`, 'slow-reader');
+      return true;
+    }
+    this.o.stats.broadcastSkipped += n;
+    this.o.stats.deliveries -= n;
+    return false;
+  }
+
+  private unlag(c: PeerConnection): void {
+    c.lagging = false;
+    this.lagCount--;
+  }
+
+  /** The turn's lines from the directory itself, for peers that skip the others. */
+  private dnOnlyBuffer(): Buffer {
+    if (this.dnOnly === null) {
+      const own: Buffer[] = [];
+      for (let i = 0; i < this.lines.length; i++) if (this.froms[i] === null) own.push(this.lines[i]!);
+      this.dnOnly = own.length === 1 ? own[0]! : Buffer.concat(own);
+    }
+    return this.dnOnly;
   }
 
   private enqueue(conn: PeerConnection, buf: Buffer): void {
@@ -250,18 +319,34 @@ export class ConnectionManager {
       const shared = lines.length === 1 ? lines[0]! : Buffer.concat(lines, this.linesBytes);
       const turn = this.turn;
       const a = this.o.audience;
+      const soft = this.o.limits.writeSoftMarkBytes;
       // Backwards: closing a slow reader swaps the last (already visited) peer into its slot.
       for (let i = a.length - 1; i >= 0; i--) {
         const c = a[i]!;
-        if (c.mixedTurn !== turn && c.state === ConnState.Ready) this.write(c, shared, shared.length, true);
+        if (c.mixedTurn === turn || c.state !== ConnState.Ready) continue;
+        // Not mixed: nothing else queued this turn, so the socket holds all that is unsent.
+        if (soft > 0 && c.socket.writableLength > soft) this.skipShared(c);
+        else {
+          if (c.lagging) this.unlag(c);
+          this.write(c, shared, shared.length, true);
+        }
       }
       this.lines = [];
       this.froms = [];
       this.linesBytes = 0;
+      this.dnLines = 0;
+      this.dnOnly = null;
     }
     this.turn++;
     if (this.output.overBudget) this.shedOutput();
   };
+
+  /** A lagging peer gets only the directory's own lines of the turn. */
+  private skipShared(c: PeerConnection): void {
+    if (this.lag(c, this.lines.length - this.dnLines) || this.dnLines === 0) return;
+    const own = this.dnOnlyBuffer();
+    this.write(c, own, own.length, true);
+  }
 
   /** Cuts the connections holding the most unsent private output until the total is in budget. */
   private shedOutput(): void {
@@ -318,6 +403,7 @@ export class ConnectionManager {
   }
 
   private retire(conn: PeerConnection): void {
+    if (conn.lagging) this.unlag(conn);
     this.pending.delete(conn);
     this.input.release(conn);
     this.o.handler.onRetire(conn);

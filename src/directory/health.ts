@@ -1,5 +1,6 @@
 /** The /health document (kept apart from http.ts so it loads without prom-client). */
 import type { MetricsSource } from './metrics.js';
+import type { BudgetDrop, BudgetLevels } from './broadcast-budget.js';
 
 export interface HealthSource extends MetricsSource {
   readonly network: string;
@@ -26,12 +27,18 @@ export interface HealthBody {
   locations: { proven: number; pending: number; failed: number } | null;
   /** Nick authentication mode and the id clients sign for (null when off). */
   nickAuth: { mode: string; directoryId: string } | null;
+  /**
+   * DN-wide broadcast budget: fill of each bucket (1 full, ≤ 0 empty, null off), pubmsgs it did
+   * not relay by reason, broadcast lines skipped for peers over the soft mark, such peers now.
+   */
+  broadcast: BudgetLevels & { dropped: Record<BudgetDrop, number>; skipped: number; lagging: number };
 }
 
 const ONION_LOCATION = /^[a-z2-7]{56}\.onion:[0-9]{1,5}$/;
 
 export function healthBody(src: HealthSource): HealthBody {
   const peers = src.registry.makers + src.registry.takers;
+  const b = src.broadcast;
   return {
     status: peers >= src.limits.maxPeers ? 'full' : 'ok',
     peers,
@@ -46,5 +53,6 @@ export function healthBody(src: HealthSource): HealthBody {
     onion: ONION_LOCATION.test(src.publicLocation) ? src.publicLocation : null,
     locations: src.prover ? src.locationCounts() : null,
     nickAuth: src.nickAuth.enabled ? { mode: src.nickAuth.mode, directoryId: src.nickAuth.directoryId } : null,
+    broadcast: { ...b.levels, dropped: { ...src.stats.budgetDrops }, skipped: src.stats.broadcastSkipped, lagging: b.laggingPeers },
   };
 }

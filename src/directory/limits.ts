@@ -48,6 +48,28 @@ export const DirectoryLimitsSchema = z.object({
   inputBudgetBytes: z.number().int().min(65_536).default(64 * 1024 * 1024),
   /** Slow-reader cut-off: unsent output above this many bytes disconnects the peer (checked whenever output is added). */
   writeHighWaterBytes: z.number().int().min(1024).default(1_048_576),
+  /**
+   * Soft output mark: a peer with more unsent output than this is skipped by pubmsg broadcasts
+   * (best-effort gossip) instead of being cut; private output still queues up to the high-water
+   * mark. 0 = off (broadcast backlog counts towards the high-water cut).
+   */
+  writeSoftMarkBytes: count.default(524_288),
+  /** A peer skipped at the soft mark that takes none of its output for this long is cut (0 = never). */
+  slowReaderStallMs: ms.default(30_000),
+  /**
+   * DN-wide broadcast budget (broadcast-budget.ts): what every receiver gets, whoever sends it.
+   * Relayed pubmsgs and their bytes per second, and relayed `!orderbook` per second (each makes
+   * every maker answer); 0 = no such budget.
+   */
+  broadcastPerSec: count.default(50),
+  broadcastBytesPerSec: count.default(32_768),
+  broadcastOrderbookPerSec: count.default(2),
+  /** Seconds' worth of each broadcast allowance that may go out at once (the buckets' size). */
+  broadcastBurstMs: z.number().int().min(100).default(10_000),
+  /** Half-life of a sender's remembered demand, by which the heaviest senders are shed first. */
+  broadcastHalfLifeMs: z.number().int().min(100).default(60_000),
+  /** A proven serving location counts a sender's demand this many times lighter (1 = no priority). */
+  broadcastProvenWeight: z.number().int().min(1).default(4),
   /** Unsent private output of all peers together; above it the largest queues are cut. */
   outputBudgetBytes: z.number().int().min(65_536).default(64 * 1024 * 1024),
   /** Departures within this window share one `;D` PEERLIST broadcast (0 = same tick). */

@@ -10,7 +10,8 @@ import { PUBLIC, splitRouted } from '../protocol/jm-message.js';
 import { MsgType } from '../protocol/message-types.js';
 import { chunkPeerlist, encodePeerEntry } from '../protocol/peerlist.js';
 import { NOT_SERVING_ONION } from '../protocol/onion.js';
-import type { PeerConnection } from './peer-connection.js';
+import { LocationProof, type PeerConnection } from './peer-connection.js';
+import { ADMITTED, BUDGET_DROPS, type BroadcastBudget } from './broadcast-budget.js';
 import type { PeerRegistry } from './peer-registry.js';
 import { RATE_KIND_NAMES, RateKind, type RateKindCode, type RateLimiter, type RateVerdict } from './rate-limiter.js';
 import type { DirectoryStats } from './stats.js';
@@ -21,6 +22,8 @@ export const OFFER_COMMANDS: ReadonlySet<string> = new Set(['sw0reloffer', 'sw0a
 export interface RouterContext {
   registry: PeerRegistry;
   limiter: RateLimiter;
+  /** DN-wide allowance for relayed pubmsgs, shared fairly among senders. */
+  budget: BroadcastBudget;
   stats: DirectoryStats;
   logger: Logger;
   send(conn: PeerConnection, buf: Buffer): void;
@@ -34,6 +37,7 @@ export interface RouterContext {
 }
 
 const PONG = encodeEnvelopeBuffer(MsgType.PONG, '');
+const BUDGET_LOG_MS = 60_000;
 
 /** A serialised GETPEERLIST reply and what it was built from. */
 interface PeerlistReply {
@@ -56,6 +60,7 @@ export function commandNames(body: string): string[] {
 export class MessageRouter {
   /** Cached replies without and with `;F:`. */
   private readonly replies: [PeerlistReply | null, PeerlistReply | null] = [null, null];
+  private budgetLoggedAt = -Infinity;
 
   constructor(private readonly ctx: RouterContext) {}
 
@@ -124,7 +129,8 @@ export class MessageRouter {
     const names = commandNames(r.body);
     let verdict = this.limit(conn, RateKind.Pubmsg, now);
     if (verdict === 'abuse') return;
-    if (names.includes('orderbook')) {
+    const orderbook = names.includes('orderbook');
+    if (orderbook) {
       const v = this.limit(conn, RateKind.Orderbook, now);
       if (v === 'abuse') return;
       if (v === 'drop') verdict = v;
@@ -137,10 +143,20 @@ export class MessageRouter {
       this.ctx.logger.debug({ conn: conn.id, nick: conn.nick, bytes: out.length }, 'pubmsg over the byte allowance, dropped');
       return;
     }
+    const b = this.ctx.budget.admit(conn, out.length, orderbook, conn.locationProof === LocationProof.Proven, now);
+    if (b !== ADMITTED) return this.budgetDrop(b, now);
     if (!conn.announcedOffer && names.some((n) => OFFER_COMMANDS.has(n))) this.ctx.registry.markOfferer(conn);
     this.ctx.stats.routed.pubmsg++;
     conn.known = true;
     this.ctx.broadcast(out, conn);
+  }
+
+  /** Counts a pubmsg the DN-wide budget refused; at most one log line a minute (no allocation per drop). */
+  private budgetDrop(code: number, now: number): void {
+    this.ctx.stats.budgetDrops[BUDGET_DROPS[code - 1]!]++;
+    if (now - this.budgetLoggedAt < BUDGET_LOG_MS) return;
+    this.budgetLoggedAt = now;
+    this.ctx.logger.warn({ dropped: { ...this.ctx.stats.budgetDrops } }, 'broadcast budget: shedding the heaviest senders (totals so far)');
   }
 
   private privmsg(conn: PeerConnection, w: WireLine, now: number): void {

@@ -6,6 +6,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { HANDSHAKE_RESULTS, NICK_AUTH_COUNTERS, RELAY_REFUSALS, ROUTED_TYPES, type DirectoryStats } from './stats.js';
 import { RATE_KIND_NAMES } from './rate-limiter.js';
 import type { ProverStats } from './location-prover.js';
+import { BUDGET_DROPS, type BudgetLevels } from './broadcast-budget.js';
 
 export interface MetricsSource {
   readonly stats: DirectoryStats;
@@ -19,6 +20,8 @@ export interface MetricsSource {
   /** Serving claims of registered peers by proof state (all zero when proofs are off). */
   locationCounts(): { proven: number; pending: number; failed: number };
   readonly prover: { readonly stats: ProverStats } | null;
+  /** The DN-wide broadcast budget's fill (null: that budget is off) and the peers skipped by broadcasts. */
+  readonly broadcast: { levels: BudgetLevels; laggingPeers: number };
 }
 
 function counter(reg: Registry, name: string, help: string, read: () => number): void {
@@ -98,6 +101,32 @@ export function createMetricsRegistry(src: MetricsSource): Registry {
       this.set(src.unsentOutputBytes);
     },
   });
+  new Gauge({
+    name: 'jm_directory_broadcast_budget_level',
+    help: 'Fill of the DN-wide broadcast budgets (1 = full, 0 or less = empty); below half, the heaviest senders are shed',
+    labelNames: ['budget'],
+    registers: [reg],
+    collect() {
+      this.reset();
+      const l = src.broadcast.levels;
+      for (const k of ['messages', 'bytes', 'orderbook'] as const) {
+        const v = l[k];
+        if (v !== null) this.set({ budget: k }, v);
+      }
+    },
+  });
+  new Gauge({
+    name: 'jm_directory_lagging_peers',
+    help: 'Peers over the soft output mark, skipped by broadcasts until they catch up',
+    registers: [reg],
+    collect() {
+      this.set(src.broadcast.laggingPeers);
+    },
+  });
+  labelledCounter(reg, 'jm_directory_broadcast_budget_drops_total', 'Pubmsgs not relayed by the DN-wide broadcast budget: shed (a heavy sender while the budget ran low) or empty; orderbook-* for the !orderbook budget', 'reason', () =>
+    BUDGET_DROPS.map((r) => [r, s.budgetDrops[r]]),
+  );
+  counter(reg, 'jm_directory_broadcast_skipped_total', 'Broadcast lines not sent to a peer over the soft output mark (per receiver)', () => s.broadcastSkipped);
   labelledCounter(reg, 'jm_directory_handshakes_total', 'Client handshakes by result', 'result', () =>
     HANDSHAKE_RESULTS.map((r) => [r, s.handshakes[r]]),
   );

@@ -70,6 +70,11 @@ export class PeerConnection {
   registryIndex = -1;
   /** Token buckets, [tokens, stampMs] per limited kind; allocated at handshake. */
   buckets: number[] | null = null;
+  /** Decayed pubmsg and `!orderbook` demand on the DN-wide budget (broadcast-budget.ts), and when. */
+  demand = 0;
+  demandAt = 0;
+  obDemand = 0;
+  obDemandAt = 0;
 
   // Write batching: buffers queued this tick, flushed once per event-loop turn.
   pending: Buffer[] | null = null;
@@ -85,6 +90,11 @@ export class PeerConnection {
   privateOut: PrivateSpans | null = null;
   /** Unsent private bytes the OutputGuard counts for this connection. */
   counted = 0;
+  /** Over the soft mark: broadcasts are skipped (see ConnectionManager.lag). */
+  lagging = false;
+  /** While lagging: since when no output was taken, and how far the socket had got then. */
+  lagSince = 0;
+  lagSent = 0;
 
   constructor(
     readonly id: number,

@@ -28,6 +28,7 @@ import { LocationProofLimitsSchema, LocationProver, type LocationDialer, type Lo
 import { locationDialer } from './location-dialer.js';
 import { PeerRegistry, locationKey } from './peer-registry.js';
 import { RateLimiter } from './rate-limiter.js';
+import { BroadcastBudget, type BudgetLevels } from './broadcast-budget.js';
 import { DirectoryStats } from './stats.js';
 import { packageVersion } from './version.js';
 import type { HttpEndpoint } from './http.js';
@@ -81,6 +82,7 @@ export class DirectoryServer {
   private readonly heartbeat: Heartbeat;
   private readonly departures: DepartureNotifier;
   private readonly limiter: RateLimiter;
+  private readonly budget: BroadcastBudget;
   readonly nickAuth: NickAuthGate;
   /** Null when location proofs are off: declared locations are listed as they come. */
   readonly prover: LocationProver<PeerConnection> | null;
@@ -102,6 +104,7 @@ export class DirectoryServer {
     this.logger = opts.logger ?? silentLogger();
     this.nick = opts.nick ?? nickFromPrivateKey(randomPrivateKey());
     this.limiter = new RateLimiter(this.limits);
+    this.budget = new BroadcastBudget(this.limits, this.clock.now());
     this.nickAuth = new NickAuthGate(opts.nickAuth?.mode ?? 'prefer', this.stats, opts.nickAuth?.timeoutMs);
     const lp = opts.locationProofs;
     this.prover = lp?.enabled === false ? null : new LocationProver<PeerConnection>({
@@ -138,6 +141,7 @@ export class DirectoryServer {
     this.router = new MessageRouter({
       registry: this.registry,
       limiter: this.limiter,
+      budget: this.budget,
       stats: this.stats,
       logger: this.logger,
       send,
@@ -201,6 +205,11 @@ export class DirectoryServer {
   /** Unsent private output bytes, all connections. */
   get unsentOutputBytes(): number {
     return this.manager.output.total;
+  }
+
+  /** The DN-wide broadcast budget's fill and the peers skipped by broadcasts. */
+  get broadcast(): { levels: BudgetLevels; laggingPeers: number } {
+    return { levels: this.budget.levels(this.clock.now()), laggingPeers: this.manager.laggingPeers };
   }
 
   get connectionCount(): number {

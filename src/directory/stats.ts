@@ -3,6 +3,7 @@
  * pays for label lookups.
  */
 import { RATE_KIND_NAMES, type RateKindName } from './rate-limiter.js';
+import { BUDGET_DROPS } from './broadcast-budget.js';
 
 export const HANDSHAKE_RESULTS = ['accepted', 'rejected', 'invalid'] as const;
 export type HandshakeResult = (typeof HANDSHAKE_RESULTS)[number];
@@ -41,6 +42,10 @@ export class DirectoryStats {
   relayRefused = zeroes(RELAY_REFUSALS);
   evictions = 0;
   slowReaderDisconnects = 0;
+  /** Pubmsgs the DN-wide broadcast budget did not relay, by reason. */
+  budgetDrops = zeroes(BUDGET_DROPS);
+  /** Broadcast lines not sent to peers over the soft output mark (per receiver). */
+  broadcastSkipped = 0;
   /** Disconnects by reason class (see ConnectionManager.close callers). */
   readonly disconnects = new Map<string, number>();
 

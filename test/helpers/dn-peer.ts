@@ -158,6 +158,12 @@ export function testNick(label: string): string {
   return nickFromPubkeyHex(label);
 }
 
+/**
+ * Limits of a DN that relays every flood, as a reference DN would: no pubmsg byte allowance,
+ * no DN-wide broadcast budget. For tests of the defences behind a DN (maker, watcher).
+ */
+export const RELAY_EVERYTHING = { pubmsgBytesPerMin: 0, broadcastPerSec: 0, broadcastBytesPerSec: 0, broadcastOrderbookPerSec: 0 } as const;
+
 /** Starts a directory on 127.0.0.1:0 (testnet, loopback mode) for a test. */
 export async function startTestDirectory(opts: Partial<DirectoryServerOptions> = {}): Promise<{ dn: DirectoryServer; port: number }> {
   const dn = new DirectoryServer({ network: 'testnet', listen: { host: '127.0.0.1', port: 0 }, ...opts });

@@ -36,6 +36,14 @@ const PARSERS = {
   peerlistBytes: intIn(0),
   pubmsgBytes: intIn(0),
   writeHighWater: intIn(1024),
+  writeSoftMark: intIn(0),
+  slowReaderStall: seconds,
+  broadcastRate: intIn(0),
+  broadcastBytes: intIn(0),
+  broadcastOrderbook: intIn(0),
+  broadcastBurst: seconds.pipe(z.number().min(100, 'must be at least 0.1 s')),
+  broadcastHalfLife: seconds.pipe(z.number().min(100, 'must be at least 0.1 s')),
+  broadcastProvenWeight: intIn(1),
   lineTimeout: seconds,
   inputBudget: intIn(65_536),
   outputBudget: intIn(65_536),
@@ -80,6 +88,14 @@ export const DIRECTORY_OPTIONS: readonly OptionSpec[] = [
   { key: 'pubmsgBytes', flag: '--pubmsg-bytes <n>', help: 'relayed pubmsg bytes per minute per peer (0 = unlimited); default 131072' },
   { key: 'peerlistBytes', flag: '--peerlist-bytes <n>', help: 'GETPEERLIST reply bytes per minute per peer (0 = unlimited); default 131072' },
   { key: 'writeHighWater', flag: '--write-high-water <bytes>', help: 'unsent bytes (checked whenever output is added) before a slow reader is cut off; default 1048576' },
+  { key: 'writeSoftMark', flag: '--write-soft-mark <bytes>', help: 'unsent output above which a peer is skipped by pubmsg broadcasts instead of cut (0 = off); default 524288' },
+  { key: 'slowReaderStall', flag: '--slow-reader-stall <s>', help: 'a peer over the soft mark that takes no output for this long is cut (0 = never); default 30' },
+  { key: 'broadcastRate', flag: '--broadcast-rate <n>', help: 'relayed pubmsgs per second, all senders together (0 = unlimited); default 50' },
+  { key: 'broadcastBytes', flag: '--broadcast-bytes <n>', help: 'relayed pubmsg bytes per second, all senders together (0 = unlimited); default 32768' },
+  { key: 'broadcastOrderbook', flag: '--broadcast-orderbook <n>', help: 'relayed !orderbook requests per second, all senders together (0 = unlimited); default 2' },
+  { key: 'broadcastBurst', flag: '--broadcast-burst <s>', help: 'seconds of each broadcast allowance that may go out at once; default 10' },
+  { key: 'broadcastHalfLife', flag: '--broadcast-half-life <s>', help: 'half-life of a sender\'s remembered demand (heaviest senders are shed first); default 60' },
+  { key: 'broadcastProvenWeight', flag: '--broadcast-proven-weight <n>', help: 'a proven serving location makes a sender\'s demand count this many times lighter (1 = no priority); default 4' },
   { key: 'lineTimeout', flag: '--line-timeout <s>', help: 'seconds to finish a started line, before and after the handshake (0 = none); default 60' },
   { key: 'inputBudget', flag: '--input-budget <bytes>', help: 'bytes of unfinished lines held for all peers; above it the oldest are cut; default 67108864' },
   { key: 'outputBudget', flag: '--output-budget <bytes>', help: 'unsent output held for all peers; above it the largest queues are cut; default 67108864' },
@@ -219,6 +235,14 @@ export function resolveDirectoryConfig(...layers: RawValues[]): DirectoryConfig 
   set('peerlistBytesPerMin', get('peerlistBytes'));
   set('pubmsgBytesPerMin', get('pubmsgBytes'));
   set('writeHighWaterBytes', get('writeHighWater'));
+  set('writeSoftMarkBytes', get('writeSoftMark'));
+  set('slowReaderStallMs', get('slowReaderStall'));
+  set('broadcastPerSec', get('broadcastRate'));
+  set('broadcastBytesPerSec', get('broadcastBytes'));
+  set('broadcastOrderbookPerSec', get('broadcastOrderbook'));
+  set('broadcastBurstMs', get('broadcastBurst'));
+  set('broadcastHalfLifeMs', get('broadcastHalfLife'));
+  set('broadcastProvenWeight', get('broadcastProvenWeight'));
   set('lineTimeoutMs', get('lineTimeout'));
   set('inputBudgetBytes', get('inputBudget'));
   set('outputBudgetBytes', get('outputBudget'));

@@ -150,8 +150,8 @@ describe('limits', () => {
     await stillServing();
   });
 
-  it('slow reader: a peer that does not read is cut off at the high-water mark', async () => {
-    await setup({ limits: { writeHighWaterBytes: 256 * 1024, ratePubmsgPerMin: 0, pubmsgBytesPerMin: 0 } });
+  it('slow reader (soft mark off): a peer that does not read is cut off at the high-water mark', async () => {
+    await setup({ limits: { writeHighWaterBytes: 256 * 1024, writeSoftMarkBytes: 0, ratePubmsgPerMin: 0, pubmsgBytesPerMin: 0, broadcastPerSec: 0, broadcastBytesPerSec: 0 } });
     const watcher = await join('watcher');
     const slow = await join('slow', '127.0.0.1:9301'); // serving, so its departure is announced
     slow.p.socket.pause();

@@ -19,7 +19,7 @@ import { encodeEnvelope } from '../../../src/protocol/framing.js';
 import { MsgType } from '../../../src/protocol/message-types.js';
 import type { Offer } from '../../../src/protocol/offers.js';
 import { newWallet, startDn, startMaker, type TestMaker } from '../../helpers/coinjoin-net.js';
-import { DnPeer } from '../../helpers/dn-peer.js';
+import { DnPeer, RELAY_EVERYTHING } from '../../helpers/dn-peer.js';
 import { regtestAvailable, startRegtestNode, type RegtestNode } from '../../helpers/regtest-node.js';
 import { FakeDn } from '../../unit/client/fake-dn.js';
 import { DirectPeer } from '../../unit/maker/direct-peer.js';
@@ -89,8 +89,8 @@ describe.skipIf(!available)('maker under flood', () => {
 
   beforeAll(async () => {
     node = await startRegtestNode();
-    // Relay every flood, as a reference DN would: our DN's pubmsg byte allowance would stop most of it.
-    const d = await startDn({ limits: { pubmsgBytesPerMin: 0 } });
+    // Relay every flood, as a reference DN would: our DN's byte allowance and broadcast budget would stop most of it.
+    const d = await startDn({ limits: RELAY_EVERYTHING });
     [dn, addr] = [d.server, d.addr];
     const w = await newWallet(node);
     await node.mine(1, w.wallet.getAddress(0, 0, 0).address);

@@ -5,7 +5,7 @@
  * the implausible ones, keeps the honest maker, and the API document stays small.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { DnPeer, testNick } from '../../helpers/dn-peer.js';
+import { DnPeer, RELAY_EVERYTHING, testNick } from '../../helpers/dn-peer.js';
 import { ScriptedMaker } from '../../helpers/scripted-maker.js';
 import { startHttpServer } from '../../../src/orderbook/http-server.js';
 import { DEFAULT_BOOK_LIMITS } from '../../../src/orderbook/book.js';
@@ -27,8 +27,8 @@ function offerLine(firstOid: number, count: number): string {
 
 describe('watcher under an offer flood', () => {
   it('bounds one nick to maxOffersPerMaker, refuses implausible offers and keeps the honest maker', async () => {
-    // Relay the whole flood, as a reference DN would: our DN's pubmsg byte allowance would stop most of it.
-    const { servers, addrs } = await startDirectories(1, { pubmsgBytesPerMin: 0 });
+    // Relay the whole flood, as a reference DN would: our DN's byte allowance and broadcast budget would stop most of it.
+    const { servers, addrs } = await startDirectories(1, RELAY_EVERYTHING);
     cleanups.push(async () => { for (const s of servers) await s.stop(); });
     const honest = await new ScriptedMaker({ directories: addrs, network: NETWORK, key: KEYS.m1, offers: ['sw0reloffer 0 27300 5000000 0 0.00002'] }).start();
     cleanups.push(() => honest.stop());

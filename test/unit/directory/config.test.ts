@@ -93,6 +93,17 @@ describe('env and flags', () => {
     expect(c.limits).toEqual({ lineTimeoutMs: 120_000, inputBudgetBytes: 1_048_576, outputBudgetBytes: 2_097_152, peerlistBytesPerMin: 65_536, pubmsgBytesPerMin: 0 });
   });
 
+  it('broadcast budget and soft mark: flags and env vars', () => {
+    const c = resolveDirectoryConfig(
+      fromEnv({ JM_DIRECTORY_NETWORK: 'testnet', JM_DIRECTORY_BROADCAST_RATE: '20', JM_DIRECTORY_BROADCAST_BURST: '2.5', JM_DIRECTORY_WRITE_SOFT_MARK: '0' }),
+      fromCli({ broadcastBytes: '0', broadcastOrderbook: '1', broadcastHalfLife: '30', broadcastProvenWeight: '1', slowReaderStall: '5', broadcastRate: '25' }),
+    );
+    expect(c.limits).toEqual({
+      broadcastPerSec: 25, broadcastBurstMs: 2_500, writeSoftMarkBytes: 0, broadcastBytesPerSec: 0, broadcastOrderbookPerSec: 1,
+      broadcastHalfLifeMs: 30_000, broadcastProvenWeight: 1, slowReaderStallMs: 5_000,
+    });
+  });
+
   it('network is required', () => {
     expect(err(() => resolveDirectoryConfig({}))).toBe('--network is required (or JM_DIRECTORY_NETWORK, or [BLOCKCHAIN] network in --config)');
   });
@@ -118,6 +129,14 @@ describe('env and flags', () => {
     rateGetpeerlist: ['', 'expected a whole number'],
     ratePrivmsg: ['x', 'expected a whole number'],
     writeHighWater: ['100', 'must be at least 1024'],
+    writeSoftMark: ['1e6', 'expected a whole number'],
+    slowReaderStall: ['never', 'expected a number of seconds'],
+    broadcastRate: ['-1', 'expected a whole number'],
+    broadcastBytes: ['32k', 'expected a whole number'],
+    broadcastOrderbook: ['0.5', 'expected a whole number'],
+    broadcastBurst: ['0', 'must be at least 0.1 s'],
+    broadcastHalfLife: ['0.01', 'must be at least 0.1 s'],
+    broadcastProvenWeight: ['0', 'must be at least 1'],
     lineTimeout: ['-1', 'expected a number of seconds'],
     inputBudget: ['65535', 'must be at least 65536'],
     peerlistBytes: ['-1', 'expected a whole number'],

@@ -10,16 +10,17 @@ import { ManualClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/logger.js';
 import { afterFlush, fakeListener, type DrivableSocket } from './fakes.js';
 
-async function setup(limits: { writeHighWaterBytes?: number; outputBudgetBytes?: number } = {}) {
+async function setup(limits: { writeHighWaterBytes?: number; outputBudgetBytes?: number; writeSoftMarkBytes?: number; slowReaderStallMs?: number } = {}) {
   const listener = fakeListener();
   const audience: PeerConnection[] = [];
   const conns: PeerConnection[] = [];
   const stats = new DirectoryStats();
+  const clock = new ManualClock(0);
   const m = new ConnectionManager({
     listener,
-    clock: new ManualClock(0),
+    clock,
     logger: silentLogger(),
-    limits: { maxPending: 100, writeHighWaterBytes: 1 << 20, closeGraceMs: 1_000, lineTimeoutMs: 0, inputBudgetBytes: 1 << 26, outputBudgetBytes: 1 << 26, ...limits },
+    limits: { maxPending: 100, writeHighWaterBytes: 1 << 20, writeSoftMarkBytes: 0, slowReaderStallMs: 30_000, closeGraceMs: 1_000, lineTimeoutMs: 0, inputBudgetBytes: 1 << 26, outputBudgetBytes: 1 << 26, ...limits },
     stats,
     audience,
     handler: { onLine: () => {}, onRetire: (c) => void audience.splice(audience.indexOf(c), 1) },
@@ -37,7 +38,7 @@ async function setup(limits: { writeHighWaterBytes?: number; outputBudgetBytes?:
     m.markReady(p.c);
     return p;
   };
-  return { m, ready, connect, stats };
+  return { m, ready, connect, stats, clock };
 }
 
 const b = (s: string): Buffer => Buffer.from(s);
@@ -131,5 +132,53 @@ describe('ConnectionManager batching', () => {
     expect(peers.map((p) => p.s.destroyed)).toEqual([false, true, true]);
     expect(t.m.output.total).toBe(30_000);
     expect(t.stats.disconnects.get('output-budget')).toBe(2);
+  });
+
+  it('over the soft mark: peers\' broadcasts are skipped (counted), the DN\'s own lines and private output still go', async () => {
+    const t = await setup({ writeSoftMarkBytes: 1_000, slowReaderStallMs: 5_000 });
+    const [a, lag, mixed] = [t.ready(), t.ready(), t.ready()];
+    await afterFlush();
+    setUnsent(lag.s, 1_500);
+    setUnsent(mixed.s, 1_500);
+    t.m.broadcast(b('p1\n'), a.c);
+    t.m.broadcast(b('dn\n'), null);
+    t.m.broadcast(b('p2\n'), a.c);
+    t.m.send(mixed.c, b('private\n'));
+    await afterFlush();
+    expect(lag.s.text()).toBe('dn\n');
+    expect(mixed.s.text()).toBe('dn\nprivate\n');
+    expect(t.stats.broadcastSkipped).toBe(4);
+    expect(t.m.laggingPeers).toBe(2);
+    // Caught up: broadcasts go to it again.
+    setUnsent(lag.s, 0);
+    t.m.broadcast(b('p3\n'), a.c);
+    await afterFlush();
+    expect(lag.s.text()).toBe('dn\np3\n');
+    expect(t.m.laggingPeers).toBe(1);
+  });
+
+  it('a lagging peer that takes nothing for the stall time is cut; one that takes something is not', async () => {
+    const t = await setup({ writeSoftMarkBytes: 1_000, slowReaderStallMs: 5_000 });
+    const [a, stuck, slow] = [t.ready(), t.ready(), t.ready()];
+    await afterFlush();
+    for (const p of [stuck, slow]) {
+      t.m.send(p.c, Buffer.alloc(2_000, 0x61));
+      setUnsent(p.s, 2_000);
+    }
+    await afterFlush();
+    t.m.broadcast(b('1\n'), a.c);
+    await afterFlush();
+    t.clock.advance(4_000);
+    setUnsent(slow.s, 1_900); // took 100 bytes
+    t.m.broadcast(b('2\n'), a.c);
+    await afterFlush();
+    t.clock.advance(1_000);
+    t.m.broadcast(b('3\n'), a.c);
+    await afterFlush();
+    expect(stuck.s.destroyed).toBe(true);
+    expect(slow.s.destroyed).toBe(false);
+    expect(t.stats.slowReaderDisconnects).toBe(1);
+    expect(t.stats.disconnects.get('slow-reader')).toBe(1);
+    expect(t.m.laggingPeers).toBe(1);
   });
 });

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { MessageRouter, commandNames } from '../../../src/directory/message-router.js';
 import { PeerRegistry } from '../../../src/directory/peer-registry.js';
 import { RateLimiter } from '../../../src/directory/rate-limiter.js';
+import { BroadcastBudget } from '../../../src/directory/broadcast-budget.js';
+import { resolveLimits } from '../../../src/directory/limits.js';
 import { DirectoryStats } from '../../../src/directory/stats.js';
 import type { PeerConnection } from '../../../src/directory/peer-connection.js';
 import { silentLogger } from '../../../src/util/logger.js';
@@ -25,6 +27,7 @@ function setup(rates: ConstructorParameters<typeof RateLimiter>[0] = { ratePubms
   const router = new MessageRouter({
     registry,
     limiter,
+    budget: new BroadcastBudget(resolveLimits({ broadcastPerSec: 0, broadcastBytesPerSec: 0, broadcastOrderbookPerSec: 0 }), 0),
     stats,
     logger: silentLogger(),
     send: (c: PeerConnection, b: Buffer) => {

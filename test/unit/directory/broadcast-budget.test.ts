@@ -1,0 +1,164 @@
+/**
+ * The DN-wide broadcast budget on a manual clock: a hard cap on what every receiver gets, and
+ * while it runs low the heaviest senders are shed first, so light ones still get through.
+ */
+import { describe, expect, it } from 'vitest';
+import { ADMITTED, BUDGET_DROPS, BroadcastBudget, type BudgetSender } from '../../../src/directory/broadcast-budget.js';
+import { resolveLimits, type DirectoryLimitsInput } from '../../../src/directory/limits.js';
+import { ManualClock } from '../../../src/util/clock.js';
+
+interface Sender extends BudgetSender {
+  sent: number;
+  relayed: number;
+}
+
+const sender = (): Sender => ({ demand: 0, demandAt: 0, obDemand: 0, obDemandAt: 0, sent: 0, relayed: 0 });
+const crowd = (n: number): Sender[] => Array.from({ length: n }, sender);
+
+function setup(limits: DirectoryLimitsInput = {}) {
+  const clock = new ManualClock(0);
+  const budget = new BroadcastBudget(resolveLimits(limits), clock.now());
+  const drops = new Map<string, number>();
+  /** One pubmsg of `bytes` from `s` at the clock's time; true when relayed. */
+  const offer = (s: Sender, bytes = 100, orderbook = false, proven = false): boolean => {
+    s.sent++;
+    const v = budget.admit(s, bytes, orderbook, proven, clock.now());
+    if (v === ADMITTED) s.relayed++;
+    else drops.set(BUDGET_DROPS[v - 1]!, (drops.get(BUDGET_DROPS[v - 1]!) ?? 0) + 1);
+    return v === ADMITTED;
+  };
+  const total = (ss: Sender[]): number => ss.reduce((n, s) => n + s.relayed, 0);
+  return { clock, budget, offer, drops, total };
+}
+
+/**
+ * Runs `ms` of simulated time in 1 ms steps; each sender of a group sends once per `periodMs`,
+ * the group spread evenly over the period (as independent senders would be).
+ */
+function run(t: ReturnType<typeof setup>, ms: number, groups: Array<{ senders: Sender[]; periodMs: number; bytes?: number; orderbook?: boolean; proven?: boolean }>): void {
+  for (let i = 0; i < ms; i++) {
+    const now = t.clock.now();
+    for (const g of groups) {
+      const n = g.senders.length;
+      for (let k = 0; k < n; k++) if (Math.floor((k * g.periodMs) / n) === now % g.periodMs) t.offer(g.senders[k]!, g.bytes, g.orderbook, g.proven);
+    }
+    t.clock.advance(1);
+  }
+}
+
+describe('BroadcastBudget', () => {
+  it('1,000 senders at the per-peer pubmsg limit cannot starve 10 light senders; the total stays within burst + rate × time', () => {
+    const t = setup(); // 50 pubmsgs/s, 10 s burst
+    const heavy = crowd(1_000);
+    const light = crowd(10);
+    run(t, 3_000, [{ senders: heavy, periodMs: 100 }]);
+    run(t, 60_000, [{ senders: heavy, periodMs: 100 }, { senders: light, periodMs: 1_000 }]);
+    expect(light.every((s) => s.sent === 60 && s.relayed === 60)).toBe(true);
+    expect(t.total(heavy) + t.total(light)).toBeLessThanOrEqual(500 + 50 * 63);
+    // The crowd gets what the light senders leave, not nothing.
+    expect(t.total(heavy)).toBeGreaterThan(50 * 63 * 0.7);
+    expect(t.drops.get('shed')).toBeGreaterThan(0);
+  });
+
+  it('a sender at the same rate as the crowd gets about the same share as one of the crowd', () => {
+    const t = setup({ broadcastPerSec: 20 });
+    const heavy = crowd(200);
+    const peer = crowd(1);
+    run(t, 30_000, [{ senders: [...heavy, ...peer], periodMs: 100 }]);
+    const mean = t.total(heavy) / heavy.length;
+    expect(peer[0]!.relayed).toBeLessThanOrEqual(mean * 3 + 2);
+  });
+
+  it('the buckets are a hard cap: 5,000 one-shot senders get the burst and then the rate', () => {
+    const t = setup({ broadcastPerSec: 10, broadcastBurstMs: 5_000 });
+    const once = crowd(5_000);
+    // All within 2 s (the last at 1,999 ms): 50 + 19.99 fit, and each newcomer may take the last token.
+    run(t, 2_000, [{ senders: once, periodMs: 2_000 }]);
+    expect(t.total(once)).toBe(50 + 19);
+    expect(t.drops.get('empty')! + (t.drops.get('shed') ?? 0)).toBe(5_000 - t.total(once));
+  });
+
+  it('long lines: senders spending their byte allowance in 30 KB lines leave room for small messages', () => {
+    const t = setup(); // 32 KiB/s, 320 KiB at once
+    const big = crowd(64);
+    const small = crowd(10);
+    // Each big sender bursts 4 lines, then keeps to its per-peer allowance (one line every 14 s).
+    for (const s of big) for (let k = 0; k < 4; k++) t.offer(s, 30_100);
+    run(t, 120_000, [{ senders: big, periodMs: 14_000, bytes: 30_100 }, { senders: small, periodMs: 5_000, bytes: 200 }]);
+    expect(small.every((s) => s.relayed === s.sent && s.sent === 24)).toBe(true);
+    const bytes = t.total(big) * 30_100 + t.total(small) * 200;
+    expect(bytes).toBeLessThanOrEqual(32_768 * 130);
+  });
+
+  it('a line longer than the whole byte bucket goes when the bucket is full, and its debt is repaid before anything else goes', () => {
+    const t = setup({ broadcastBytesPerSec: 1_000, broadcastBurstMs: 10_000 });
+    expect(t.offer(sender(), 39_000)).toBe(true);
+    expect(t.offer(sender(), 100)).toBe(false);
+    // 29,000 bytes of debt at 1,000 a second, then room for 100.
+    t.clock.advance(29_000);
+    expect(t.offer(sender(), 100)).toBe(false);
+    t.clock.advance(100);
+    expect(t.offer(sender(), 100)).toBe(true);
+    expect(t.drops.get('empty')).toBe(2);
+    // Not full: a line over the bucket waits until it is.
+    expect(t.offer(sender(), 39_000)).toBe(false);
+    t.clock.advance(9_900);
+    expect(t.offer(sender(), 39_000)).toBe(false);
+    t.clock.advance(100);
+    expect(t.offer(sender(), 39_000)).toBe(true);
+  });
+
+  it('!orderbook: 1,000 senders at the per-peer limit (6 a minute) get at most the global allowance through; a newcomer\'s one request is relayed', () => {
+    const t = setup(); // 2 !orderbook/s, 20 at once
+    const flood = crowd(1_000);
+    for (const s of flood) for (let k = 0; k < 6; k++) t.offer(s, 40, true);
+    run(t, 30_000, [{ senders: flood, periodMs: 10_000, bytes: 40, orderbook: true }]);
+    expect(t.total(flood)).toBeLessThanOrEqual(20 + 2 * 30);
+    expect(t.drops.get('orderbook-shed')! + (t.drops.get('orderbook-empty') ?? 0)).toBe(9_000 - t.total(flood));
+    // A taker asking once, several times during the flood, always gets through.
+    for (let k = 0; k < 5; k++) {
+      run(t, 1_000, [{ senders: flood, periodMs: 10_000, bytes: 40, orderbook: true }]);
+      expect(t.offer(sender(), 40, true)).toBe(true);
+    }
+  });
+
+  it('a proven location counts its demand 4 times lighter: at the crowd\'s rate it is served, at 5 times that it is shed', () => {
+    const t = setup({ broadcastPerSec: 20, broadcastHalfLifeMs: 10_000 });
+    const flood = crowd(400);
+    const same = crowd(3);
+    const fast = crowd(3);
+    const groups = [{ senders: flood, periodMs: 1_000 }, { senders: same, periodMs: 1_000, proven: true }, { senders: fast, periodMs: 200, proven: true }];
+    // Joining a flood that has been going for 5 half-lives.
+    run(t, 50_000, [{ senders: flood, periodMs: 1_000 }]);
+    run(t, 60_000, groups);
+    expect(same.map((s) => s.relayed)).toEqual([60, 60, 60]);
+    // A proven location is a weight, not a free pass: at 5 times the crowd's rate, once its demand
+    // has built up (a few half-lives), a proven sender is heavier than the crowd and shed first.
+    const before = fast.map((s) => s.relayed);
+    run(t, 30_000, groups);
+    expect(same.map((s) => s.relayed)).toEqual([90, 90, 90]);
+    expect(fast.map((s, i) => s.relayed - before[i]!)).toEqual([0, 0, 0]);
+  });
+
+  it('demand is forgotten with the half-life: a flooder that stops is served again', () => {
+    const t = setup({ broadcastPerSec: 10, broadcastHalfLifeMs: 10_000 });
+    const heavy = crowd(100);
+    const ex = heavy[0]!;
+    run(t, 20_000, [{ senders: heavy, periodMs: 100 }]);
+    const rest = heavy.slice(1);
+    run(t, 60_000, [{ senders: rest, periodMs: 1_000 }]);
+    const before = ex.relayed;
+    // Ten half-lives later its demand is far below the crowd's.
+    expect(t.offer(ex)).toBe(true);
+    expect(ex.relayed).toBe(before + 1);
+  });
+
+  it('off (rates 0): everything is admitted and nothing is counted', () => {
+    const t = setup({ broadcastPerSec: 0, broadcastBytesPerSec: 0, broadcastOrderbookPerSec: 0 });
+    expect(t.budget.enabled).toBe(false);
+    const s = sender();
+    for (let i = 0; i < 10_000; i++) t.offer(s, 40_000, true);
+    expect(s.relayed).toBe(10_000);
+    expect(t.budget.levels(t.clock.now())).toEqual({ messages: null, bytes: null, orderbook: null });
+  });
+});
