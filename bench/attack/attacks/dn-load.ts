@@ -33,13 +33,16 @@ export const ORDERBOOK_FLOOD: AttackSpec = {
     await sleep(sec * 500);
     clearInterval(timer);
     await observer.roundTrip();
-    const perMin = resolveLimits({}).rateOrderbookPerMin;
-    // A fresh bucket holds a minute's allowance; then it refills at perMin a minute.
-    const allowed = n * Math.ceil(perMin + (perMin * sec) / 60);
+    const limits = resolveLimits({});
+    // Per peer: a fresh bucket holds a minute's allowance, then it refills at perMin a minute.
+    // DN-wide: the !orderbook budget's burst, then its rate.
+    const perPeer = n * Math.ceil(limits.rateOrderbookPerMin + (limits.rateOrderbookPerMin * sec) / 60);
+    const dnWide = limits.broadcastOrderbookPerSec > 0 ? Math.ceil(limits.broadcastOrderbookPerSec * (limits.broadcastBurstMs / 1000 + sec)) : Infinity;
+    const allowed = Math.min(perPeer, dnWide);
     const c = closeSummary(attackers, t0);
     const ok = observer.matches <= allowed;
     const figures = { attackers: n, sent, relayed: observer.matches, allowed, cut: c.closed };
-    const text = `relayed ${observer.matches.toLocaleString('en-US')} of ${sent.toLocaleString('en-US')} (allowance ${allowed.toLocaleString('en-US')}); ${c.text}`;
+    const text = `relayed ${observer.matches.toLocaleString('en-US')} of ${sent.toLocaleString('en-US')} (allowance ${allowed.toLocaleString('en-US')}, ${allowed === dnWide ? 'DN-wide' : 'per peer'}); ${c.text}`;
     return { outcome: !ok ? 'failed' : c.closed === n ? 'cut' : 'bounded', reaction: text, reactionMs: c.medianMs, figures, pass: ok };
   },
 };

@@ -19,7 +19,7 @@ import { Wallet } from '../../../src/wallet/wallet.js';
 import { spawnReady, stopChild } from '../../lib/child.js';
 import { cpuSeconds, rssKiB } from '../../lib/proc.js';
 import type { RegtestNode } from '../../lib/regtest-node.js';
-import { startDn, type DnTarget } from './targets.js';
+import { BUDGET_OFF_ARGS, startDn, type DnTarget } from './targets.js';
 import { sleep } from './wire.js';
 
 export const NETWORK = 'regtest';
@@ -29,7 +29,7 @@ const PASSWORD = 'attack bench wallet';
 
 /** Our DN, relaying every flood as a reference DN would (its pubmsg byte allowance would stop most of them). */
 export function startRegtestDn(root: string): Promise<DnTarget> {
-  return startDn({ root, network: NETWORK, logLevel: 'warn', args: ['--pubmsg-bytes', '0'] });
+  return startDn({ root, network: NETWORK, logLevel: 'warn', args: ['--pubmsg-bytes', '0', ...BUDGET_OFF_ARGS] });
 }
 
 /** A wallet file with one matured coinbase in mixdepth 0 (and one in mixdepth 1). */

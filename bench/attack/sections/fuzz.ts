@@ -13,7 +13,7 @@ import { fixtureLines } from '../../../test/helpers/wire-fixtures.js';
 import { slope } from '../../lib/stats.js';
 import type { AttackRow, SectionRun } from '../types.js';
 import { describeCheck, HonestPeers, type CheckResultT } from '../lib/honest.js';
-import { LEAK_CHECK_NODE_ARGS, NETWORK, RssSampler, startDn, type DnTarget } from '../lib/targets.js';
+import { BUDGET_OFF_ARGS, LEAK_CHECK_NODE_ARGS, NETWORK, RssSampler, startDn, type DnTarget } from '../lib/targets.js';
 import { RawPeer, randomNick, sleep } from '../lib/wire.js';
 import { LineFuzzer, fuzzCorpus, type FuzzCorpus } from '../fuzz-lines.js';
 
@@ -112,7 +112,7 @@ export const run: SectionRun = async (ctx) => {
   const dn = await startDn({
     root: ctx.root, http: true, nodeArgs: LEAK_CHECK_NODE_ARGS,
     // Rate limits off: the lines must reach message handling, not stop at the limiter.
-    args: ['--handshake-timeout', String(HANDSHAKE_TIMEOUT_S), '--rate-pubmsg', '0', '--rate-privmsg', '0', '--rate-orderbook', '0', '--rate-getpeerlist', '0'],
+    args: ['--handshake-timeout', String(HANDSHAKE_TIMEOUT_S), '--rate-pubmsg', '0', '--rate-privmsg', '0', '--rate-orderbook', '0', '--rate-getpeerlist', '0', ...BUDGET_OFF_ARGS],
   });
   const honest = new HonestPeers(ctx.root);
   const open = new Set<RawPeer>();

@@ -5,7 +5,7 @@
  */
 import type { AttackRow, SectionRun } from '../types.js';
 import { percentile } from '../../lib/stats.js';
-import { NETWORK, RssSampler, startDn, startWatcher, type DnTarget, type WatcherTarget } from '../lib/targets.js';
+import { BUDGET_OFF_ARGS, NETWORK, RssSampler, startDn, startWatcher, type DnTarget, type WatcherTarget } from '../lib/targets.js';
 import { RawPeer, openMany, sleep } from '../lib/wire.js';
 
 /** The per-maker cap the watcher documents (src/orderbook/book.ts DEFAULT_BOOK_LIMITS). */
@@ -145,7 +145,7 @@ async function floodRow(f: Flood, quick: boolean, root: string, log: (m: string)
   try {
     // The watcher is under test, not the DN: its DN relays the whole flood (no pubmsg byte
     // allowance) and does not cut the watcher for reading slower than loopback delivers.
-    dn = await startDn({ root, args: ['--pubmsg-bytes', '0', '--write-high-water', String(256 * 1024 * 1024)] });
+    dn = await startDn({ root, args: ['--pubmsg-bytes', '0', ...BUDGET_OFF_ARGS, '--write-high-water', String(256 * 1024 * 1024)] });
     w = await startWatcher({ root, dnPort: dn.port });
     // A public offer reaches only watchers already on the directory (we do not answer !orderbook).
     const t = performance.now();
