@@ -61,8 +61,8 @@ export const DirectoryLimitsSchema = z.object({
    * Relayed pubmsgs and their bytes per second, and relayed `!orderbook` per second (each makes
    * every maker answer); 0 = no such budget.
    */
-  broadcastPerSec: count.default(50),
-  broadcastBytesPerSec: count.default(32_768),
+  broadcastPerSec: count.default(20),
+  broadcastBytesPerSec: count.default(16_384),
   broadcastOrderbookPerSec: count.default(2),
   /** Seconds' worth of each broadcast allowance that may go out at once (the buckets' size). */
   broadcastBurstMs: z.number().int().min(100).default(10_000),

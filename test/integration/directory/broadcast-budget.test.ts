@@ -92,7 +92,7 @@ describe('DN-wide broadcast budget', () => {
     const perSender = Math.floor(DEFAULTS.pubmsgBytesPerMin / 30_100);
     for (const f of flood) for (let k = 0; k < perSender; k++) f.p.send(687, `${f.nick}!PUBLIC!${body} ${k}`);
     await Promise.all(flood.map((f) => f.p.barrier()));
-    // ~7.7 MB offered; at most the byte budget's burst (320 KiB) and what refilled meanwhile went out.
+    // ~7.7 MB offered; at most the byte budget's burst (160 KiB) and what refilled meanwhile went out.
     const held = conn.socket.writableLength;
     expect(held).toBeLessThan(DEFAULTS.writeHighWaterBytes);
     expect(dn.stats.budgetDrops.shed + dn.stats.budgetDrops.empty).toBeGreaterThan(flood.length * perSender * 0.8);
