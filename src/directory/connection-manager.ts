@@ -73,7 +73,7 @@ export class ConnectionManager {
   private dnLines = 0;
   private dnOnly: Buffer | null = null;
   /** Connections now skipped by broadcasts (over the soft mark). */
-  private lagCount = 0;
+  private readonly lagging = new Set<PeerConnection>();
   /** Current turn; a connection with `mixedTurn === turn` is flushed from its own queue. */
   private turn = 1;
   private stopping = false;
@@ -102,7 +102,7 @@ export class ConnectionManager {
 
   /** Peers now over the soft mark, skipped by broadcasts. */
   get laggingPeers(): number {
-    return this.lagCount;
+    return this.lagging.size;
   }
 
   start(): Promise<ListenAddress> {
@@ -256,28 +256,47 @@ export class ConnectionManager {
    */
   private lag(c: PeerConnection, n: number): boolean {
     const now = this.o.clock.now();
-    const sent = c.written - c.socket.writableLength;
     if (!c.lagging) {
       c.lagging = true;
-      this.lagCount++;
+      this.lagging.add(c);
       c.lagSince = now;
-      c.lagSent = sent;
-    } else if (sent > c.lagSent) {
-      c.lagSince = now;
-      c.lagSent = sent;
-    } else if (this.o.limits.slowReaderStallMs > 0 && now - c.lagSince >= this.o.limits.slowReaderStallMs) {
-      this.o.stats.slowReaderDisconnects++;
-      this.close(c, `slow reader: took no output for ${now - c.lagSince} ms with ${c.socket.writableLength + c.pendingBytes} bytes unsent`, 'slow-reader');
-      return true;
-    }
+      c.lagSent = c.written - c.socket.writableLength;
+    } else if (this.stalled(c, now)) return true;
     this.o.stats.broadcastSkipped += n;
     this.o.stats.deliveries -= n;
     return false;
   }
 
+  /** Notes a lagging peer's progress; cuts it (true) when it has taken nothing for the stall time. */
+  private stalled(c: PeerConnection, now: number): boolean {
+    const sent = c.written - c.socket.writableLength;
+    if (sent > c.lagSent) {
+      c.lagSince = now;
+      c.lagSent = sent;
+      return false;
+    }
+    const stallMs = this.o.limits.slowReaderStallMs;
+    if (stallMs === 0 || now - c.lagSince < stallMs) return false;
+    this.o.stats.slowReaderDisconnects++;
+    this.close(c, `slow reader: took no output for ${now - c.lagSince} ms with ${c.socket.writableLength + c.pendingBytes} bytes unsent`, 'slow-reader');
+    return true;
+  }
+
   private unlag(c: PeerConnection): void {
     c.lagging = false;
-    this.lagCount--;
+    this.lagging.delete(c);
+  }
+
+  /**
+   * Heartbeat sweep: lagging peers that caught up are no longer lagging; those that took
+   * nothing for the stall time are cut even when no broadcast came since.
+   */
+  expireStalled(now: number): void {
+    const soft = this.o.limits.writeSoftMarkBytes;
+    for (const c of [...this.lagging]) {
+      if (c.socket.writableLength + c.pendingBytes <= soft) this.unlag(c);
+      else this.stalled(c, now);
+    }
   }
 
   /** The turn's lines from the directory itself, for peers that skip the others. */

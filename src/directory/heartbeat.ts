@@ -25,7 +25,7 @@ type HeartbeatLimits = Pick<
 
 export interface HeartbeatOptions {
   registry: PeerRegistry;
-  manager: Pick<ConnectionManager, 'pending' | 'close' | 'send' | 'reapClosing' | 'expireLines'>;
+  manager: Pick<ConnectionManager, 'pending' | 'close' | 'send' | 'reapClosing' | 'expireLines' | 'expireStalled'>;
   limits: HeartbeatLimits;
   clock: Clock;
   stats: DirectoryStats;
@@ -77,6 +77,7 @@ export class Heartbeat {
     const na = this.o.nickAuth;
     if (na) for (const c of m.pending) if (c.auth !== null && na.expired(c.auth, now)) na.expire(c);
     m.expireLines(now);
+    m.expireStalled(now);
     m.reapClosing(now);
     const peers = this.o.registry.peers;
     // Backwards: an eviction swaps the last (already visited) peer into slot i.

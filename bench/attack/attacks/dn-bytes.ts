@@ -136,14 +136,15 @@ export const SLOWLORIS: AttackSpec = {
 
 /**
  * Broadcast receivers that stop reading while one peer streams 30 KB pubmsgs at 50 a second
- * (1.5 MB/s, within its 600-a-minute bucket; byte allowance and broadcast budget off so the
- * stream gets through): honest readers keep up, the non-readers' backlog passes the kernel
- * buffers and the soft mark within seconds; from then on broadcasts skip them, and having
- * taken nothing for the stall time (30 s; 3 s in quick mode) they are cut.
+ * for 10 s (1.5 MB/s, 500 of its 600-a-minute bucket), then 5 a second (under the refill), with
+ * byte allowance and broadcast budget off so the stream gets through: honest readers keep up,
+ * the non-readers' backlog passes the kernel buffers and the soft mark within seconds; from
+ * then on broadcasts skip them, and having taken nothing for the stall time (30 s; 3 s in quick
+ * mode) they are cut.
  */
 export const SLOW_READERS: AttackSpec = {
   name: 'slow-readers',
-  attack: '50 handshaked peers stop reading while a peer streams 30 KB pubmsgs at 50 a second (1.5 MB/s; --pubmsg-bytes 0, no broadcast budget)',
+  attack: '50 handshaked peers stop reading while a peer streams 30 KB pubmsgs at 50 a second for 10 s (1.5 MB/s), then 5 a second (--pubmsg-bytes 0, no broadcast budget)',
   dnArgs: (quick) => ['--pubmsg-bytes', '0', ...BUDGET_OFF_ARGS, ...(quick ? ['--slow-reader-stall', '3'] : [])],
   async run(env) {
     const waitMs = (env.quick ? 3_000 : DEFAULTS.slowReaderStallMs) + 12_000;
@@ -155,8 +156,10 @@ export const SLOW_READERS: AttackSpec = {
     const body = 'z'.repeat(30_000);
     const t0 = Date.now();
     let sent = 0;
+    let tick = 0;
     const timer = setInterval(() => {
-      if (sender.open) sender.pubmsg(`${body} ${sent++}`);
+      if (sender.open && (sent < 500 || tick % 10 === 0)) sender.pubmsg(`${body} ${sent++}`);
+      tick++;
     }, 20);
     await until(() => cuts.size === n, waitMs, () => env.honestDuring());
     clearInterval(timer);

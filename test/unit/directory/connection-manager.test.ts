@@ -181,4 +181,28 @@ describe('ConnectionManager batching', () => {
     expect(t.stats.disconnects.get('slow-reader')).toBe(1);
     expect(t.m.laggingPeers).toBe(1);
   });
+
+  it('the sweep cuts a lagging peer that takes nothing even when no broadcast comes, and lets go of one that caught up', async () => {
+    const t = await setup({ writeSoftMarkBytes: 1_000, slowReaderStallMs: 5_000 });
+    const [a, stuck, drained] = [t.ready(), t.ready(), t.ready()];
+    await afterFlush();
+    for (const p of [stuck, drained]) {
+      t.m.send(p.c, Buffer.alloc(2_000, 0x61));
+      setUnsent(p.s, 2_000);
+    }
+    await afterFlush();
+    t.m.broadcast(b('1\n'), a.c);
+    await afterFlush();
+    expect(t.m.laggingPeers).toBe(2);
+    setUnsent(drained.s, 0);
+    t.clock.advance(4_999);
+    t.m.expireStalled(t.clock.now());
+    expect(t.m.laggingPeers).toBe(1);
+    expect(stuck.s.destroyed).toBe(false);
+    t.clock.advance(1);
+    t.m.expireStalled(t.clock.now());
+    expect(stuck.s.destroyed).toBe(true);
+    expect(t.m.laggingPeers).toBe(0);
+    expect(t.stats.slowReaderDisconnects).toBe(1);
+  });
 });

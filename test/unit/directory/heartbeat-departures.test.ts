@@ -24,6 +24,7 @@ function setup(evictSilentTakers = false) {
     },
     reapClosing: () => {},
     expireLines: () => {},
+    expireStalled: () => {},
   };
   const limits = { sweepIntervalMs: 1_000, handshakeTimeoutMs: 5_000, probeAfterMs: 10_000, pongTimeoutMs: 3_000, evictAfterMs: 30_000, evictSilentTakers };
   const hb = new Heartbeat({ registry, manager, limits, clock, stats: new DirectoryStats(), logger: silentLogger(), nick: 'J5dn' });
