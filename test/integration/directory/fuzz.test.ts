@@ -24,8 +24,12 @@ const open: DnPeer[] = [];
 
 beforeAll(async () => {
   ({ dn, port } = await startTestDirectory({
-    // Unlimited message rates, so fuzzed lines reach the router instead of the rate limiter.
-    limits: { ratePubmsgPerMin: 0, pubmsgBytesPerMin: 0, rateOrderbookPerMin: 0, ratePrivmsgPerMin: 0, rateGetpeerlistPerMin: 0, departureCoalesceMs: 0 },
+    // Unlimited message rates and no DN-wide broadcast budget, so fuzzed lines reach the router
+    // instead of the limits (each fuzz session is a fresh nick the budget would meet with a full share).
+    limits: {
+      ratePubmsgPerMin: 0, pubmsgBytesPerMin: 0, rateOrderbookPerMin: 0, ratePrivmsgPerMin: 0, rateGetpeerlistPerMin: 0, departureCoalesceMs: 0,
+      broadcastPerSec: 0, broadcastBytesPerSec: 0, broadcastOrderbookPerSec: 0,
+    },
   }));
 });
 
