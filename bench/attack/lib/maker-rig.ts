@@ -56,7 +56,8 @@ export interface MakerChild {
 /** `jm-maker start` on the regtest chain; resolves once every directory has taken its offers. */
 export async function startMaker(root: string, node: RegtestNode, o: { wallet: string; directories: string[]; commitments: string }): Promise<MakerChild> {
   const args = [
-    join(root, 'dist', 'src', 'cli', 'jm-maker.js'),
+    // JM_ATTACK_MAKER: another build's entry point (to measure a before/after)
+    process.env.JM_ATTACK_MAKER ?? join(root, 'dist', 'src', 'cli', 'jm-maker.js'),
     'start', '--wallet', o.wallet, '--network', NETWORK, '--hrp', node.network.hrp, '--transport', 'tcp',
     '--directory', o.directories.join(','), '--rpc-url', node.url, '--rpc-user', node.user, '--rpc-password', node.password,
     '--gap', '6', '--lookahead', '40', '--algorithm', 'basic', '--minsize', '100000', '--txfee', '1000', '--cjfee-r', '0.0002',
@@ -265,6 +266,23 @@ export class Peer {
 
   priv(to: string, cmd: string, args: string): void {
     this.wire.send(MsgType.PRIVMSG, this.id.signPrivmsg(to, cmd, args));
+  }
+
+  /**
+   * The next offer from `maker` after now: its private reply to us, or its public announcement
+   * (every taker reads both into its book). Resolves with which, or null after `ms`.
+   */
+  async offer(maker: string, ms: number): Promise<'private' | 'public' | null> {
+    const priv = `${maker}!${this.nick}!`;
+    const pub = `${maker}!PUBLIC!`;
+    const isOffer = (l: string, prefix: string): boolean => l.startsWith(prefix) && /^sw0(rel|abs)offer /.test(l.slice(prefix.length));
+    const line = await this.wire.wait((t, l) => (t === MsgType.PRIVMSG && isOffer(l, priv)) || (t === MsgType.PUBMSG && isOffer(l, pub)), ms);
+    return line === null ? null : line.startsWith(pub) ? 'public' : 'private';
+  }
+
+  /** A privmsg signed by our key over other args: it passes every check but the signature. */
+  forgedPriv(to: string, cmd: string, args: string): void {
+    this.wire.send(MsgType.PRIVMSG, this.id.signPrivmsg(to, cmd, `${args}x`).replace(` ${args}x `, ` ${args}y `));
   }
 
   /** The args of the next privmsg from `from` with one of `cmds` (null after `ms`). */

@@ -4,8 +4,9 @@
  * maker per attack. Each row: maker RSS before/peak/after, CPU during the flood and how long
  * it took to settle after it, bytes the maker wrote to disk (/proc/<pid>/io write_bytes), log
  * bytes per second, and honest results: a fresh nick's `!orderbook` answered within 5 s (five
- * times during the flood, once after) and a fresh nick's valid `!fill` answered with `!pubkey`
- * within 10 s (during and after). Targets: RSS growth ≤ 64 MiB, CPU settled within 15 s of
+ * times during the flood, once after; by a private reply, or by the public announcement a maker
+ * past its private budget makes, which every taker reads into its book) and a fresh nick's
+ * valid `!fill` answered with `!pubkey` within 10 s (during and after). Targets: RSS growth ≤ 64 MiB, CPU settled within 15 s of
  * the flood's end, ≤ 200 MB written, ≥ 4/5 honest `!orderbook` and the honest `!fill`
  * answered during the flood.
  *
@@ -28,7 +29,6 @@ import { sleep } from '../lib/wire.js';
 import type { AttackRow, SectionContext, SectionRun } from '../types.js';
 
 const TARGET = { rssGrowthMiB: 64, settleMs: 15_000, writtenBytes: 200e6, orderbookDuring: 4 };
-const OFFER_CMDS = ['sw0reloffer', 'sw0absoffer', 'reloffer', 'absoffer'];
 
 interface Env {
   ctx: SectionContext;
@@ -62,13 +62,19 @@ interface Scenario {
 
 // ------------------------------------------------------------------ honest checks
 
-async function honestOrderbook(dnPort: number, maker: string): Promise<number | null> {
+interface OrderbookAnswer {
+  ms: number;
+  how: 'private' | 'public';
+}
+
+async function honestOrderbook(dnPort: number, maker: string): Promise<OrderbookAnswer | null> {
   const p = await Peer.join(dnPort);
   try {
     const t0 = performance.now();
-    const reply = p.reply(maker, OFFER_CMDS, 5_000);
+    const offer = p.offer(maker, 5_000);
     p.pub('orderbook');
-    return (await reply) ? performance.now() - t0 : null;
+    const how = await offer;
+    return how === null ? null : { ms: performance.now() - t0, how };
   } finally {
     p.close();
   }
@@ -226,6 +232,89 @@ const SCENARIOS: Scenario[] = [
       return { ok: t !== null, detail: `direct !fill → !pubkey ${ms(t)}` };
     },
   },
+  {
+    name: 'maker-signature-flood',
+    attack: '10 connections (quick: 3) each spend a fresh connection\'s DN privmsg allowance at once, then its refill: `!error` privmsgs under their own nick and key with a signature over other text (6,000 + 90/s each)',
+    durationMs: [20_000, 8_000],
+    async flood(f) {
+      const peers = await crowd(f, f.durationMs > 10_000 ? 10 : 3, true);
+      let sent = 0;
+      for (const p of peers) for (let i = 0; i < 6_000; i++, sent++) p.forgedPriv(f.maker.nick, 'error', hex32().slice(0, 16));
+      await ticker(f.durationMs, 100, () => {
+        for (const p of peers) for (let i = 0; i < 9; i++, sent++) p.forgedPriv(f.maker.nick, 'error', hex32().slice(0, 16));
+      });
+      return { forgedSent: sent };
+    },
+  },
+  {
+    name: 'maker-fresh-orderbook-flood',
+    attack: '600 fresh nicks (quick: 300), one connection each, at the DN\'s per-connection !orderbook limit (6 at once, then one per 10 s)',
+    durationMs: [30_000, 8_000],
+    async flood(f) {
+      const peers = await crowd(f, f.durationMs > 10_000 ? 600 : 300, true);
+      let sent = 0;
+      for (const p of peers) for (let i = 0; i < 6; i++, sent++) p.pub('orderbook');
+      await ticker(f.durationMs, 10_000 / peers.length, (i) => {
+        peers[i % peers.length]!.pub('orderbook');
+        sent++;
+      });
+      return { orderbookSent: sent, nicks: peers.length };
+    },
+  },
+  {
+    name: 'maker-fresh-fill-flood',
+    attack: '1,000 fresh nicks (quick: 300), one connection each, send valid-looking !fill (random commitment, never !auth): 3 at once (the per-nick allowance), then one per 5 s each',
+    durationMs: [30_000, 8_000],
+    async flood(f) {
+      const peers = await crowd(f, f.durationMs > 10_000 ? 1_000 : 300, true);
+      let sent = 0;
+      for (const p of peers) for (let i = 0; i < 3; i++, sent++) p.priv(f.maker.nick, 'fill', fillArgs(f.maker.offer));
+      await ticker(f.durationMs, 5_000 / peers.length, (i) => {
+        peers[i % peers.length]!.priv(f.maker.nick, 'fill', fillArgs(f.maker.offer));
+        sent++;
+      });
+      return { fillsSent: sent, nicks: peers.length };
+    },
+  },
+  {
+    name: 'maker-direct-slot-holders',
+    attack: '40 connections to the maker\'s direct port (all from 127.0.0.1, as over Tor) handshake and send a signed privmsg every 10 s; closed ones reconnect',
+    durationMs: [30_000, 12_000],
+    async flood(f) {
+      const port = f.maker.servePort;
+      const holders: Peer[] = [];
+      let reconnects = 0;
+      f.closers.push(() => holders.forEach((p) => p.close()));
+      const hold = async (): Promise<void> => {
+        const p = await Peer.direct(port);
+        holders.push(p);
+        void p.closed.then(() => {
+          const i = holders.indexOf(p);
+          if (i >= 0) holders.splice(i, 1);
+          reconnects++;
+        });
+      };
+      await Promise.all(Array.from({ length: 40 }, hold));
+      await ticker(f.durationMs, 10_000, () => {
+        for (const p of holders) p.priv(f.maker.nick, 'error', 'still here');
+        for (let i = holders.length; i < 40; i++) void hold().catch(() => undefined);
+      });
+      return { holdersAtEnd: holders.length, holderReconnects: reconnects };
+    },
+    async extraHonest(f) {
+      const fill = await honestFill(f.maker.servePort, f.maker, true);
+      const probe = await Peer.direct(f.maker.servePort);
+      try {
+        const t0 = performance.now();
+        const offer = probe.offer(f.maker.nick, 5_000);
+        probe.pub('orderbook'); // a directory proving our location asks this way
+        const answered = (await offer) !== null ? performance.now() - t0 : null;
+        return { ok: fill !== null && answered !== null, detail: `direct !fill → !pubkey ${ms(fill)}; direct !orderbook (a directory's probe) ${ms(answered)}` };
+      } finally {
+        probe.close();
+      }
+    },
+  },
 ];
 
 // ------------------------------------------------------------------ one scenario
@@ -277,7 +366,8 @@ async function runScenario(env: Env, s: Scenario, baselineRss: number): Promise<
     const wallS = (performance.now() - t0) / 1000;
     const listBytes = existsSync(commitments) ? statSync(commitments).size : 0;
 
-    const answered = ob.filter((v) => v !== null) as number[];
+    const answered = ob.filter((v): v is OrderbookAnswer => v !== null).map((v) => v.ms);
+    const publicly = ob.filter((v) => v?.how === 'public').length;
     const honestDuring = answered.length >= TARGET.orderbookDuring && fill !== null && (extra?.ok ?? true);
     const honestServed = honestDuring && obAfter !== null && fillAfter !== null;
     const growth = sampler.peakMiB - rssBefore;
@@ -285,10 +375,10 @@ async function runScenario(env: Env, s: Scenario, baselineRss: number): Promise<
     const pass = honestServed && growth <= TARGET.rssGrowthMiB && settleMs !== null && settleMs <= TARGET.settleMs
       && written <= TARGET.writtenBytes && (loadGrowth === null || loadGrowth <= TARGET.rssGrowthMiB) && figures['hostilePass'] !== false;
     const honestDetail = [
-      `!orderbook ${answered.length}/5 ≤5 s during (max ${ms(answered.length ? Math.max(...answered) : null)})`,
+      `!orderbook ${answered.length}/5 ≤5 s during (max ${ms(answered.length ? Math.max(...answered) : null)}${publicly > 0 ? `, ${publicly} by public announcement` : ''})`,
       `!fill → !pubkey ${ms(fill)} during`,
       ...(extra ? [extra.detail] : []),
-      `after: !orderbook ${ms(obAfter)}, !fill ${ms(fillAfter)}`,
+      `after: !orderbook ${ms(obAfter?.ms ?? null)}, !fill ${ms(fillAfter)}`,
     ].join('; ');
     return {
       section: 'maker', name: s.name, attack: s.attack,
@@ -300,6 +390,7 @@ async function runScenario(env: Env, s: Scenario, baselineRss: number): Promise<
       figures: {
         ...prepared, ...figures,
         makerStartMs: Math.round(startMs),
+        honestOrderbookMaxMs: answered.length ? Math.round(Math.max(...answered)) : 'none', honestOrderbookPublic: publicly,
         ...(loadGrowth !== null ? { baselineRssMiB: round(baselineRss), loadGrowthMiB: round(loadGrowth) } : {}),
         cpuSecondsFlood: round(cpuFlood), cpuShareFlood: Math.round((cpuFlood / (durationMs / 1000)) * 100) / 100, cpuSettleMs: settleMs === null ? 'never' : Math.round(settleMs),
         writtenBytes: written, commitmentListBytes: listBytes, logBytesPerSec: Math.round(logBytes / wallS),
