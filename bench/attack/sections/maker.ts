@@ -187,7 +187,7 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'maker-orderbook-flood',
-    attack: '200 nicks each send !orderbook at the DN\'s per-nick limit (6 at once, then one per 10 s)',
+    attack: '200 nicks each send !orderbook at the DN\'s per-nick limit (6 at once, then one per 10 s); past its private budget the maker answers with a public announcement, which counts: every taker reads public offers into its book',
     durationMs: [30_000, 8_000],
     async flood(f) {
       const peers = await crowd(f, 200);
@@ -248,7 +248,7 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'maker-fresh-orderbook-flood',
-    attack: '600 fresh nicks (quick: 300), one connection each, at the DN\'s per-connection !orderbook limit (6 at once, then one per 10 s)',
+    attack: '600 fresh nicks (quick: 300), one connection each, at the DN\'s per-connection !orderbook limit (6 at once, then one per 10 s); an honest !orderbook answered by the maker\'s public announcement counts (ours, REF and NG takers read public offers into their books; it carries no !tbond)',
     durationMs: [30_000, 8_000],
     async flood(f) {
       const peers = await crowd(f, f.durationMs > 10_000 ? 600 : 300, true);
