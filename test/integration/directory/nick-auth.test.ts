@@ -1,6 +1,6 @@
 /**
  * Nick authentication (wire-protocol.md §2.8) over real sockets: the exchange as ng runs it,
- * every refusal code, out-of-order messages, require/off modes, the squatting scenario, and our
+ * every refusal code (policy included: admission refusing a verified proof), out-of-order messages, require/off modes, the squatting scenario, and our
  * DirectoryClient against the DN.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -33,11 +33,11 @@ async function start(nickAuth: Parameters<typeof startTestDirectory>[0] = {}): P
 }
 
 /** Connects, sends an ng-style handshake and reads 795 + 803. */
-async function challenged(key: Uint8Array, extra: { features?: Record<string, boolean> } = {}) {
+async function challenged(key: Uint8Array, extra: { features?: Record<string, boolean>; location?: string } = {}) {
   const p = await DnPeer.connect(port);
   peers.push(p);
   const nick = nickFromPrivateKey(key);
-  const line = buildClientHandshake({ nick, location: NOT_SERVING_ONION, network: 'testnet', features: extra.features ?? FEATURES });
+  const line = buildClientHandshake({ nick, location: extra.location ?? NOT_SERVING_ONION, network: 'testnet', features: extra.features ?? FEATURES });
   p.send(MsgType.HANDSHAKE, line);
   const hs = await p.nextEnvelope();
   expect(hs.type).toBe(MsgType.DN_HANDSHAKE);
@@ -57,8 +57,8 @@ async function result(p: DnPeer): Promise<string> {
   return r.value.code;
 }
 
-async function verifiedPeer(key: Uint8Array): Promise<DnPeer> {
-  const { p, nick, line, challenge } = await challenged(key);
+async function verifiedPeer(key: Uint8Array, location?: string): Promise<DnPeer> {
+  const { p, nick, line, challenge } = await challenged(key, { location });
   p.send(MsgType.NICK_AUTH_PROOF, buildProof(signNickAuthProof(key, challenge, line, nick)));
   expect(await result(p)).toBe('ok');
   return p;
@@ -146,6 +146,25 @@ describe('nick authentication on the directory', () => {
     const { p } = await challenged(randomBytes(32));
     expect(await result(p)).toBe('expired');
     expect(await closesWithin(p)).toBe(true);
+  });
+
+  it('refuses a verified proof that admission refuses (807 policy: the directory filled up during the exchange), counts it in /metrics and closes', async () => {
+    await start({ limits: { maxPeers: 1 }, http: { host: '127.0.0.1', port: 0 } });
+    const key = randomBytes(32);
+    // Challenged while there is room: admission is decided when the proof arrives.
+    const { p, nick, line, challenge } = await challenged(key);
+    const first = await verifiedPeer(randomBytes(32));
+    p.send(MsgType.NICK_AUTH_PROOF, buildProof(signNickAuthProof(key, challenge, line, nick)));
+    expect(await result(p)).toBe('policy');
+    expect(await closesWithin(p)).toBe(true);
+    expect(dn.registry.byNick(nick)).toBeUndefined();
+    await first.barrier();
+    expect(first.isClosed).toBe(false);
+    expect(dn.stats.nickAuth).toMatchObject({ challenged: 2, ok: 1, policy: 1, invalid: 0 });
+    const http = dn.httpAddress!;
+    const metrics = await (await fetch(`http://${http.host}:${http.port}/metrics`)).text();
+    expect(metrics).toContain('jm_directory_nick_auth_total{event="policy"} 1');
+    expect(metrics).toContain('jm_directory_nick_auth_total{event="ok"} 1');
   });
 
   it('require mode refuses legacy clients with the spec reason; off mode does not advertise', async () => {
@@ -241,6 +260,25 @@ describe('our DirectoryClient', () => {
     expect(d.retryInMs).toBeNull();
     expect(c.nickAuth.error).toMatch(/directory-id/);
     expect(dn.registry.byNick(c.nick)).toBeUndefined();
+  });
+
+  it('retries a directory that answers 807 policy (an honest refusal), and authenticates once admission allows it', async () => {
+    // Without location proofs a verified holder owns its location: another verified claim for it is refused at admission.
+    await start({ locationProofs: { enabled: false } });
+    const location = '127.0.0.1:9911';
+    const holder = await verifiedPeer(randomBytes(32), location);
+    const c = client({ location });
+    const gone = next(c, 'disconnected');
+    c.start();
+    const d = await gone;
+    expect(d.reason).toBe('nick authentication: directory refused our proof: policy');
+    expect(d.retryInMs).not.toBeNull();
+    expect(c.nickAuth.error).toBe('directory refused our proof: policy');
+    expect(dn.stats.nickAuth.policy).toBeGreaterThanOrEqual(1);
+    holder.destroy();
+    const info = await c.whenConnected(10_000);
+    expect(info.nickVerified).toBe(true);
+    expect(dn.registry.byNick(c.nick)?.location).toBe(location);
   });
 
   it('an explicit expected id lets it authenticate with that directory', async () => {
