@@ -184,16 +184,18 @@ export class MessageRouter {
   /**
    * The reply costs O(1): it is built once per change of the listed peers and the same Buffer
    * goes to every requester. Its bytes are charged to the requester's byte bucket, so asking
-   * cannot make the DN send more than that allowance (plus one reply) per minute.
+   * cannot make the DN send more than that allowance (plus one reply) per minute; a requester
+   * whose bucket is in debt is turned away before the reply is looked at or rebuilt.
    */
   private getPeerlist(conn: PeerConnection, now: number): void {
     if (this.limit(conn, RateKind.Getpeerlist, now) !== 'ok') return;
-    const reply = this.peerlistReply(conn.wantsPeerlistFeatures);
-    if (this.ctx.limiter.charge(conn, RateKind.PeerlistBytes, reply.buf.length, now) !== 'ok') {
+    if (!this.ctx.limiter.canCharge(conn, RateKind.PeerlistBytes, now)) {
       this.ctx.stats.rateLimitDrops.peerlist_bytes++;
-      this.ctx.logger.debug({ conn: conn.id, nick: conn.nick, bytes: reply.buf.length }, 'GETPEERLIST over the byte allowance, dropped');
+      this.ctx.logger.debug({ conn: conn.id, nick: conn.nick }, 'GETPEERLIST over the byte allowance, dropped');
       return;
     }
+    const reply = this.peerlistReply(conn.wantsPeerlistFeatures);
+    this.ctx.limiter.charge(conn, RateKind.PeerlistBytes, reply.buf.length, now);
     this.ctx.stats.routed.peerlist += reply.chunks;
     this.ctx.send(conn, reply.buf);
   }

@@ -45,6 +45,11 @@ export class RateLimiter {
     return left <= -cap ? 'abuse' : 'drop';
   }
 
+  /** A byte bucket would serve a request now (it is not in debt); takes nothing. */
+  canCharge(conn: PeerConnection, kind: RateKindCode, now: number): boolean {
+    return this.perMin[kind] === 0 || this.buckets.level(conn.buckets ?? this.fresh(conn, now), kind, now) > 0;
+  }
+
   /** Byte bucket: 'ok' (and `cost` taken) unless the bucket is in debt. */
   charge(conn: PeerConnection, kind: RateKindCode, cost: number, now: number): 'ok' | 'drop' {
     if (this.perMin[kind] === 0) return 'ok';

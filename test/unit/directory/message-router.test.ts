@@ -17,7 +17,10 @@ function wire(env: Envelope): WireLine {
   return r.line;
 }
 
-function setup(rates: ConstructorParameters<typeof RateLimiter>[0] = { ratePubmsgPerMin: 100, rateOrderbookPerMin: 2, rateGetpeerlistPerMin: 1, ratePrivmsgPerMin: 100 }) {
+function setup(
+  rates: ConstructorParameters<typeof RateLimiter>[0] = { ratePubmsgPerMin: 100, rateOrderbookPerMin: 2, rateGetpeerlistPerMin: 1, ratePrivmsgPerMin: 100 },
+) {
+  const calls = { selfEntry: 0 };
   const registry = new PeerRegistry();
   const sent: Array<[string, string]> = [];
   const bufs: Buffer[] = [];
@@ -39,7 +42,7 @@ function setup(rates: ConstructorParameters<typeof RateLimiter>[0] = { ratePubms
     },
     close: (c: PeerConnection, reason: string) => void closed.push([c.nick, reason]),
     nick: () => 'J5dn',
-    selfEntry: (f) => (f ? 'J5dn;loc;F:peerlist_features+ping' : 'J5dn;loc'),
+    selfEntry: (f) => (calls.selfEntry++, f ? 'J5dn;loc;F:peerlist_features+ping' : 'J5dn;loc'),
   });
   const add = (p: PeerConnection): PeerConnection => {
     registry.add(p);
@@ -47,7 +50,7 @@ function setup(rates: ConstructorParameters<typeof RateLimiter>[0] = { ratePubms
     return p;
   };
   const handle = (c: PeerConnection, env: Envelope, now: number): void => router.handle(c, wire(env), now);
-  return { router, handle, sent, bufs, closed, stats, add, registry };
+  return { router, handle, sent, bufs, closed, stats, add, registry, calls };
 }
 
 describe('MessageRouter decisions', () => {
@@ -134,6 +137,29 @@ describe('MessageRouter decisions', () => {
     expect(t.stats.rateLimitDrops.peerlist_bytes).toBe(2);
     t.handle(a, { type: 791, line: '' }, 30_000); // half a minute refills 49 bytes
     expect(t.sent).toHaveLength(3);
+  });
+
+  it('GETPEERLIST over the byte allowance costs nothing: the reply is neither looked up nor rebuilt', () => {
+    const t = setup({ ratePubmsgPerMin: 0, rateOrderbookPerMin: 0, rateGetpeerlistPerMin: 0, ratePrivmsgPerMin: 0, peerlistBytesPerMin: 40 });
+    const a = t.add(fakePeer('A', { location: '127.0.0.1:1' }));
+    t.handle(a, { type: 791, line: '' }, 0); // 49 bytes: the bucket is now in debt
+    expect(t.sent).toHaveLength(1);
+    const built = t.calls.selfEntry;
+    // The list changes (a rebuild would be due) while A is over its allowance.
+    t.add(fakePeer('B', { location: '127.0.0.1:2' }));
+    let iterated = 0;
+    const peers = t.registry.peers;
+    const spy = new Proxy(peers, { get: (o, k) => (k === Symbol.iterator && iterated++, Reflect.get(o, k)) });
+    Object.defineProperty(t.registry, 'peers', { get: () => spy, configurable: true });
+    for (let i = 0; i < 5; i++) t.handle(a, { type: 791, line: '' }, 1_000);
+    expect(t.sent).toHaveLength(1);
+    expect(t.stats.rateLimitDrops.peerlist_bytes).toBe(5);
+    expect(t.calls.selfEntry).toBe(built);
+    expect(iterated).toBe(0);
+    // Once refilled, the request is served with the rebuilt list and its real size charged.
+    t.handle(a, { type: 791, line: '' }, 60_000);
+    expect(t.sent[1]![1]).toContain(',B;127.0.0.1:2');
+    expect(iterated).toBe(1);
   });
 
   it('answers PING with PONG and ignores unknown types', () => {
