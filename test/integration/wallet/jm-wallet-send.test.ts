@@ -1,12 +1,16 @@
 // jm-wallet send on a regtest chain (docs/wallet.md "Sending"): dry run, confirmation, an
-// ordinary payment with change, coin control, a sweep; read-only commands never write the
-// file, and a wallet made with custom scrypt settings keeps them (and its salt) through it all.
+// ordinary payment with change, coin control, a sweep, the fee rate from the node when no
+// --fee-rate is given; read-only commands never write the file, and a wallet made with custom
+// scrypt settings keeps them (and its salt) through it all. Last, a coin locked in a fidelity
+// bond and `list-bonds` printing it.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { address as bjsAddress } from 'bitcoinjs-lib';
+import { btcPerKvbToSatPerVb } from '../../../src/wallet/amount.js';
+import { formatBondValue, formatBtc } from '../../../src/wallet/format.js';
 import { toBitcoinjs } from '../../../src/wallet/network.js';
 import { Wallet } from '../../../src/wallet/wallet.js';
 import { runCli as run, stopCliProcesses, type CliRun } from '../../helpers/cli-process.js';
@@ -17,8 +21,10 @@ const env = { JM_WALLET_PASSWORD: 'send test' };
 const rawTx = z.object({
   vin: z.array(z.object({ txid: z.string(), vout: z.number() })),
   vout: z.array(z.object({ value: z.number(), scriptPubKey: z.object({ hex: z.string() }) })),
+  vsize: z.number(),
 });
 interface Display { mixdepths: Array<{ balanceSat: number; internal: { nextIndex: number }; utxos: Array<{ outpoint: string; valueSat: number }> }> }
+interface Bonds { medianTimePast: number; bonds: Array<{ outpoint: string; amountSat: number; locktime: number; lockedUntil: string; confirmations: number; confirmTime: number; value: number; expired: boolean }> }
 interface Sent { txid: string; hex: string; amountSat: number; feeSat: number; changeSat: number; changeAddress: string | null; inputs: string[]; broadcast: boolean }
 
 describe.skipIf(!available)('jm-wallet send against regtest', () => {
@@ -114,4 +120,52 @@ describe.skipIf(!available)('jm-wallet send against regtest', () => {
     const tx = await node.rpc.call('getrawtransaction', [sw.txid, true], rawTx);
     expect(tx.vout).toHaveLength(1);
   }, 180_000);
+
+  let bond = { locktime: 0, outpoint: '', amountSat: 0 };
+
+  it("without --fee-rate the fee rate is the node's estimate (on a fresh regtest chain the fallback, 20 sat/vB); here it locks a coin in a fidelity bond", async () => {
+    // What the node says decides the expected rate: no estimate (so on a fresh regtest chain) → the documented fallback.
+    const est = await node.rpc.call('estimatesmartfee', [3], z.object({ feerate: z.number().optional() }).passthrough());
+    const pool = await node.rpc.call('getmempoolinfo', [], z.object({ mempoolminfee: z.number() }).passthrough());
+    const expected = Math.max(est.feerate === undefined ? 20 : btcPerKvbToSatPerVb(est.feerate), 1, btcPerKvbToSatPerVb(pool.mempoolminfee));
+    expect(est.feerate).toBeUndefined(); // the regtest case this test runs in
+    const b = JSON.parse((await cli(['bond-address', '2030-01', '--json'])).stdout) as { address: string; locktime: number };
+    const d = await json<Display>(['display']);
+    const coin = [...d.mixdepths[0]!.utxos].sort((x, y) => y.valueSat - x.valueSat)[0]!;
+    // One coin swept to the bond address: one output, no change (as bond-address advises).
+    const r = await cli(['send', '--mixdepth', '0', '--sweep', '--utxo', coin.outpoint, '--destination', b.address, '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as Sent;
+    expect(r.stderr).toContain(`fee ${formatBtc(s.feeSat)} at ${expected} sat/vB`);
+    expect(s.amountSat + s.feeSat).toBe(coin.valueSat);
+    const tx = await node.rpc.call('getrawtransaction', [s.txid, true], rawTx);
+    expect(tx.vout).toHaveLength(1);
+    // That rate on the signed size (the size estimate may count a signature byte more).
+    expect(s.feeSat / tx.vsize).toBeGreaterThanOrEqual(expected);
+    expect(s.feeSat / tx.vsize).toBeLessThan(expected * 1.02);
+    await node.mine(1, dest());
+    bond = { locktime: b.locktime, outpoint: `${s.txid}:0`, amountSat: s.amountSat };
+  }, 120_000);
+
+  it('list-bonds prints the bond: amount in BTC with 8 decimals, value as bond-calc prints it', async () => {
+    expect(bond.outpoint).not.toBe('');
+    const j = await json<Bonds>(['list-bonds']);
+    expect(j.bonds).toHaveLength(1);
+    const b = j.bonds[0]!;
+    expect(b).toMatchObject({ outpoint: bond.outpoint, amountSat: bond.amountSat, locktime: bond.locktime, confirmations: 1, expired: false });
+    const btc = formatBtc(bond.amountSat);
+    expect(btc).toMatch(/^\d+\.\d{8} BTC$/);
+    const value = formatBondValue(b.value);
+    expect(value).toMatch(/^\d\.\d{3} × 10[⁰¹²³⁴⁵⁶⁷⁸⁹]+$/);
+    const t = await cli(['list-bonds']);
+    expect(t.code, t.stderr).toBe(0);
+    const lines = t.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const head = `${bond.outpoint}  ${btc}  until ${b.lockedUntil}  conf 1  value ${value}  expires in `;
+    expect(lines[0]!.startsWith(head), lines[0]).toBe(true);
+    expect(lines[0]!.slice(head.length)).toMatch(/^\d+\.\d days$/);
+    // bond-calc, given the same amount, times and chain MTP, prints the same value and amount.
+    const calc = await run('jm-wallet', ['bond-calc', '--amount', String(bond.amountSat), '--locktime', String(bond.locktime), '--confirm-time', String(b.confirmTime), '--now', String(j.medianTimePast)], { timeoutMs: 60_000 });
+    expect(calc.stdout).toContain(`bond value ${value} for ${btc} locked`);
+  }, 120_000);
 });
