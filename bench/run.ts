@@ -139,9 +139,10 @@ interface Server {
  * The fan-out runs measure relay capacity, not policy: the DN's default per-peer limits
  * (600 pubmsgs, 128 KiB of pubmsg and 6,000 privmsgs a minute) would cap 10 senders at
  * 10 pubmsgs/s each, and its DN-wide broadcast budget (20 pubmsgs, 16 KiB a second) all of
- * them, so those runs raise them far out of reach (the limiter and budget code still run).
+ * them, so those runs raise them far out of reach (the limiter and budget code still run);
+ * the privmsg byte budgets (per sender and per target) are off.
  */
-const DN_CAPACITY_ARGS = ['--rate-pubmsg', '100000000', '--rate-privmsg', '100000000', '--pubmsg-bytes', '0', '--broadcast-rate', '100000000', '--broadcast-bytes', '100000000000'];
+const DN_CAPACITY_ARGS = ['--rate-pubmsg', '100000000', '--rate-privmsg', '100000000', '--pubmsg-bytes', '0', '--broadcast-rate', '100000000', '--broadcast-bytes', '100000000000', '--privmsg-bytes', '0', '--privmsg-recv-bytes', '0'];
 
 /**
  * Every DN run: the generators' makers announce made-up onions that nothing serves (and a tcp

@@ -9,10 +9,11 @@
  * broadcasts into its own queue in order (catchUp), so its byte order is what it would be with
  * one queue per connection.
  *
- * Pubmsgs are best-effort gossip, private output is not: a peer more than the soft mark behind
- * is skipped by peers' broadcasts (counted) instead of being cut, and cut only when it takes
- * nothing for the stall time; private output (and the DN's own notices) still queue up to the
- * high-water mark, and a peer over that is cut as before.
+ * A peer more than the soft mark behind is skipped by peers' broadcasts and gets no relayed
+ * privmsgs (the router asks hasRoom; both counted) instead of being cut, and is cut only when
+ * it takes nothing for the stall time: what other peers send cannot get it cut. The DN's own
+ * output (notices, replies to its requests) still queues up to the high-water mark, and a peer
+ * over that is cut as before.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../util/clock.js';
@@ -188,6 +189,18 @@ export class ConnectionManager {
     if (conn.state >= ConnState.Closing || this.cutSlowReader(conn)) return;
     this.enqueue(conn, buf);
     this.o.stats.deliveries++;
+  }
+
+  /**
+   * Whether a peer's queue has room for a relayed privmsg: not over the soft mark. A peer over
+   * it is lagging (broadcasts skip it too) and is cut only once it has taken nothing for the
+   * stall time, so another peer's privmsgs cannot get it cut by filling its queue.
+   */
+  hasRoom(conn: PeerConnection): boolean {
+    const soft = this.o.limits.writeSoftMarkBytes;
+    if (soft === 0 || conn.state !== ConnState.Ready || conn.socket.writableLength + conn.pendingBytes <= soft) return true;
+    this.lag(conn, 0);
+    return false;
   }
 
   /** Cuts a connection whose unsent output (socket buffer + this turn's queue) is over the high-water mark. */

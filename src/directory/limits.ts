@@ -36,6 +36,19 @@ export const DirectoryLimitsSchema = z.object({
    * pubmsg byte is sent to every other peer; honest peers publish a few kB a minute.
    */
   pubmsgBytesPerMin: count.default(131_072),
+  /**
+   * Relayed privmsg bytes per minute per sender (a line may overdraw; the next waits). The
+   * biggest honest privmsgs are a taker's `!tx` to each maker (up to a line each) and a maker's
+   * answers to `!orderbook` askers.
+   */
+  privmsgBytesPerMin: count.default(2_097_152),
+  /**
+   * Privmsg bytes per second one target may be sent, all senders together (inbox-budget.ts;
+   * 0 = no such budget), and the burst it may get at once: a taker's `!orderbook` answered by
+   * every maker arrives together.
+   */
+  privmsgRecvBytesPerSec: count.default(65_536),
+  privmsgRecvBurstBytes: z.number().int().min(65_536).default(1_048_576),
   /** GETPEERLIST reply bytes per minute per peer (a reply may overdraw; the next waits). */
   peerlistBytesPerMin: count.default(131_072),
   /**

@@ -12,6 +12,7 @@ import { chunkPeerlist, encodePeerEntry } from '../protocol/peerlist.js';
 import { NOT_SERVING_ONION } from '../protocol/onion.js';
 import { LocationProof, type PeerConnection } from './peer-connection.js';
 import { ADMITTED, BUDGET_DROPS, type BroadcastBudget } from './broadcast-budget.js';
+import { INBOX_OK, PRIVMSG_DROPS, type InboxBudget } from './inbox-budget.js';
 import type { PeerRegistry } from './peer-registry.js';
 import { RATE_KIND_NAMES, RateKind, type RateKindCode, type RateLimiter, type RateVerdict } from './rate-limiter.js';
 import type { DirectoryStats } from './stats.js';
@@ -24,6 +25,10 @@ export interface RouterContext {
   limiter: RateLimiter;
   /** DN-wide allowance for relayed pubmsgs, shared fairly among senders. */
   budget: BroadcastBudget;
+  /** Per-target allowance for relayed privmsgs, shared fairly among senders. */
+  inbox: InboxBudget;
+  /** The target's queue has room for a relayed privmsg (not over the soft mark). */
+  hasRoom(conn: PeerConnection): boolean;
   stats: DirectoryStats;
   logger: Logger;
   send(conn: PeerConnection, buf: Buffer): void;
@@ -61,6 +66,7 @@ export class MessageRouter {
   /** Cached replies without and with `;F:`. */
   private readonly replies: [PeerlistReply | null, PeerlistReply | null] = [null, null];
   private budgetLoggedAt = -Infinity;
+  private privDropLoggedAt = -Infinity;
 
   constructor(private readonly ctx: RouterContext) {}
 
@@ -170,6 +176,15 @@ export class MessageRouter {
     if (!target) return this.drop(conn, 'privmsg target not connected', line);
     const out = this.relayBytes(conn, w);
     if (out === null) return;
+    if (this.ctx.limiter.charge(conn, RateKind.PrivmsgBytes, out.length, now) !== 'ok') {
+      this.ctx.stats.rateLimitDrops.privmsg_bytes++;
+      this.ctx.logger.debug({ conn: conn.id, nick: conn.nick, bytes: out.length }, 'privmsg over the byte allowance, dropped');
+      return;
+    }
+    // The target's sake: a full queue or inbox drops the privmsg (the target is not cut for it).
+    if (!this.ctx.hasRoom(target)) return this.privDrop(0, now);
+    const v = this.ctx.inbox.admit(conn, target, out.length, now);
+    if (v !== INBOX_OK) return this.privDrop(v, now);
     this.ctx.stats.routed.privmsg++;
     conn.known = true;
     this.ctx.send(target, out);
@@ -179,6 +194,14 @@ export class MessageRouter {
     if (conn.listedLocation !== NOT_SERVING_ONION) pl += ',' + encodePeerEntry({ nick: conn.nick, location: conn.listedLocation, features: conn.features }, withF);
     this.ctx.stats.routed.peerlist++;
     this.ctx.send(target, encodeEnvelopeBuffer(MsgType.PEERLIST, pl));
+  }
+
+  /** Counts a privmsg dropped for its target's sake; at most one log line a minute. */
+  private privDrop(reason: number, now: number): void {
+    this.ctx.stats.privmsgDrops[PRIVMSG_DROPS[reason]!]++;
+    if (now - this.privDropLoggedAt < BUDGET_LOG_MS) return;
+    this.privDropLoggedAt = now;
+    this.ctx.logger.warn({ dropped: { ...this.ctx.stats.privmsgDrops } }, 'privmsgs dropped: targets lagging or over their inbox budget (totals so far)');
   }
 
   /**

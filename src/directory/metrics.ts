@@ -7,6 +7,7 @@ import { HANDSHAKE_RESULTS, NICK_AUTH_COUNTERS, RELAY_REFUSALS, ROUTED_TYPES, ty
 import { RATE_KIND_NAMES } from './rate-limiter.js';
 import type { ProverStats } from './location-prover.js';
 import { BUDGET_DROPS, type BudgetLevels } from './broadcast-budget.js';
+import { PRIVMSG_DROPS } from './inbox-budget.js';
 
 export interface MetricsSource {
   readonly stats: DirectoryStats;
@@ -125,6 +126,9 @@ export function createMetricsRegistry(src: MetricsSource): Registry {
   });
   labelledCounter(reg, 'jm_directory_broadcast_budget_drops_total', 'Pubmsgs not relayed by the DN-wide broadcast budget: shed (a heavy sender while the budget ran low) or empty; orderbook-* for the !orderbook budget', 'reason', () =>
     BUDGET_DROPS.map((r) => [r, s.budgetDrops[r]]),
+  );
+  labelledCounter(reg, 'jm_directory_privmsg_drops_total', 'Privmsgs not relayed for their target: its queue over the soft mark (target-lagging) or its inbox budget (target-shed, target-empty)', 'reason', () =>
+    PRIVMSG_DROPS.map((r) => [r, s.privmsgDrops[r]]),
   );
   counter(reg, 'jm_directory_broadcast_skipped_total', 'Broadcast lines not sent to a peer over the soft output mark (per receiver)', () => s.broadcastSkipped);
   labelledCounter(reg, 'jm_directory_handshakes_total', 'Client handshakes by result', 'result', () =>

@@ -75,6 +75,10 @@ export class PeerConnection {
   demandAt = 0;
   obDemand = 0;
   obDemandAt = 0;
+  /** Decayed privmsg bytes asked to send, and this peer's privmsg byte bucket as a target (inbox-budget.ts). */
+  privDemand = 0;
+  privDemandAt = 0;
+  inbox: number[] | null = null;
 
   // Write batching: buffers queued this tick, flushed once per event-loop turn.
   pending: Buffer[] | null = null;

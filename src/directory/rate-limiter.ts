@@ -11,9 +11,9 @@ import type { PeerConnection } from './peer-connection.js';
 import type { DirectoryLimits } from './limits.js';
 import { TokenBuckets } from '../util/rate-limit.js';
 
-export const RateKind = { Pubmsg: 0, Orderbook: 1, Getpeerlist: 2, Privmsg: 3, PeerlistBytes: 4, PubmsgBytes: 5 } as const;
+export const RateKind = { Pubmsg: 0, Orderbook: 1, Getpeerlist: 2, Privmsg: 3, PeerlistBytes: 4, PubmsgBytes: 5, PrivmsgBytes: 6 } as const;
 export type RateKindCode = (typeof RateKind)[keyof typeof RateKind];
-export const RATE_KIND_NAMES = ['pubmsg', 'orderbook', 'getpeerlist', 'privmsg', 'peerlist_bytes', 'pubmsg_bytes'] as const;
+export const RATE_KIND_NAMES = ['pubmsg', 'orderbook', 'getpeerlist', 'privmsg', 'peerlist_bytes', 'pubmsg_bytes', 'privmsg_bytes'] as const;
 export type RateKindName = (typeof RATE_KIND_NAMES)[number];
 
 export type RateVerdict = 'ok' | 'drop' | 'abuse';
@@ -26,9 +26,9 @@ export class RateLimiter {
 
   constructor(
     limits: Pick<DirectoryLimits, 'ratePubmsgPerMin' | 'rateOrderbookPerMin' | 'rateGetpeerlistPerMin' | 'ratePrivmsgPerMin'> &
-      Partial<Pick<DirectoryLimits, 'peerlistBytesPerMin' | 'pubmsgBytesPerMin'>>,
+      Partial<Pick<DirectoryLimits, 'peerlistBytesPerMin' | 'pubmsgBytesPerMin' | 'privmsgBytesPerMin'>>,
   ) {
-    this.perMin = [limits.ratePubmsgPerMin, limits.rateOrderbookPerMin, limits.rateGetpeerlistPerMin, limits.ratePrivmsgPerMin, limits.peerlistBytesPerMin ?? 0, limits.pubmsgBytesPerMin ?? 0];
+    this.perMin = [limits.ratePubmsgPerMin, limits.rateOrderbookPerMin, limits.rateGetpeerlistPerMin, limits.ratePrivmsgPerMin, limits.peerlistBytesPerMin ?? 0, limits.pubmsgBytesPerMin ?? 0, limits.privmsgBytesPerMin ?? 0];
     this.buckets = new TokenBuckets(this.perMin, MINUTE);
   }
 

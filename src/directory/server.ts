@@ -29,6 +29,7 @@ import { locationDialer } from './location-dialer.js';
 import { PeerRegistry, locationKey } from './peer-registry.js';
 import { RateLimiter } from './rate-limiter.js';
 import { BroadcastBudget, type BudgetLevels } from './broadcast-budget.js';
+import { InboxBudget } from './inbox-budget.js';
 import { DirectoryStats } from './stats.js';
 import { packageVersion } from './version.js';
 import type { HttpEndpoint } from './http.js';
@@ -142,6 +143,8 @@ export class DirectoryServer {
       registry: this.registry,
       limiter: this.limiter,
       budget: this.budget,
+      inbox: new InboxBudget(this.limits),
+      hasRoom: (c) => this.manager.hasRoom(c),
       stats: this.stats,
       logger: this.logger,
       send,

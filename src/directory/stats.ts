@@ -4,6 +4,7 @@
  */
 import { RATE_KIND_NAMES, type RateKindName } from './rate-limiter.js';
 import { BUDGET_DROPS } from './broadcast-budget.js';
+import { PRIVMSG_DROPS } from './inbox-budget.js';
 
 export const HANDSHAKE_RESULTS = ['accepted', 'rejected', 'invalid'] as const;
 export type HandshakeResult = (typeof HANDSHAKE_RESULTS)[number];
@@ -44,6 +45,8 @@ export class DirectoryStats {
   slowReaderDisconnects = 0;
   /** Pubmsgs the DN-wide broadcast budget did not relay, by reason. */
   budgetDrops = zeroes(BUDGET_DROPS);
+  /** Privmsgs not relayed for their target's sake, by reason (the sender's own limits count as rate-limit drops). */
+  privmsgDrops = zeroes(PRIVMSG_DROPS);
   /** Broadcast lines not sent to peers over the soft output mark (per receiver). */
   broadcastSkipped = 0;
   /** Disconnects by reason class (see ConnectionManager.close callers). */

@@ -159,10 +159,13 @@ export function testNick(label: string): string {
 }
 
 /**
- * Limits of a DN that relays every flood, as a reference DN would: no pubmsg byte allowance,
- * no DN-wide broadcast budget. For tests of the defences behind a DN (maker, watcher).
+ * Limits of a DN that relays every flood, as a reference DN would: no pubmsg or privmsg byte
+ * allowance, no DN-wide broadcast budget, no per-target privmsg budget. For tests of the
+ * defences behind a DN (maker, watcher).
  */
-export const RELAY_EVERYTHING = { pubmsgBytesPerMin: 0, broadcastPerSec: 0, broadcastBytesPerSec: 0, broadcastOrderbookPerSec: 0 } as const;
+export const RELAY_EVERYTHING = {
+  pubmsgBytesPerMin: 0, broadcastPerSec: 0, broadcastBytesPerSec: 0, broadcastOrderbookPerSec: 0, privmsgBytesPerMin: 0, privmsgRecvBytesPerSec: 0,
+} as const;
 
 /** Starts a directory on 127.0.0.1:0 (testnet, loopback mode) for a test. */
 export async function startTestDirectory(opts: Partial<DirectoryServerOptions> = {}): Promise<{ dn: DirectoryServer; port: number }> {

@@ -56,11 +56,11 @@ function errorCollector(errors: string[]): (line: string, stream: 'stdout' | 'st
 }
 
 /**
- * jm-directory flags that turn the DN-wide broadcast budget off: for rows that test a defence
- * behind the DN (maker, watcher) or a per-connection limit, so the flood reaches it as a DN
- * without that budget (the reference's) would relay it.
+ * jm-directory flags that turn the DN-wide broadcast budget and the privmsg byte budgets off:
+ * for rows that test a defence behind the DN (maker, watcher) or a per-connection limit, so the
+ * flood reaches it as a DN without those budgets (the reference's) would relay it.
  */
-export const BUDGET_OFF_ARGS = ['--broadcast-rate', '0', '--broadcast-bytes', '0', '--broadcast-orderbook', '0'];
+export const BUDGET_OFF_ARGS = ['--broadcast-rate', '0', '--broadcast-bytes', '0', '--broadcast-orderbook', '0', '--privmsg-bytes', '0', '--privmsg-recv-bytes', '0'];
 
 export interface DnOptions {
   root: string;

@@ -34,6 +34,9 @@ const PARSERS = {
   rateGetpeerlist: intIn(0),
   ratePrivmsg: intIn(0),
   peerlistBytes: intIn(0),
+  privmsgBytes: intIn(0),
+  privmsgRecvBytes: intIn(0),
+  privmsgRecvBurst: intIn(65_536),
   pubmsgBytes: intIn(0),
   writeHighWater: intIn(1024),
   writeSoftMark: intIn(0),
@@ -86,6 +89,9 @@ export const DIRECTORY_OPTIONS: readonly OptionSpec[] = [
   { key: 'rateGetpeerlist', flag: '--rate-getpeerlist <n>', help: 'GETPEERLIST per minute per peer; default 6' },
   { key: 'ratePrivmsg', flag: '--rate-privmsg <n>', help: 'privmsgs (and PINGs) per minute per peer; default 6000' },
   { key: 'pubmsgBytes', flag: '--pubmsg-bytes <n>', help: 'relayed pubmsg bytes per minute per peer (0 = unlimited); default 131072' },
+  { key: 'privmsgBytes', flag: '--privmsg-bytes <n>', help: 'relayed privmsg bytes per minute per sender (0 = unlimited); default 2097152' },
+  { key: 'privmsgRecvBytes', flag: '--privmsg-recv-bytes <n>', help: 'privmsg bytes per second one peer may be sent, all senders together; the heaviest senders are dropped first (0 = unlimited); default 65536' },
+  { key: 'privmsgRecvBurst', flag: '--privmsg-recv-burst <bytes>', help: 'privmsg bytes one peer may be sent at once (e.g. every maker answering its !orderbook); default 1048576' },
   { key: 'peerlistBytes', flag: '--peerlist-bytes <n>', help: 'GETPEERLIST reply bytes per minute per peer (0 = unlimited); default 131072' },
   { key: 'writeHighWater', flag: '--write-high-water <bytes>', help: 'unsent bytes (checked whenever output is added) before a slow reader is cut off; default 1048576' },
   { key: 'writeSoftMark', flag: '--write-soft-mark <bytes>', help: 'unsent output above which a peer is skipped by pubmsg broadcasts instead of cut (0 = off); default 524288' },
@@ -233,6 +239,9 @@ export function resolveDirectoryConfig(...layers: RawValues[]): DirectoryConfig 
   set('rateGetpeerlistPerMin', get('rateGetpeerlist'));
   set('ratePrivmsgPerMin', get('ratePrivmsg'));
   set('peerlistBytesPerMin', get('peerlistBytes'));
+  set('privmsgBytesPerMin', get('privmsgBytes'));
+  set('privmsgRecvBytesPerSec', get('privmsgRecvBytes'));
+  set('privmsgRecvBurstBytes', get('privmsgRecvBurst'));
   set('pubmsgBytesPerMin', get('pubmsgBytes'));
   set('writeHighWaterBytes', get('writeHighWater'));
   set('writeSoftMarkBytes', get('writeSoftMark'));

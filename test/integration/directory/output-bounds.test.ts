@@ -26,7 +26,11 @@ function heldForPeers(): number {
 describe('output held for peers that do not read', () => {
   it('non-readers each under the high-water mark: the DN-wide budget cuts the largest, honest peers stay', async () => {
     const budget = 2 * 1024 * 1024;
-    ({ dn, port } = await startTestDirectory({ limits: { ratePrivmsgPerMin: 0, outputBudgetBytes: budget } }));
+    // No privmsg byte budgets and no soft mark (privmsgs to a full queue would be dropped): only
+    // the output budget stands between these queues and the DN's memory.
+    ({ dn, port } = await startTestDirectory({
+      limits: { ratePrivmsgPerMin: 0, outputBudgetBytes: budget, privmsgBytesPerMin: 0, privmsgRecvBytesPerSec: 0, writeSoftMarkBytes: 0 },
+    }));
     const honest = await DnPeer.joined(port, { nick: testNick('honest') });
     open.push(honest);
     const body = 'q'.repeat(39_000);

@@ -93,6 +93,14 @@ describe('env and flags', () => {
     expect(c.limits).toEqual({ lineTimeoutMs: 120_000, inputBudgetBytes: 1_048_576, outputBudgetBytes: 2_097_152, peerlistBytesPerMin: 65_536, pubmsgBytesPerMin: 0 });
   });
 
+  it('privmsg byte budgets: flags and env vars', () => {
+    const c = resolveDirectoryConfig(
+      fromEnv({ JM_DIRECTORY_NETWORK: 'testnet', JM_DIRECTORY_PRIVMSG_RECV_BURST: '2097152' }),
+      fromCli({ privmsgBytes: '0', privmsgRecvBytes: '131072' }),
+    );
+    expect(c.limits).toEqual({ privmsgBytesPerMin: 0, privmsgRecvBytesPerSec: 131_072, privmsgRecvBurstBytes: 2_097_152 });
+  });
+
   it('broadcast budget and soft mark: flags and env vars', () => {
     const c = resolveDirectoryConfig(
       fromEnv({ JM_DIRECTORY_NETWORK: 'testnet', JM_DIRECTORY_BROADCAST_RATE: '20', JM_DIRECTORY_BROADCAST_BURST: '2.5', JM_DIRECTORY_WRITE_SOFT_MARK: '0' }),
@@ -141,6 +149,9 @@ describe('env and flags', () => {
     inputBudget: ['65535', 'must be at least 65536'],
     peerlistBytes: ['-1', 'expected a whole number'],
     pubmsgBytes: ['lots', 'expected a whole number'],
+    privmsgBytes: ['2M', 'expected a whole number'],
+    privmsgRecvBytes: ['-1', 'expected a whole number'],
+    privmsgRecvBurst: ['40000', 'must be at least 65536'],
     outputBudget: ['64k', 'expected a whole number'],
     departureCoalesce: ['20000', 'must be at most 10000'],
     proveLocations: ['maybe', 'expected true or false'],

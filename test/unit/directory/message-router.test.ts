@@ -3,6 +3,7 @@ import { MessageRouter, commandNames } from '../../../src/directory/message-rout
 import { PeerRegistry } from '../../../src/directory/peer-registry.js';
 import { RateLimiter } from '../../../src/directory/rate-limiter.js';
 import { BroadcastBudget } from '../../../src/directory/broadcast-budget.js';
+import { InboxBudget } from '../../../src/directory/inbox-budget.js';
 import { resolveLimits } from '../../../src/directory/limits.js';
 import { DirectoryStats } from '../../../src/directory/stats.js';
 import type { PeerConnection } from '../../../src/directory/peer-connection.js';
@@ -19,6 +20,7 @@ function wire(env: Envelope): WireLine {
 
 function setup(
   rates: ConstructorParameters<typeof RateLimiter>[0] = { ratePubmsgPerMin: 100, rateOrderbookPerMin: 2, rateGetpeerlistPerMin: 1, ratePrivmsgPerMin: 100 },
+  opts: { inbox?: InboxBudget; hasRoom?: (c: PeerConnection) => boolean } = {},
 ) {
   const calls = { selfEntry: 0 };
   const registry = new PeerRegistry();
@@ -31,6 +33,8 @@ function setup(
     registry,
     limiter,
     budget: new BroadcastBudget(resolveLimits({ broadcastPerSec: 0, broadcastBytesPerSec: 0, broadcastOrderbookPerSec: 0 }), 0),
+    inbox: opts.inbox ?? new InboxBudget(resolveLimits({ privmsgRecvBytesPerSec: 0 })),
+    hasRoom: opts.hasRoom ?? (() => true),
     stats,
     logger: silentLogger(),
     send: (c: PeerConnection, b: Buffer) => {
@@ -160,6 +164,50 @@ describe('MessageRouter decisions', () => {
     t.handle(a, { type: 791, line: '' }, 60_000);
     expect(t.sent[1]![1]).toContain(',B;127.0.0.1:2');
     expect(iterated).toBe(1);
+  });
+
+  it('privmsg bytes are charged to the sender: dropped while its byte bucket is in debt', () => {
+    const t = setup({ ratePubmsgPerMin: 0, rateOrderbookPerMin: 0, rateGetpeerlistPerMin: 0, ratePrivmsgPerMin: 0, privmsgBytesPerMin: 100 });
+    const a = t.add(fakePeer('A'));
+    t.add(fakePeer('B'));
+    const body = 'x'.repeat(60);
+    for (let i = 0; i < 3; i++) t.handle(a, { type: 685, line: `A!B!${body}` }, 0);
+    // The first takes the bucket to 100 - 93 = 7, the second overdraws it, the third is dropped.
+    expect(t.sent.filter(([, l]) => l.includes(body))).toHaveLength(2);
+    expect(t.stats.rateLimitDrops.privmsg_bytes).toBe(1);
+    expect(t.closed).toEqual([]);
+  });
+
+  it('privmsg to a target without room (over the soft mark) is dropped and counted, the target kept', () => {
+    const full = new Set<string>(['B']);
+    const t = setup(undefined, { hasRoom: (c) => !full.has(c.nick) });
+    const a = t.add(fakePeer('A'));
+    t.add(fakePeer('B'));
+    t.handle(a, { type: 685, line: 'A!B!fill 1 pub sig' }, 0);
+    expect(t.sent).toEqual([]);
+    expect(t.stats.privmsgDrops['target-lagging']).toBe(1);
+    expect(t.stats.routed.privmsg).toBe(0);
+    full.clear();
+    t.handle(a, { type: 685, line: 'A!B!fill 1 pub sig' }, 0);
+    expect(t.sent.map(([n]) => n)).toEqual(['B', 'B']); // the privmsg and the sender's PEERLIST line
+    expect(t.closed).toEqual([]);
+  });
+
+  it("privmsg inbox budget: a flooder is shed at half the target's bucket, a light sender still gets through", () => {
+    const inbox = new InboxBudget(resolveLimits({ privmsgRecvBytesPerSec: 65_536, privmsgRecvBurstBytes: 100_000 }));
+    const t = setup({ ratePubmsgPerMin: 0, rateOrderbookPerMin: 0, rateGetpeerlistPerMin: 0, ratePrivmsgPerMin: 0 }, { inbox });
+    const flooder = t.add(fakePeer('F'));
+    const honest = t.add(fakePeer('H'));
+    t.add(fakePeer('T'));
+    const big = 'y'.repeat(9_970);
+    for (let i = 0; i < 20; i++) t.handle(flooder, { type: 685, line: `F!T!${big}` }, 0);
+    const floodIn = t.sent.filter(([n, l]) => n === 'T' && l.includes(big)).length;
+    // Above half the bucket everyone is served; below it the flooder's own demand stops it.
+    expect(floodIn).toBeGreaterThanOrEqual(5);
+    expect(floodIn).toBeLessThanOrEqual(6);
+    expect(t.stats.privmsgDrops['target-shed']).toBe(20 - floodIn);
+    t.handle(honest, { type: 685, line: 'H!T!ioauth 02ab sig' }, 0);
+    expect(t.sent.some(([n, l]) => n === 'T' && l.includes('H!T!ioauth'))).toBe(true);
   });
 
   it('answers PING with PONG and ignores unknown types', () => {
