@@ -1,5 +1,6 @@
 /**
- * Admission stage 1 and the byte level: accepts sockets (pending-handshake cap), splits lines,
+ * Admission stage 1 and the byte level: accepts sockets (pending-handshake cap: a newcomer at
+ * the cap closes the oldest pending socket; above half of it the handshake deadline is short), splits lines,
  * batches writes per event-loop turn, cuts off slow readers and closes connections.
  * Socket listeners are shared functions; a symbol on the socket leads back to its connection.
  *
@@ -24,6 +25,7 @@ import type { DirectoryStats } from './stats.js';
 import { errorMessage } from './log-util.js';
 import { InputGuard } from './input-guard.js';
 import { OutputGuard } from './output-guard.js';
+import { LogThrottle } from '../util/log-throttle.js';
 
 export interface ConnectionHandler {
   /** One complete line (bytes without terminator) from a connection that is not closing. */
@@ -38,7 +40,8 @@ export interface ConnectionManagerOptions {
   logger: Logger;
   limits: Pick<
     DirectoryLimits,
-    'maxPending' | 'writeHighWaterBytes' | 'writeSoftMarkBytes' | 'slowReaderStallMs' | 'closeGraceMs' | 'lineTimeoutMs' | 'inputBudgetBytes' | 'outputBudgetBytes'
+    | 'maxPending' | 'handshakeTimeoutMs' | 'handshakePressureTimeoutMs' | 'connectionLogLinesPerMin'
+    | 'writeHighWaterBytes' | 'writeSoftMarkBytes' | 'slowReaderStallMs' | 'closeGraceMs' | 'lineTimeoutMs' | 'inputBudgetBytes' | 'outputBudgetBytes'
   >;
   stats: DirectoryStats;
   handler: ConnectionHandler;
@@ -78,6 +81,8 @@ export class ConnectionManager {
   /** Current turn; a connection with `mixedTurn === turn` is flushed from its own queue. */
   private turn = 1;
   private stopping = false;
+  /** Peer-driven log lines (connects, disconnects, evictions): counted beyond a burst. */
+  private readonly log: LogThrottle;
   private allClosed: (() => void) | null = null;
   private readonly onData: (this: TaggedSocket, chunk: Buffer) => void;
   private readonly onClose: (this: TaggedSocket) => void;
@@ -86,6 +91,7 @@ export class ConnectionManager {
   constructor(private readonly o: ConnectionManagerOptions) {
     this.input = new InputGuard(o.limits);
     this.output = new OutputGuard(o.limits);
+    this.log = new LogThrottle(o.logger, undefined, o.clock);
     const self = this;
     this.onData = function (chunk) {
       const c = this[CONN];
@@ -111,14 +117,16 @@ export class ConnectionManager {
   }
 
   accept(socket: InboundSocket): void {
-    if (this.stopping || this.pending.size >= this.o.limits.maxPending) {
+    if (this.stopping) {
       this.o.stats.connectionsRefused++;
-      this.o.logger.warn({ remote: `${socket.remoteAddress}:${socket.remotePort}`, pending: this.pending.size }, 'connection refused: too many pending handshakes');
       socket.on('error', () => {});
       socket.destroy();
       return;
     }
-    const conn = new PeerConnection(this.nextId++, socket, this.o.clock.now());
+    const now = this.o.clock.now();
+    if (this.pending.size >= this.o.limits.maxPending) this.evictOldestPending(now);
+    else if (this.underPressure) this.expirePending(now);
+    const conn = new PeerConnection(this.nextId++, socket, now);
     (socket as TaggedSocket)[CONN] = conn;
     socket.on('data', this.onData);
     socket.on('close', this.onClose);
@@ -126,7 +134,45 @@ export class ConnectionManager {
     this.all.add(conn);
     this.pending.add(conn);
     this.o.stats.connectionsAccepted++;
-    this.o.logger.info({ conn: conn.id, remote: conn.remote }, 'connect');
+    this.log.note('info', 'connect', { conn: conn.id, remote: conn.remote }, 'connect', this.o.limits.connectionLogLinesPerMin);
+  }
+
+  /** More than half of maxPending sockets await a handshake: the short deadline applies. */
+  get underPressure(): boolean {
+    return this.pending.size * 2 > this.o.limits.maxPending;
+  }
+
+  /** The handshake deadline now (shorter under pressure). */
+  handshakeDeadlineMs(): number {
+    const l = this.o.limits;
+    return this.underPressure && l.handshakePressureTimeoutMs > 0 ? Math.min(l.handshakeTimeoutMs || Infinity, l.handshakePressureTimeoutMs) : l.handshakeTimeoutMs;
+  }
+
+  /** The cap is full: the oldest pending connection makes room (it had the longest to handshake). */
+  private evictOldestPending(now: number): void {
+    const oldest = this.pending.values().next().value;
+    if (oldest === undefined) return;
+    this.o.stats.pendingEvicted++;
+    this.log.note('warn', 'pending-evicted', { conn: oldest.id, remote: oldest.remote, ageMs: now - oldest.connectedAt, pending: this.pending.size },
+      'pending-handshake cap reached: closed the oldest connection without a handshake');
+    this.close(oldest, `evicted: ${this.o.limits.maxPending} connections awaiting a handshake, this the oldest`, 'pending-evicted');
+  }
+
+  /**
+   * Closes pending connections past the handshake deadline, oldest first (the set is in accept
+   * order, so the scan stops at the first one still in time). Nick-auth exchanges have their own.
+   */
+  private expirePending(now: number): void {
+    const deadline = this.handshakeDeadlineMs();
+    if (deadline <= 0) return;
+    for (const c of this.pending) {
+      if (now - c.connectedAt < deadline) return;
+      if (c.auth === null) this.close(c, this.handshakeTimeoutReason(deadline), 'handshake-timeout');
+    }
+  }
+
+  handshakeTimeoutReason(deadline: number): string {
+    return deadline < this.o.limits.handshakeTimeoutMs ? `handshake timeout (${deadline} ms under pressure)` : 'handshake timeout';
   }
 
   private handleData(conn: PeerConnection, chunk: Buffer): void {
@@ -459,7 +505,7 @@ export class ConnectionManager {
     this.output.forget(conn);
     this.all.delete(conn);
     this.closing.delete(conn);
-    this.o.logger.info({ conn: conn.id, remote: conn.remote, nick: conn.nick || undefined, reason: conn.closeReason }, 'disconnect');
+    this.log.note('info', conn.nick ? 'disconnect' : 'disconnect-unregistered', { conn: conn.id, remote: conn.remote, nick: conn.nick || undefined, reason: conn.closeReason }, 'disconnect', this.o.limits.connectionLogLinesPerMin);
     if (this.all.size === 0 && this.allClosed) this.allClosed();
   }
 
@@ -479,5 +525,6 @@ export class ConnectionManager {
       if (this.all.size > 0) await done;
     }
     await listenerClosed;
+    this.log.close();
   }
 }

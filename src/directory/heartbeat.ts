@@ -20,12 +20,12 @@ const PING = encodeEnvelopeBuffer(MsgType.PING, '');
 
 type HeartbeatLimits = Pick<
   DirectoryLimits,
-  'sweepIntervalMs' | 'handshakeTimeoutMs' | 'probeAfterMs' | 'pongTimeoutMs' | 'evictAfterMs' | 'evictSilentTakers'
+  'sweepIntervalMs' | 'probeAfterMs' | 'pongTimeoutMs' | 'evictAfterMs' | 'evictSilentTakers'
 >;
 
 export interface HeartbeatOptions {
   registry: PeerRegistry;
-  manager: Pick<ConnectionManager, 'pending' | 'close' | 'send' | 'reapClosing' | 'expireLines' | 'expireStalled'>;
+  manager: Pick<ConnectionManager, 'pending' | 'close' | 'send' | 'reapClosing' | 'expireLines' | 'expireStalled' | 'handshakeDeadlineMs' | 'handshakeTimeoutReason'>;
   limits: HeartbeatLimits;
   clock: Clock;
   stats: DirectoryStats;
@@ -69,9 +69,10 @@ export class Heartbeat {
   sweep(now = this.o.clock.now()): void {
     const l = this.o.limits;
     const m = this.o.manager;
-    if (l.handshakeTimeoutMs > 0) {
+    const deadline = m.handshakeDeadlineMs();
+    if (deadline > 0) {
       for (const c of m.pending) {
-        if (c.auth === null && now - c.connectedAt >= l.handshakeTimeoutMs) m.close(c, 'handshake timeout', 'handshake-timeout');
+        if (c.auth === null && now - c.connectedAt >= deadline) m.close(c, m.handshakeTimeoutReason(deadline), 'handshake-timeout');
       }
     }
     const na = this.o.nickAuth;

@@ -10,9 +10,14 @@ const ms = z.number().int().min(0);
 export const DirectoryLimitsSchema = z.object({
   /** Handshaked peers; a further handshake gets accepted:false. */
   maxPeers: z.number().int().min(1).default(50_000),
-  /** Sockets that have not finished their handshake; more are closed at accept. */
+  /** Sockets that have not finished their handshake; a newcomer beyond it closes the oldest. */
   maxPending: z.number().int().min(1).default(20_000),
   handshakeTimeoutMs: ms.default(30_000),
+  /**
+   * The handshake deadline while more than half of maxPending sockets await one (a flood):
+   * an honest client sends its handshake as soon as it connects.
+   */
+  handshakePressureTimeoutMs: ms.default(10_000),
   /** One sweep over all peers (timeouts, probes, evictions) every this many ms. */
   sweepIntervalMs: z.number().int().min(10).default(5_000),
   /** Idle time after which a peer is probed (PING, or the !orderbook probe for makers). */
@@ -87,6 +92,11 @@ export const DirectoryLimitsSchema = z.object({
   outputBudgetBytes: z.number().int().min(65_536).default(64 * 1024 * 1024),
   /** Departures within this window share one `;D` PEERLIST broadcast (0 = same tick). */
   departureCoalesceMs: ms.default(50),
+  /**
+   * Connect and disconnect log lines written in full per kind and minute; beyond it they are
+   * counted into one summary line a minute (a churn flood costs no log volume).
+   */
+  connectionLogLinesPerMin: z.number().int().min(1).default(1_000),
   /** How long a closing socket may linger after its last reply before it is destroyed. */
   closeGraceMs: ms.default(2_000),
 });

@@ -30,6 +30,8 @@ export class DirectoryStats {
   bytesOut = 0;
   connectionsAccepted = 0;
   connectionsRefused = 0;
+  /** Pending (pre-handshake) connections closed to make room for a newcomer at the cap. */
+  pendingEvicted = 0;
   handshakes = zeroes(HANDSHAKE_RESULTS);
   /** Messages routed, counted once per message (not per recipient). */
   routed = zeroes(ROUTED_TYPES);

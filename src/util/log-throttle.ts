@@ -1,8 +1,9 @@
 /**
  * Counted log lines for events a peer can repeat at will (refused connections, malformed or
- * forged messages, oversize lines). The first event of a kind is logged at once; further ones
- * within the interval are only counted, and one summary line per interval reports how many
- * there were. A flood then costs at most two lines per kind per interval, whatever its rate.
+ * forged messages, oversize lines). The first `burst` events of a kind (default 1) are logged
+ * at once; further ones within the interval are only counted, and one summary line per interval
+ * reports how many there were. A flood then costs at most burst + 1 lines per kind per interval,
+ * whatever its rate.
  */
 import { systemClock, type Clock, type Timer } from './clock.js';
 import type { Logger } from './logger.js';
@@ -14,6 +15,9 @@ interface Slot {
   msg: string;
   /** Events since the last line of this kind. */
   count: number;
+  /** Lines logged in full in this interval, and how many may be. */
+  logged: number;
+  burst: number;
   /** Fields of the latest counted event, shown in the summary. */
   last: Record<string, unknown>;
   timer: Timer | null;
@@ -37,16 +41,17 @@ export class LogThrottle {
   }
 
   /** Logs the event now if its kind was quiet, otherwise counts it for the next summary. */
-  note(level: ThrottledLevel, kind: string, fields: Record<string, unknown>, msg: string): void {
+  note(level: ThrottledLevel, kind: string, fields: Record<string, unknown>, msg: string, burst = 1): void {
     this._total++;
     const s = this.slots.get(kind);
-    if (s) {
+    if (s && s.logged >= s.burst) {
       s.count++;
       s.last = fields;
       return;
     }
     this.log[level]({ ...fields, kind }, msg);
-    this.slots.set(kind, { level, msg, count: 0, last: fields, timer: this.arm(kind) });
+    if (s) s.logged++;
+    else this.slots.set(kind, { level, msg, count: 0, logged: 1, burst, last: fields, timer: this.arm(kind) });
   }
 
   /** Writes the pending summaries and stops the timers. */
@@ -74,6 +79,7 @@ export class LogThrottle {
       return;
     }
     this.summarise(kind, s);
+    s.logged = 0;
     s.timer = this.arm(kind);
   }
 

@@ -97,16 +97,16 @@ describe('limits', () => {
     await stillServing();
   });
 
-  it('max pending: connections beyond the cap are closed at accept', async () => {
+  it('max pending: a connection beyond the cap closes the oldest pending one (pending-cap.test.ts has more)', async () => {
     await setup({ limits: { maxPending: 1 } });
     const first = await DnPeer.connect(port);
     open.push(first);
     const second = await DnPeer.connect(port);
     open.push(second);
-    expect(await closesWithin(second)).toBe(true);
-    expect(second.received.length).toBe(0);
-    expect((await first.handshake({ nick: testNick('first') })).accepted).toBe(true);
-    expect(dn.stats.connectionsRefused).toBe(1);
+    expect(await closesWithin(first)).toBe(true);
+    expect(first.received.length).toBe(0);
+    expect((await second.handshake({ nick: testNick('second') })).accepted).toBe(true);
+    expect(dn.stats.pendingEvicted).toBe(1);
   });
 
   it('handshake timeout: a silent connection is closed by the sweep', async () => {

@@ -20,7 +20,7 @@ async function setup(limits: { writeHighWaterBytes?: number; outputBudgetBytes?:
     listener,
     clock,
     logger: silentLogger(),
-    limits: { maxPending: 100, writeHighWaterBytes: 1 << 20, writeSoftMarkBytes: 0, slowReaderStallMs: 30_000, closeGraceMs: 1_000, lineTimeoutMs: 0, inputBudgetBytes: 1 << 26, outputBudgetBytes: 1 << 26, ...limits },
+    limits: { maxPending: 100, handshakeTimeoutMs: 30_000, handshakePressureTimeoutMs: 10_000, connectionLogLinesPerMin: 1_000, writeHighWaterBytes: 1 << 20, writeSoftMarkBytes: 0, slowReaderStallMs: 30_000, closeGraceMs: 1_000, lineTimeoutMs: 0, inputBudgetBytes: 1 << 26, outputBudgetBytes: 1 << 26, ...limits },
     stats,
     audience,
     handler: { onLine: () => {}, onRetire: (c) => void audience.splice(audience.indexOf(c), 1) },

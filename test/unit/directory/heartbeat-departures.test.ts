@@ -25,8 +25,10 @@ function setup(evictSilentTakers = false) {
     reapClosing: () => {},
     expireLines: () => {},
     expireStalled: () => {},
+    handshakeDeadlineMs: () => 5_000,
+    handshakeTimeoutReason: () => 'handshake timeout',
   };
-  const limits = { sweepIntervalMs: 1_000, handshakeTimeoutMs: 5_000, probeAfterMs: 10_000, pongTimeoutMs: 3_000, evictAfterMs: 30_000, evictSilentTakers };
+  const limits = { sweepIntervalMs: 1_000, probeAfterMs: 10_000, pongTimeoutMs: 3_000, evictAfterMs: 30_000, evictSilentTakers };
   const hb = new Heartbeat({ registry, manager, limits, clock, stats: new DirectoryStats(), logger: silentLogger(), nick: 'J5dn' });
   hb.start();
   return { clock, registry, sent, closed, pending, hb };
