@@ -5,7 +5,8 @@
  * `!orderbook` with their offers as a privmsg signed by their nick key, sent back on that
  * connection; the first privmsg to our nick whose signature verifies and whose pubkey derives
  * the sender's nick names the nick served there. An ng maker's own 793 names a nick too: a
- * different one ends the probe early (it is unsigned, so it never proves anything by itself).
+ * different one ends the probe early (it is unsigned, so it never proves anything by itself), and
+ * a directory's 795 ends it as a failure.
  * Every byte the remote sends is bounded: line size, total bytes, lines, time.
  */
 import type net from 'node:net';
@@ -68,6 +69,9 @@ function onLine(text: string, me: string, expectNick: string | undefined): Probe
   const env = parseEnvelope(text);
   if (!env.ok) return null;
   const { type, line } = env.env;
+  // Makers never answer with 795 (§2.9). A directory would relay our !orderbook to everyone
+  // on it, and any of them could answer it: a directory's address proves nobody.
+  if (type === MsgType.DN_HANDSHAKE) return { ok: false, reason: 'the location is a directory node' };
   if (type === MsgType.HANDSHAKE && expectNick !== undefined) {
     const h = parseClientHandshake(line);
     if (h.ok && h.value.nick !== expectNick) return { ok: false, reason: `its handshake names another nick (${h.value.nick.slice(0, 16)})` };

@@ -74,7 +74,7 @@ export function createMetricsRegistry(src: MetricsSource): Registry {
       for (const k of ['proven', 'pending', 'failed'] as const) this.set({ state: k }, c[k]);
     },
   });
-  labelledCounter(reg, 'jm_directory_location_proofs_total', 'Location proof work: probes dialled, claimants proven or failed, cache hits, claims refused for a full queue', 'event', () => {
+  labelledCounter(reg, 'jm_directory_location_proofs_total', 'Location proof work: probes dialled, claimants proven or failed, cache hits, claims that found the queue full (no attempt spent), claims of locations never dialled', 'event', () => {
     const st = src.prover?.stats;
     return st ? Object.entries(st) : [];
   });
@@ -151,7 +151,8 @@ export function createMetricsRegistry(src: MetricsSource): Registry {
   counter(reg, 'jm_directory_bytes_in_total', 'Bytes received from peers', () => s.bytesIn);
   counter(reg, 'jm_directory_bytes_out_total', 'Bytes written to peers', () => s.bytesOut);
   counter(reg, 'jm_directory_connections_accepted_total', 'Inbound connections accepted', () => s.connectionsAccepted);
-  counter(reg, 'jm_directory_connections_refused_total', 'Inbound connections refused at accept (pending cap)', () => s.connectionsRefused);
+  counter(reg, 'jm_directory_connections_refused_total', 'Inbound connections refused at accept (shutting down)', () => s.connectionsRefused);
+  counter(reg, 'jm_directory_pending_evicted_total', 'Oldest pre-handshake connections closed to admit a newcomer at the pending cap', () => s.pendingEvicted);
   counter(reg, 'jm_directory_evictions_total', 'Peers evicted by the heartbeat', () => s.evictions);
   counter(reg, 'jm_directory_slow_reader_disconnects_total', 'Peers cut off for not reading their output', () => s.slowReaderDisconnects);
   labelledCounter(reg, 'jm_directory_relay_refused_total', 'Routed lines not relayed: their reference encoding would be longer than received (would-grow) or than 39,998 bytes (over-limit)', 'reason', () =>

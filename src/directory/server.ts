@@ -26,6 +26,7 @@ import { MessageRouter } from './message-router.js';
 import { ConnState, LocationProof, type AdmittedHandshake, type PeerConnection } from './peer-connection.js';
 import { LocationProofLimitsSchema, LocationProver, type LocationDialer, type LocationProofLimitsInput } from './location-prover.js';
 import { locationDialer } from './location-dialer.js';
+import { DEFAULT_LOOPBACK_PROOF_PORTS, proofRefusal, type PortRange } from './proof-policy.js';
 import { PeerRegistry, locationKey } from './peer-registry.js';
 import { RateLimiter } from './rate-limiter.js';
 import { BroadcastBudget, type BudgetLevels } from './broadcast-budget.js';
@@ -65,7 +66,14 @@ export interface DirectoryServerOptions {
    * Proven locations (location-prover.ts): on by default. Loopback locations are dialled over
    * TCP; onion locations through `socks` (or `dial`), else their proofs fail.
    */
-  locationProofs?: { enabled?: boolean; socks?: { host: string; port: number }; dial?: LocationDialer; limits?: LocationProofLimitsInput };
+  locationProofs?: {
+    enabled?: boolean;
+    socks?: { host: string; port: number };
+    dial?: LocationDialer;
+    limits?: LocationProofLimitsInput;
+    /** Loopback mode only: ports a claimed 127.0.0.1 location may name (default 1024-65535). */
+    loopbackPorts?: PortRange;
+  };
 }
 
 export class DirectoryServer {
@@ -115,6 +123,11 @@ export class DirectoryServer {
       clock: this.clock,
       logger: this.logger,
       events: { proven: (c, key) => this.onLocationProven(c, key), failed: (c, key, why) => this.onLocationFailed(c, key, why) },
+      refuse: (loc) => proofRefusal({
+        publicLocation: () => this.location,
+        ownPorts: () => [this.bound?.port ?? 0, this.httpEndpoint?.address.port ?? 0],
+        loopbackPorts: lp?.loopbackPorts ?? DEFAULT_LOOPBACK_PROOF_PORTS,
+      }, loc),
     });
     const listener = opts.listener ?? new TcpListener({
       host: opts.listen?.host ?? '127.0.0.1',
@@ -436,10 +449,13 @@ export class DirectoryServer {
     this.manager.close(conn, `handshake rejected: ${reason}`, 'rejected', true);
   }
 
-  /** A peer nobody can know of (never listed, never relayed) leaves without a `;D`. */
+  /**
+   * A peer nobody can know of (never listed, never relayed) leaves without a `;D`; the `;D`
+   * names the location as listed (an unproven claim is never broadcast).
+   */
   private onRetire(conn: PeerConnection): void {
     if (conn.claimedKey !== '') this.prover?.release(conn, conn.claimedKey);
-    if (this.registry.remove(conn) && conn.known) this.departures.add(conn.nick, conn.location);
+    if (this.registry.remove(conn) && conn.known) this.departures.add(conn.nick, conn.listedLocation);
   }
 }
 

@@ -68,7 +68,8 @@ describe('departure notices', () => {
     const text = watcher.s.text();
     expect(text).toContain(`${talker.nick};NOT-SERVING-ONION;D`);
     expect(text).toContain(`${whisperer.nick};NOT-SERVING-ONION;D`);
-    expect(text).toContain(`${maker.nick};127.0.0.1:9001;D`);
+    expect(text).toContain(`${maker.nick};NOT-SERVING-ONION;D`); // its claim was never proven: never broadcast
+    expect(text).not.toContain('127.0.0.1:9001');
     expect(text).not.toContain(silent.nick);
     expect(text.split('\r\n')).toHaveLength(2); // one coalesced PEERLIST line
   });
