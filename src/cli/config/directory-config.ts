@@ -10,7 +10,9 @@ import { NICK_AUTH_MODES, type NickAuthMode } from '../../directory/nick-auth.js
 import { isValidDirectoryId } from '../../protocol/nick-auth.js';
 import { ConfigError } from './errors.js';
 import { parseIni, type IniSections } from './ini.js';
-import { bool, hostPort, intIn, logLevel, port, pythonLogLevel, seconds, LOG_LEVELS } from './values.js';
+import { bool, hostPort, intIn, logLevel, port, portRange, pythonLogLevel, seconds, LOG_LEVELS } from './values.js';
+import type { LocationProofLimitsInput } from '../../directory/location-prover.js';
+import type { PortRange } from '../../directory/proof-policy.js';
 
 const PARSERS = {
   transport: z.string().trim().pipe(z.enum(['tcp', 'tor'], 'expected tcp or tor')),
@@ -24,6 +26,7 @@ const PARSERS = {
   maxPeers: intIn(1),
   maxPending: intIn(1),
   handshakeTimeout: seconds,
+  handshakePressureTimeout: seconds,
   sweepInterval: seconds.pipe(z.number().min(10, 'must be at least 0.01 s')),
   probeAfter: seconds,
   pongTimeout: seconds,
@@ -51,8 +54,21 @@ const PARSERS = {
   inputBudget: intIn(65_536),
   outputBudget: intIn(65_536),
   departureCoalesce: intIn(0, 10_000),
+  connectionLogLines: intIn(1),
   proveLocations: bool,
   proofSocks: hostPort,
+  proofConcurrency: intIn(1),
+  proofQueue: intIn(1),
+  proofTimeoutLoopback: seconds.pipe(z.number().min(100, 'must be at least 0.1 s')),
+  proofTimeoutOnion: seconds.pipe(z.number().min(1_000, 'must be at least 1 s')),
+  proofRetryBase: seconds.pipe(z.number().min(10, 'must be at least 0.01 s')),
+  proofRetryMax: seconds.pipe(z.number().min(10, 'must be at least 0.01 s')),
+  proofAttempts: intIn(1),
+  proofBudgetReset: seconds.pipe(z.number().min(1_000, 'must be at least 1 s')),
+  proofMinInterval: seconds,
+  proofCacheTtl: seconds,
+  proofCacheMax: intIn(0),
+  proofLoopbackPorts: portRange,
   nickAuth: z.string().trim().pipe(z.enum(NICK_AUTH_MODES, `expected ${NICK_AUTH_MODES.join(', ')}`)),
   nickAuthId: z.string().trim().refine(isValidDirectoryId, 'expected [a-z0-9][a-z0-9.:_-]* (e.g. <onion>.onion:5222)'),
   nickAuthTimeout: seconds.pipe(z.number().min(100, 'must be at least 0.1 s').max(30_000, 'at most 30 s (ng caps it there)')),
@@ -77,8 +93,9 @@ export const DIRECTORY_OPTIONS: readonly OptionSpec[] = [
   { key: 'publicLocation', flag: '--public-location <loc>', help: 'location to advertise (default 127.0.0.1:<port> in tcp mode)' },
   { key: 'hiddenServiceDir', flag: '--hidden-service-dir <dir>', help: 'onion service key directory (tor transport)' },
   { key: 'maxPeers', flag: '--max-peers <n>', help: 'handshaked peers before accepted:false; default 50000' },
-  { key: 'maxPending', flag: '--max-pending <n>', help: 'connections awaiting a handshake before refusing more; default 20000' },
+  { key: 'maxPending', flag: '--max-pending <n>', help: 'connections awaiting a handshake; a newcomer beyond it closes the oldest; default 20000' },
   { key: 'handshakeTimeout', flag: '--handshake-timeout <s>', help: 'seconds to complete the handshake; default 30' },
+  { key: 'handshakePressureTimeout', flag: '--handshake-pressure-timeout <s>', help: 'the handshake deadline while over half of --max-pending await one; default 10' },
   { key: 'sweepInterval', flag: '--sweep-interval <s>', help: 'seconds between heartbeat sweeps; default 5' },
   { key: 'probeAfter', flag: '--probe-after <s>', help: 'idle seconds before a liveness probe; default 600' },
   { key: 'pongTimeout', flag: '--pong-timeout <s>', help: 'seconds a probed peer has to answer; default 30' },
@@ -105,9 +122,22 @@ export const DIRECTORY_OPTIONS: readonly OptionSpec[] = [
   { key: 'lineTimeout', flag: '--line-timeout <s>', help: 'seconds to finish a started line, before and after the handshake (0 = none); default 60' },
   { key: 'inputBudget', flag: '--input-budget <bytes>', help: 'bytes of unfinished lines held for all peers; above it the oldest are cut; default 67108864' },
   { key: 'outputBudget', flag: '--output-budget <bytes>', help: 'unsent output held for all peers; above it the largest queues are cut; default 67108864' },
+  { key: 'connectionLogLines', flag: '--connection-log-lines <n>', help: 'connect and disconnect log lines written in full per kind and minute; the rest are summarised; default 1000' },
   { key: 'departureCoalesce', flag: '--departure-coalesce <ms>', help: 'window for batching ;D notices; default 50' },
   { key: 'proveLocations', flag: '--prove-locations [bool]', help: 'list a serving location only once a probe found the peer\'s nick there; default true' },
   { key: 'proofSocks', flag: '--proof-socks <host:port>', help: 'SOCKS proxy for probing onion locations; default the SOCKS port of the tor we publish through, else 127.0.0.1:9050' },
+  { key: 'proofConcurrency', flag: '--proof-concurrency <n>', help: 'location probes running at once; default 16' },
+  { key: 'proofQueue', flag: '--proof-queue <n>', help: 'locations waiting for a probe; a further claim waits (no attempt spent), older claimants first; default 5000' },
+  { key: 'proofTimeoutLoopback', flag: '--proof-timeout-loopback <s>', help: 'seconds for one probe of a 127.0.0.1 location (dial + signed answer); default 10' },
+  { key: 'proofTimeoutOnion', flag: '--proof-timeout-onion <s>', help: 'seconds for one probe of an onion location (dial through Tor + signed answer); default 90' },
+  { key: 'proofRetryBase', flag: '--proof-retry-base <s>', help: 'backoff after the first failed probe of a location, doubled after each; default 30' },
+  { key: 'proofRetryMax', flag: '--proof-retry-max <s>', help: 'longest backoff, and the interval between probes of a location whose attempts are spent; default 1800' },
+  { key: 'proofAttempts', flag: '--proof-attempts <n>', help: 'failed probes per location (whoever claims it) before it is probed only once per --proof-retry-max; default 6' },
+  { key: 'proofBudgetReset', flag: '--proof-budget-reset <s>', help: 'seconds without a failure after which a location gets its attempts back; default 21600' },
+  { key: 'proofMinInterval', flag: '--proof-min-interval <s>', help: 'never probe one location more often than this; default 30' },
+  { key: 'proofCacheTtl', flag: '--proof-cache-ttl <s>', help: 'a proven location stays proven for its nick this long (reconnects are not dialled); default 3600' },
+  { key: 'proofCacheMax', flag: '--proof-cache-max <n>', help: 'proven locations cached, and locations whose spent budget is remembered; default 100000' },
+  { key: 'proofLoopbackPorts', flag: '--proof-loopback-ports <lo-hi>', help: 'tcp (test) mode only: ports a claimed 127.0.0.1 location may name; our own ports never; default 1024-65535' },
   { key: 'nickAuth', flag: '--nick-auth <mode>', help: 'nick authentication: prefer (authenticate who asks) | require (refuse who does not) | off; default prefer' },
   { key: 'nickAuthId', flag: '--nick-auth-id <id>', help: 'directory id signed by clients; default our public location (<onion>:5222, or the tcp listen address)' },
   { key: 'nickAuthTimeout', flag: '--nick-auth-timeout <s>', help: 'seconds a client has to send its proof; default 30 (the maximum)' },
@@ -210,13 +240,32 @@ export interface DirectoryConfig {
   hiddenServiceDir: string | null;
   limits: DirectoryLimitsInput;
   nickAuth: { mode: NickAuthMode; directoryId?: string; timeoutMs?: number };
-  locationProofs: { enabled: boolean; socks?: { host: string; port: number } };
+  locationProofs: { enabled: boolean; socks?: { host: string; port: number }; limits: LocationProofLimitsInput; loopbackPorts?: PortRange };
+}
+
+type Getter = <K extends OptionKey>(k: K) => z.output<(typeof PARSERS)[K]> | undefined;
+
+function proofLimits(get: Getter): LocationProofLimitsInput {
+  const pairs: Array<[keyof LocationProofLimitsInput, number | undefined]> = [
+    ['maxConcurrent', get('proofConcurrency')],
+    ['maxQueued', get('proofQueue')],
+    ['timeoutLoopbackMs', get('proofTimeoutLoopback')],
+    ['timeoutOnionMs', get('proofTimeoutOnion')],
+    ['retryBaseMs', get('proofRetryBase')],
+    ['retryMaxMs', get('proofRetryMax')],
+    ['maxAttempts', get('proofAttempts')],
+    ['budgetResetMs', get('proofBudgetReset')],
+    ['minIntervalMs', get('proofMinInterval')],
+    ['cacheTtlMs', get('proofCacheTtl')],
+    ['cacheMax', get('proofCacheMax')],
+  ];
+  return Object.fromEntries(pairs.filter(([, v]) => v !== undefined));
 }
 
 /** Later layers win: resolveDirectoryConfig(cfg, env, cli). */
 export function resolveDirectoryConfig(...layers: RawValues[]): DirectoryConfig {
   const raw: RawValues = Object.assign({}, ...layers);
-  const get = <K extends OptionKey>(k: K): z.output<(typeof PARSERS)[K]> | undefined => {
+  const get: Getter = <K extends OptionKey>(k: K): z.output<(typeof PARSERS)[K]> | undefined => {
     const r = raw[k];
     return r === undefined ? undefined : (check(PARSERS[k], r) as z.output<(typeof PARSERS)[K]>);
   };
@@ -229,6 +278,7 @@ export function resolveDirectoryConfig(...layers: RawValues[]): DirectoryConfig 
   set('maxPeers', get('maxPeers'));
   set('maxPending', get('maxPending'));
   set('handshakeTimeoutMs', get('handshakeTimeout'));
+  set('handshakePressureTimeoutMs', get('handshakePressureTimeout'));
   set('sweepIntervalMs', get('sweepInterval'));
   set('probeAfterMs', get('probeAfter'));
   set('pongTimeoutMs', get('pongTimeout'));
@@ -256,6 +306,7 @@ export function resolveDirectoryConfig(...layers: RawValues[]): DirectoryConfig 
   set('inputBudgetBytes', get('inputBudget'));
   set('outputBudgetBytes', get('outputBudget'));
   set('departureCoalesceMs', get('departureCoalesce'));
+  set('connectionLogLinesPerMin', get('connectionLogLines'));
   return {
     transport: get('transport') ?? 'tor',
     listen: get('listen') ?? { host: '127.0.0.1', port: 5222 },
@@ -267,7 +318,12 @@ export function resolveDirectoryConfig(...layers: RawValues[]): DirectoryConfig 
     publicLocation: get('publicLocation') ?? null,
     hiddenServiceDir: get('hiddenServiceDir') ?? null,
     limits,
-    locationProofs: { enabled: get('proveLocations') ?? true, ...(get('proofSocks') !== undefined ? { socks: get('proofSocks')! } : {}) },
+    locationProofs: {
+      enabled: get('proveLocations') ?? true,
+      ...(get('proofSocks') !== undefined ? { socks: get('proofSocks')! } : {}),
+      limits: proofLimits(get),
+      ...(get('proofLoopbackPorts') !== undefined ? { loopbackPorts: get('proofLoopbackPorts')! } : {}),
+    },
     nickAuth: {
       mode: get('nickAuth') ?? 'prefer',
       ...(get('nickAuthId') !== undefined ? { directoryId: get('nickAuthId')! } : {}),

@@ -26,6 +26,18 @@ export function intIn(min: number, max = Number.MAX_SAFE_INTEGER) {
     .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 }
 
+/** "LO-HI" (ports 1-65535, LO ≤ HI) → { min, max }. */
+export const portRange = z.string().transform((s, ctx) => {
+  const m = /^([0-9]{1,5})-([0-9]{1,5})$/.exec(s.trim());
+  const min = m ? Number(m[1]) : NaN;
+  const max = m ? Number(m[2]) : NaN;
+  if (!m || !(min >= 1 && max <= 65535 && min <= max)) {
+    ctx.addIssue({ code: 'custom', message: `expected LO-HI with 1 <= LO <= HI <= 65535, got ${JSON.stringify(s)}` });
+    return z.NEVER;
+  }
+  return { min, max };
+});
+
 /** Seconds (decimals allowed) → milliseconds. */
 export const seconds = z
   .string()

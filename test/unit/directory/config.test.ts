@@ -112,6 +112,12 @@ describe('env and flags', () => {
     });
   });
 
+  it('location-proof flags set the prover limits and the loopback port range', () => {
+    const c = resolveDirectoryConfig(fromCli({ network: 'testnet', proofConcurrency: '4', proofQueue: '7', proofAttempts: '2', proofCacheTtl: '60', proofRetryMax: '0.5', proofLoopbackPorts: '2000-3000' }));
+    expect(c.locationProofs).toEqual({ enabled: true, limits: { maxConcurrent: 4, maxQueued: 7, maxAttempts: 2, cacheTtlMs: 60_000, retryMaxMs: 500 }, loopbackPorts: { min: 2000, max: 3000 } });
+    expect(resolveDirectoryConfig(fromCli({ network: 'testnet' })).locationProofs).toEqual({ enabled: true, limits: {} });
+  });
+
   it('network is required', () => {
     expect(err(() => resolveDirectoryConfig({}))).toBe('--network is required (or JM_DIRECTORY_NETWORK, or [BLOCKCHAIN] network in --config)');
   });
@@ -156,6 +162,20 @@ describe('env and flags', () => {
     departureCoalesce: ['20000', 'must be at most 10000'],
     proveLocations: ['maybe', 'expected true or false'],
     proofSocks: ['nowhere', 'expected HOST:PORT with port 0-65535, got "nowhere"'],
+    proofConcurrency: ['0', 'must be at least 1'],
+    proofQueue: ['0', 'must be at least 1'],
+    proofTimeoutLoopback: ['0.05', 'must be at least 0.1 s'],
+    proofTimeoutOnion: ['0.5', 'must be at least 1 s'],
+    proofRetryBase: ['0', 'must be at least 0.01 s'],
+    proofRetryMax: ['never', 'expected a number of seconds'],
+    proofAttempts: ['0', 'must be at least 1'],
+    proofBudgetReset: ['0.5', 'must be at least 1 s'],
+    proofMinInterval: ['-1', 'expected a number of seconds'],
+    proofCacheTtl: ['1h', 'expected a number of seconds'],
+    proofCacheMax: ['lots', 'expected a whole number'],
+    proofLoopbackPorts: ['2000-1000', 'expected LO-HI with 1 <= LO <= HI <= 65535, got "2000-1000"'],
+    handshakePressureTimeout: ['soon', 'expected a number of seconds'],
+    connectionLogLines: ['0', 'must be at least 1'],
     nickAuth: ['maybe', 'expected prefer, require, off'],
     nickAuthId: ['Not-An-Id', 'expected [a-z0-9][a-z0-9.:_-]* (e.g. <onion>.onion:5222)'],
     nickAuthTimeout: ['31', 'at most 30 s (ng caps it there)'],

@@ -17,6 +17,7 @@ import type { Logger } from '../../../src/util/logger.js';
 import { FakeChain, FakeWallet, NET, keyFor } from './fakes.js';
 import { DirectPeer } from './direct-peer.js';
 import { ScriptedTaker } from './scripted-taker.js';
+import { until } from '../../helpers/dn-checks.js';
 
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -218,7 +219,7 @@ describe('maker direct connections', () => {
   it('from half the slots on, waiting connections get the short handshake deadline', async () => {
     const t = await setup({ maxConnections: 4, handshakeTimeoutMs: 60_000, pressureHandshakeMs: 300 });
     const first = await t.connect();
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => t.direct.connectionCount() === 1, 'the first accept');
     const t0 = Date.now();
     const closed = next(t.direct, 'closed');
     await t.connect(); // two of four: pressure
