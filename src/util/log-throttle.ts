@@ -1,9 +1,10 @@
 /**
  * Counted log lines for events a peer can repeat at will (refused connections, malformed or
- * forged messages, oversize lines). The first `burst` events of a kind (default 1) are logged
- * at once; further ones within the interval are only counted, and one summary line per interval
- * reports how many there were. A flood then costs at most burst + 1 lines per kind per interval,
- * whatever its rate.
+ * forged messages, oversize lines). The first event of a kind is logged at once; further ones
+ * are only counted, and one summary line per interval reports how many there were, until an
+ * interval passes without one. A flood then costs at most two lines per kind per interval,
+ * whatever its rate. With `perInterval`, up to that many events of the kind are logged in full
+ * in every interval (events an operator wants to see one by one when they are few).
  */
 import { systemClock, type Clock, type Timer } from './clock.js';
 import type { Logger } from './logger.js';
@@ -15,9 +16,10 @@ interface Slot {
   msg: string;
   /** Events since the last line of this kind. */
   count: number;
-  /** Lines logged in full in this interval, and how many may be. */
+  /** Lines logged in full in this interval, how many may be, and whether that renews per interval. */
   logged: number;
   burst: number;
+  renew: boolean;
   /** Fields of the latest counted event, shown in the summary. */
   last: Record<string, unknown>;
   timer: Timer | null;
@@ -41,7 +43,7 @@ export class LogThrottle {
   }
 
   /** Logs the event now if its kind was quiet, otherwise counts it for the next summary. */
-  note(level: ThrottledLevel, kind: string, fields: Record<string, unknown>, msg: string, burst = 1): void {
+  note(level: ThrottledLevel, kind: string, fields: Record<string, unknown>, msg: string, perInterval?: number): void {
     this._total++;
     const s = this.slots.get(kind);
     if (s && s.logged >= s.burst) {
@@ -51,7 +53,7 @@ export class LogThrottle {
     }
     this.log[level]({ ...fields, kind }, msg);
     if (s) s.logged++;
-    else this.slots.set(kind, { level, msg, count: 0, logged: 1, burst, last: fields, timer: this.arm(kind) });
+    else this.slots.set(kind, { level, msg, count: 0, logged: 1, burst: perInterval ?? 1, renew: perInterval !== undefined, last: fields, timer: this.arm(kind) });
   }
 
   /** Writes the pending summaries and stops the timers. */
@@ -79,7 +81,7 @@ export class LogThrottle {
       return;
     }
     this.summarise(kind, s);
-    s.logged = 0;
+    if (s.renew) s.logged = 0;
     s.timer = this.arm(kind);
   }
 

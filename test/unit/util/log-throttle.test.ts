@@ -44,4 +44,16 @@ describe('LogThrottle', () => {
     await new Promise((r) => setImmediate(r));
     expect(lines.map((l) => l['msg'])).toEqual(['x happened', 'x happened (repeated 2 times)']);
   });
+
+  it('perInterval: that many events in full in every interval, the rest summarised', async () => {
+    const { lines, logger } = capture();
+    const clock = new ManualClock();
+    const t = new LogThrottle(logger, 10_000, clock);
+    for (let i = 0; i < 5; i++) t.note('info', 'connect', { i }, 'connect', 3);
+    clock.advance(10_000);
+    for (let i = 5; i < 9; i++) t.note('info', 'connect', { i }, 'connect', 3);
+    clock.advance(10_000);
+    await new Promise((r) => setImmediate(r));
+    expect(lines.map((l) => [l['i'], l['repeated'] ?? 0])).toEqual([[0, 0], [1, 0], [2, 0], [4, 2], [5, 0], [6, 0], [7, 0], [8, 1]]);
+  });
 });
