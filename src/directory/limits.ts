@@ -93,7 +93,7 @@ export const DirectoryLimitsSchema = z.object({
   /** Departures within this window share one `;D` PEERLIST broadcast (0 = same tick). */
   departureCoalesceMs: ms.default(50),
   /**
-   * Connect and disconnect log lines written in full per kind and minute; beyond it they are
+   * Connect, disconnect and handshake log lines written in full per kind and minute; beyond it they are
    * counted into one summary line a minute (a churn flood costs no log volume).
    */
   connectionLogLinesPerMin: z.number().int().min(1).default(1_000),

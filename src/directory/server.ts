@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger } from '../util/logger.js';
+import { LogThrottle } from '../util/log-throttle.js';
 import { encodeEnvelopeBuffer, parseWireLine, type Envelope } from '../protocol/framing.js';
 import { MsgType, isNickAuthType } from '../protocol/message-types.js';
 import { NOT_SERVING_ONION, formatLocation } from '../protocol/onion.js';
@@ -91,6 +92,8 @@ export class DirectoryServer {
   private readonly heartbeat: Heartbeat;
   private readonly departures: DepartureNotifier;
   private readonly limiter: RateLimiter;
+  /** Per-handshake log lines (a churn flood): in full up to connectionLogLinesPerMin a minute per kind. */
+  private readonly peerLog: LogThrottle;
   private readonly budget: BroadcastBudget;
   readonly nickAuth: NickAuthGate;
   /** Null when location proofs are off: declared locations are listed as they come. */
@@ -113,6 +116,7 @@ export class DirectoryServer {
     this.logger = opts.logger ?? silentLogger();
     this.nick = opts.nick ?? nickFromPrivateKey(randomPrivateKey());
     this.limiter = new RateLimiter(this.limits);
+    this.peerLog = new LogThrottle(this.logger, undefined, this.clock);
     this.budget = new BroadcastBudget(this.limits, this.clock.now());
     this.nickAuth = new NickAuthGate(opts.nickAuth?.mode ?? 'prefer', this.stats, opts.nickAuth?.timeoutMs);
     const lp = opts.locationProofs;
@@ -291,6 +295,7 @@ export class DirectoryServer {
     this.announceDeparture();
     await this.httpEndpoint?.close();
     await this.manager.stop();
+    this.peerLog.close();
     this.departures.stop();
     await this.opts.locationPublisher?.close?.();
     this.state = 'stopped';
@@ -363,7 +368,7 @@ export class DirectoryServer {
   /** Ends a failed exchange: the 807 code, a log line, a graceful close. */
   endAuth(conn: PeerConnection, code: Exclude<NickAuthCode, 'ok'>, reason: string): void {
     this.nickAuth.count(code);
-    this.logger.info({ conn: conn.id, remote: conn.remote, nick: conn.auth?.nick, code, reason }, 'nick authentication failed');
+    this.peerLog.note('info', 'nick-auth-failed', { conn: conn.id, remote: conn.remote, nick: conn.auth?.nick, code, reason }, 'nick authentication failed', this.limits.connectionLogLinesPerMin);
     conn.auth = null;
     this.manager.send(conn, resultBuffer(code));
     this.manager.close(conn, `nick-auth ${code}: ${reason}`, 'nick-auth', true);
@@ -412,7 +417,7 @@ export class DirectoryServer {
       this.nickAuth.count('ok');
       this.manager.send(conn, resultBuffer('ok'));
     } else this.manager.send(conn, this.handshake.accepted());
-    this.logger.info({ conn: conn.id, nick, location: conn.location, role: conn.role, features, verified: verified !== null }, 'handshake accepted');
+    this.peerLog.note('info', 'handshake-accepted', { conn: conn.id, nick, location: conn.location, role: conn.role, features, verified: verified !== null }, 'handshake accepted', this.limits.connectionLogLinesPerMin);
     if (proving) this.prover!.claim(conn, claimed, location);
   }
 
@@ -444,7 +449,7 @@ export class DirectoryServer {
 
   private reject(conn: PeerConnection, reason: string, nick?: string): void {
     this.stats.handshakes.rejected++;
-    this.logger.info({ conn: conn.id, remote: conn.remote, nick, reason }, 'handshake rejected');
+    this.peerLog.note('info', 'handshake-rejected', { conn: conn.id, remote: conn.remote, nick, reason }, 'handshake rejected', this.limits.connectionLogLinesPerMin);
     this.manager.send(conn, this.handshake.rejected(reason));
     this.manager.close(conn, `handshake rejected: ${reason}`, 'rejected', true);
   }

@@ -122,7 +122,7 @@ export const DIRECTORY_OPTIONS: readonly OptionSpec[] = [
   { key: 'lineTimeout', flag: '--line-timeout <s>', help: 'seconds to finish a started line, before and after the handshake (0 = none); default 60' },
   { key: 'inputBudget', flag: '--input-budget <bytes>', help: 'bytes of unfinished lines held for all peers; above it the oldest are cut; default 67108864' },
   { key: 'outputBudget', flag: '--output-budget <bytes>', help: 'unsent output held for all peers; above it the largest queues are cut; default 67108864' },
-  { key: 'connectionLogLines', flag: '--connection-log-lines <n>', help: 'connect and disconnect log lines written in full per kind and minute; the rest are summarised; default 1000' },
+  { key: 'connectionLogLines', flag: '--connection-log-lines <n>', help: 'connect, disconnect and handshake log lines written in full per kind and minute; the rest are summarised; default 1000' },
   { key: 'departureCoalesce', flag: '--departure-coalesce <ms>', help: 'window for batching ;D notices; default 50' },
   { key: 'proveLocations', flag: '--prove-locations [bool]', help: 'list a serving location only once a probe found the peer\'s nick there; default true' },
   { key: 'proofSocks', flag: '--proof-socks <host:port>', help: 'SOCKS proxy for probing onion locations; default the SOCKS port of the tor we publish through, else 127.0.0.1:9050' },

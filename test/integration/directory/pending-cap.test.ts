@@ -107,18 +107,20 @@ describe('pending-handshake cap', () => {
 });
 
 describe('connection log lines', () => {
-  it('connect and disconnect lines are logged in full up to --connection-log-lines a minute per kind, then summarised', async () => {
+  it('connect, handshake and disconnect lines are logged in full up to --connection-log-lines a minute per kind, then summarised', async () => {
     const { lines, logger } = capture();
     const port = await setup({ logger, limits: { connectionLogLinesPerMin: 100 } });
     for (let i = 0; i < 120; i++) (await DnPeer.connect(port)).destroy();
-    await until(() => dn!.stats.connectionsAccepted === 120 && dn!.connectionCount === 0, 'all 120 gone');
+    for (let i = 0; i < 120; i++) (await DnPeer.joined(port, { nick: testNick(`churn${i}`) })).destroy();
+    await until(() => dn!.stats.connectionsAccepted === 240 && dn!.connectionCount === 0, 'all 240 gone');
     const s = dn!;
     dn = null;
     await s.stop();
-    for (const kind of ['connect', 'disconnect-unregistered']) {
+    const expected: Record<string, number> = { connect: 140, 'disconnect-unregistered': 20, 'handshake-accepted': 20, disconnect: 20 };
+    for (const [kind, repeated] of Object.entries(expected)) {
       const mine = lines.filter((l) => l.kind === kind);
-      expect(mine).toHaveLength(101);
-      expect(mine[100]).toMatchObject({ repeated: 20 });
+      expect(mine, kind).toHaveLength(101);
+      expect(mine[100], kind).toMatchObject({ repeated });
     }
   });
 });
