@@ -1,6 +1,7 @@
 /** The /health document (kept apart from http.ts so it loads without prom-client). */
 import type { MetricsSource } from './metrics.js';
 import type { BudgetDrop, BudgetLevels } from './broadcast-budget.js';
+import type { PrivmsgDrop } from './inbox-budget.js';
 
 export interface HealthSource extends MetricsSource {
   readonly network: string;
@@ -32,6 +33,8 @@ export interface HealthBody {
    * not relay by reason, broadcast lines skipped for peers over the soft mark, such peers now.
    */
   broadcast: BudgetLevels & { dropped: Record<BudgetDrop, number>; skipped: number; lagging: number };
+  /** Privmsgs not relayed for their target's sake, by reason (inbox-budget.ts). */
+  privmsg: { dropped: Record<PrivmsgDrop, number> };
 }
 
 const ONION_LOCATION = /^[a-z2-7]{56}\.onion:[0-9]{1,5}$/;
@@ -54,5 +57,6 @@ export function healthBody(src: HealthSource): HealthBody {
     locations: src.prover ? src.locationCounts() : null,
     nickAuth: src.nickAuth.enabled ? { mode: src.nickAuth.mode, directoryId: src.nickAuth.directoryId } : null,
     broadcast: { ...b.levels, dropped: { ...src.stats.budgetDrops }, skipped: src.stats.broadcastSkipped, lagging: b.laggingPeers },
+    privmsg: { dropped: { ...src.stats.privmsgDrops } },
   };
 }

@@ -69,7 +69,7 @@ describe('privmsg byte budgets', () => {
 
   it("a target's privmsg bytes: a flooder is shed at half the target's bucket, an honest sender's privmsg still arrives", async () => {
     const clock = new ManualClock();
-    await setup({ clock });
+    await setup({ clock, http: { host: '127.0.0.1', port: 0 } });
     const target = await joinAs(port, open, 'target');
     const flooder = await joinAs(port, open, 'flooder');
     const honest = await joinAs(port, open, 'honest');
@@ -88,6 +88,11 @@ describe('privmsg byte budgets', () => {
     expect(await target.p.waitFor((l) => l === encodeEnvelope(685, line))).toBeTruthy();
     expect(target.p.isClosed).toBe(false);
     expect(dn.stats.slowReaderDisconnects).toBe(0);
+    // Operators see it on /health and /metrics.
+    const base = `http://127.0.0.1:${dn.httpAddress!.port}`;
+    const health = (await (await fetch(`${base}/health`)).json()) as { privmsg: unknown };
+    expect(health.privmsg).toEqual({ dropped: { 'target-lagging': 0, 'target-shed': 40 - got, 'target-empty': 0 } });
+    expect(await (await fetch(`${base}/metrics`)).text()).toContain(`jm_directory_privmsg_drops_total{reason="target-shed"} ${40 - got}`);
   });
 
   it('a target over the soft mark gets no privmsgs (dropped, counted) instead of being cut; it is cut once it takes nothing for the stall time', async () => {
