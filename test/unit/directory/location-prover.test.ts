@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { LocationProver, LocationProofLimitsSchema, type LocationProofLimitsInput } from '../../../src/directory/location-prover.js';
+import { proofRefusal } from '../../../src/directory/proof-policy.js';
 import type { Location } from '../../../src/protocol/onion.js';
 import { ManualClock } from '../../../src/util/clock.js';
 import { silentLogger } from '../../../src/util/logger.js';
@@ -109,5 +110,18 @@ describe('LocationProver queue fairness', () => {
     expect(t.dialled).toEqual([7001, 7004]);
     await t.failNext();
     expect(t.dialled).toEqual([7001, 7004, 7002]);
+  });
+});
+
+describe('proofRefusal', () => {
+  const onion = 'a'.repeat(56) + '.onion';
+  const src = (publicLocation: string) => ({ publicLocation: () => publicLocation, ownPorts: () => [5222, 8080], loopbackPorts: { min: 1024, max: 65535 } });
+  it('refuses our own onion (any port), listener and HTTP ports, and loopback ports outside the range', () => {
+    expect(proofRefusal(src(`${onion}:5222`), { kind: 'onion', host: onion, port: 80 })).toBe("the directory's own onion");
+    expect(proofRefusal(src(`${onion}:5222`), { kind: 'onion', host: 'b'.repeat(56) + '.onion', port: 5222 })).toBeNull();
+    expect(proofRefusal(src('127.0.0.1:5222'), { kind: 'loopback', host: '127.0.0.1', port: 8080 })).toBe("the directory's own address");
+    expect(proofRefusal(src('127.0.0.1:9999'), { kind: 'loopback', host: 'localhost', port: 9999 })).toBe("the directory's own address");
+    expect(proofRefusal(src('127.0.0.1:5222'), { kind: 'loopback', host: '127.0.0.1', port: 22 })).toBe('loopback port 22 outside the allowed 1024-65535');
+    expect(proofRefusal(src('127.0.0.1:5222'), { kind: 'loopback', host: '127.0.0.1', port: 40000 })).toBeNull();
   });
 });
