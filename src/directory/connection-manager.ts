@@ -165,9 +165,11 @@ export class ConnectionManager {
   private expirePending(now: number): void {
     const deadline = this.handshakeDeadlineMs();
     if (deadline <= 0) return;
+    let skipped = 0;
     for (const c of this.pending) {
       if (now - c.connectedAt < deadline) return;
       if (c.auth === null) this.close(c, this.handshakeTimeoutReason(deadline), 'handshake-timeout');
+      else if (++skipped > 64) return; // the sweep ends those; an accept never scans far past them
     }
   }
 
