@@ -54,6 +54,7 @@ interface ConnectBatch {
   timeouts: number;
   errors: number;
   t0: number;
+  cpu0: NodeJS.CpuUsage;
   hist: Histogram;
   resolve: () => void;
 }
@@ -347,12 +348,13 @@ function connect(count: number, ratePerSec: number, burst: boolean, nickAuth: bo
   if (fresh.length < count) process.stderr.write(`loadgen ${proc}: out of identities (${identities.length}); connecting ${fresh.length} of ${count}\n`);
   return new Promise((resolve) => {
     const batch: ConnectBatch = {
-      attempted: fresh.length, pending: fresh.length, ok: 0, rejected: 0, timeouts: 0, errors: 0, t0: nowMs(), hist: new Histogram(),
+      attempted: fresh.length, pending: fresh.length, ok: 0, rejected: 0, timeouts: 0, errors: 0, t0: nowMs(), cpu0: process.cpuUsage(), hist: new Histogram(),
       resolve: () => {
         if (rampTimer) clearInterval(rampTimer);
+        const cpu = process.cpuUsage(batch.cpu0);
         resolve({
           attempted: batch.attempted, ok: batch.ok, rejected: batch.rejected, timeouts: batch.timeouts, errors: batch.errors,
-          wallMs: nowMs() - batch.t0, handshake: batch.hist.toJSON(),
+          wallMs: nowMs() - batch.t0, cpuUs: cpu.user + cpu.system, handshake: batch.hist.toJSON(),
         });
       },
     };

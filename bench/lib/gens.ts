@@ -22,9 +22,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class Gens {
   readonly list: Gen[];
 
-  /** Forks `count` load generators (dist/bench/loadgen.js under `root`). */
-  constructor(root: string, count: number) {
-    this.list = Array.from({ length: count }, (_, i) => new Agent<GenCommand>(`loadgen ${i}`, join(root, 'dist', 'bench', 'loadgen.js')));
+  /** Forks `count` load generators (dist/bench/loadgen.js under `root`) with these node options. */
+  constructor(root: string, count: number, execArgv: string[] = []) {
+    this.list = Array.from({ length: count }, (_, i) => new Agent<GenCommand>(`loadgen ${i}`, join(root, 'dist', 'bench', 'loadgen.js'), execArgv));
   }
 
   /** Asks every generator to exit, then kills what is left. */
@@ -84,8 +84,9 @@ export class Gens {
 
 export function mergeConnect(rs: ConnectResultT[]): HandshakeFigures {
   const h = new Histogram();
-  let attempted = 0, ok = 0, rejected = 0, timeouts = 0, errors = 0, wallMs = 0;
+  let attempted = 0, ok = 0, rejected = 0, timeouts = 0, errors = 0, wallMs = 0, cpuUs = 0;
   for (const r of rs) {
+    cpuUs += r.cpuUs;
     h.merge(fixHistogram(r.handshake));
     attempted += r.attempted;
     ok += r.ok;
@@ -94,7 +95,7 @@ export function mergeConnect(rs: ConnectResultT[]): HandshakeFigures {
     errors += r.errors;
     wallMs = Math.max(wallMs, r.wallMs);
   }
-  return { attempted, ok, rejected, timeouts, errors, wallMs, ...summarize(h) };
+  return { attempted, ok, rejected, timeouts, errors, wallMs, genCpuSec: cpuUs / 1e6, ...summarize(h) };
 }
 
 // ---------------------------------------------------------------- identities

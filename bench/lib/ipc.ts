@@ -55,6 +55,8 @@ export const ConnectResult = z.object({
   timeouts: z.number().int(),
   errors: z.number().int(),
   wallMs: z.number(),
+  /** CPU the generator used from the batch's start until its last handshake ended (µs). */
+  cpuUs: z.number(),
   handshake: histogramJson,
 });
 export type ConnectResultT = z.infer<typeof ConnectResult>;

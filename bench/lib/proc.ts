@@ -19,10 +19,13 @@ export function rssKiB(pid: number): number {
   }
 }
 
-/** utime + stime of `pid` in seconds (from /proc/<pid>/stat, fields 14 and 15). */
-export function cpuSeconds(pid: number): number {
+/**
+ * utime + stime of `pid` in seconds (from /proc/<pid>/stat, fields 14 and 15); with `tid`, of
+ * that one thread (the main thread's tid is the pid).
+ */
+export function cpuSeconds(pid: number, tid?: number): number {
   try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const s = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
     // The command name (field 2) may contain spaces; fields resume after the last ')'.
     const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
     // rest[0] is field 3 (state), so field 14 is rest[11] and field 15 is rest[12].
@@ -59,5 +62,22 @@ export async function waitCpuQuiet(pid: number, maxMs = 8000, windowMs = 300, ma
     const c1 = cpuSeconds(pid);
     if (!(c1 - c0 > maxCpuSec)) return;
     c0 = c1;
+  }
+}
+
+/**
+ * The machine's TCP listen-queue overflows and SYN retransmissions so far (/proc/net/netstat,
+ * all sockets): a burst that overflows the accept queue waits for 1 s retransmission timers.
+ */
+export function tcpCounters(): { listenOverflows: number; synRetrans: number } {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+    const i = lines.findIndex((l) => l.startsWith('TcpExt:'));
+    const names = lines[i]!.split(' ');
+    const values = lines[i + 1]!.split(' ');
+    const get = (n: string): number => Number(values[names.indexOf(n)]);
+    return { listenOverflows: get('ListenOverflows'), synRetrans: get('TCPSynRetrans') };
+  } catch {
+    return { listenOverflows: Number.NaN, synRetrans: Number.NaN };
   }
 }
