@@ -10,9 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { encodeEnvelopeBuffer, type Envelope } from '../protocol/framing.js';
 import { MsgType } from '../protocol/message-types.js';
 import {
-  NICK_AUTH_FEATURE, NICK_AUTH_MAX_TIMEOUT_MS, buildChallenge, buildResult, handshakeSha256, isValidDirectoryId, parseProof, verifyNickAuthProof,
-  type NickAuthCode,
+  NICK_AUTH_FEATURE, NICK_AUTH_MAX_TIMEOUT_MS, buildChallenge, buildResult, handshakeSha256, isValidDirectoryId, nickAuthVerifyInput, parseProof,
+  type NickAuthCode, type VerifyInput,
 } from '../protocol/nick-auth.js';
+import { verifyCompact } from '../protocol/secp-fast.js';
 import type { DirectoryStats } from './stats.js';
 
 export const NICK_AUTH_MODES = ['prefer', 'require', 'off'] as const;
@@ -29,9 +30,14 @@ export interface AuthPending<T> {
   startedAt: number;
   /** The validated handshake, used to admit the peer once verified. */
   handshake: T;
+  /** Set while the proof's signature is verified: the lines that arrived meanwhile. */
+  held?: { lines: Buffer[]; bytes: number } | undefined;
 }
 
-export type ProofVerdict = { ok: true; pubkey: string } | { ok: false; code: Exclude<NickAuthCode, 'ok'>; reason: string };
+export type ProofVerdict = { ok: true; pubkey: string } | ProofFailure;
+export type ProofFailure = { ok: false; code: Exclude<NickAuthCode, 'ok'>; reason: string };
+/** A proof that passed every check but the signature: what is left to verify, and the key it would prove. */
+export type PreparedProof = { ok: true; pubkey: string; input: VerifyInput } | ProofFailure;
 
 const RESULTS = new Map<NickAuthCode, Buffer>();
 /** The 807 line for a code (shared buffers: the payload never varies). */
@@ -82,15 +88,27 @@ export class NickAuthGate {
     };
   }
 
-  /** Checks the one message a peer may send while its proof is awaited. */
+  /** Checks the one message a peer may send while its proof is awaited (verifying on this thread). */
   check<T>(p: AuthPending<T>, env: Envelope): ProofVerdict {
+    const r = this.prepare(p, env);
+    return r.ok ? this.verdict(r.pubkey, verifyCompact(r.input.digest, r.input.pub, r.input.compact)) : r;
+  }
+
+  /** Every check of the proof but the signature verification. */
+  prepare<T>(p: AuthPending<T>, env: Envelope): PreparedProof {
     if (env.type !== MsgType.NICK_AUTH_PROOF) return this.fail('malformed', `expected a nick-auth proof (805), got type ${env.type}`);
     const proof = parseProof(env.line);
     if (!proof.ok) return this.fail('malformed', `malformed proof: ${proof.reason}`);
-    const v = verifyNickAuthProof(proof.value, { challenge: p.challenge, directoryId: this.id }, { sha256: p.lineSha256 }, p.nick);
+    const v = nickAuthVerifyInput(proof.value, { challenge: p.challenge, directoryId: this.id }, { sha256: p.lineSha256 }, p.nick);
+    if (typeof v === 'string') return this.verdict(proof.value.pubkey, v) as ProofFailure;
+    return { ok: true, pubkey: proof.value.pubkey, input: v };
+  }
+
+  /** The verdict for a verification result. */
+  verdict(pubkey: string, v: 'ok' | 'invalid' | 'malformed'): ProofVerdict {
     if (v === 'malformed') return this.fail('malformed', 'pubkey is not a point on the curve');
     if (v === 'invalid') return this.fail('invalid', 'proof does not verify for this nick, challenge and handshake');
-    return { ok: true, pubkey: proof.value.pubkey };
+    return { ok: true, pubkey };
   }
 
   /** 32 CSPRNG bytes as hex, drawn from a refilled 8 KiB pool (one syscall per 256 challenges in a burst). */
@@ -116,7 +134,7 @@ export class NickAuthGate {
     this.stats.nickAuth[code]++;
   }
 
-  private fail(code: Exclude<NickAuthCode, 'ok'>, reason: string): ProofVerdict {
+  private fail(code: Exclude<NickAuthCode, 'ok'>, reason: string): ProofFailure {
     return { ok: false, code, reason };
   }
 }

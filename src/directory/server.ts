@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../util/clock.js';
 import { silentLogger } from '../util/logger.js';
 import { LogThrottle } from '../util/log-throttle.js';
-import { encodeEnvelopeBuffer, parseWireLine, type Envelope } from '../protocol/framing.js';
+import { MAX_LINE_BYTES, encodeEnvelopeBuffer, parseWireLine, type Envelope } from '../protocol/framing.js';
 import { MsgType, isNickAuthType } from '../protocol/message-types.js';
 import { NOT_SERVING_ONION, formatLocation } from '../protocol/onion.js';
 import { nickFromPrivateKey } from '../protocol/nick.js';
@@ -18,7 +18,8 @@ import { admit } from './admission.js';
 import { ConnectionManager } from './connection-manager.js';
 import { DepartureNotifier } from './departures.js';
 import { HandshakeHandler } from './handshake-handler.js';
-import { NickAuthGate, REQUIRE_REASON, resultBuffer, type NickAuthMode } from './nick-auth.js';
+import { NickAuthGate, REQUIRE_REASON, resultBuffer, type AuthPending, type NickAuthMode, type ProofVerdict } from './nick-auth.js';
+import { errorMessage } from './log-util.js';
 import type { NickAuthCode } from '../protocol/nick-auth.js';
 import { Heartbeat } from './heartbeat.js';
 import { resolveLimits, type DirectoryLimits, type DirectoryLimitsInput } from './limits.js';
@@ -35,6 +36,7 @@ import { InboxBudget } from './inbox-budget.js';
 import { DirectoryStats } from './stats.js';
 import { packageVersion } from './version.js';
 import type { HttpEndpoint } from './http.js';
+import { VerifyPool } from './verify-pool.js';
 
 export interface DirectoryServerOptions {
   network: Network;
@@ -62,7 +64,11 @@ export interface DirectoryServerOptions {
    * location (`<onion>:5222`, or 127.0.0.1:<port> in loopback mode); start() fails if nick-auth
    * is on and there is no id we can stand behind.
    */
-  nickAuth?: { mode?: NickAuthMode; directoryId?: string; timeoutMs?: number};
+  nickAuth?: {
+    mode?: NickAuthMode; directoryId?: string; timeoutMs?: number;
+    /** Verify proofs' signatures on a worker thread (default true; false: on the main thread). */
+    verifyWorker?: boolean;
+  };
   /**
    * Proven locations (location-prover.ts): on by default. Loopback locations are dialled over
    * TCP; onion locations through `socks` (or `dial`), else their proofs fail.
@@ -96,6 +102,8 @@ export class DirectoryServer {
   private readonly peerLog: LogThrottle;
   private readonly budget: BroadcastBudget;
   readonly nickAuth: NickAuthGate;
+  /** Verifies nick-auth signatures off the main thread (null: inline, or nick-auth off). */
+  private verifier: VerifyPool | null = null;
   /** Null when location proofs are off: declared locations are listed as they come. */
   readonly prover: LocationProver<PeerConnection> | null;
   private location: string;
@@ -278,6 +286,7 @@ export class DirectoryServer {
     this.nickAuth.setDirectoryId(id);
     this.handshake.setLocation(this.location); // the features of the accepted reply changed
     this.setPublicLocation(this.location);
+    if (this.opts.nickAuth?.verifyWorker !== false) this.verifier = new VerifyPool((why) => this.logger.warn({ why }, 'nick-auth proofs now verified on the main thread'));
     this.logger.info({ mode: this.nickAuth.mode, directoryId: id }, 'nick authentication on');
   }
 
@@ -298,6 +307,7 @@ export class DirectoryServer {
     this.peerLog.close();
     this.departures.stop();
     await this.opts.locationPublisher?.close?.();
+    await this.verifier?.stop();
     this.state = 'stopped';
   }
 
@@ -319,6 +329,7 @@ export class DirectoryServer {
   }
 
   private onLine(conn: PeerConnection, data: Buffer, now: number): void {
+    if (conn.auth?.held) return this.holdLine(conn, conn.auth.held, data);
     const r = parseWireLine(data);
     if (!r.ok) {
       this.logger.debug({ conn: conn.id, line: clip(data.subarray(0, 2 * LOG_INPUT_MAX).toString('utf8')) }, 'malformed line');
@@ -357,12 +368,45 @@ export class DirectoryServer {
     this.admit(conn, hs, null, now);
   }
 
-  /** The peer's answer to our 803: verified → admitted (807 ok), else 807 <code> and close. */
+  /**
+   * The peer's answer to our 803: verified → admitted (807 ok), else 807 <code> and close. The
+   * signature is verified on the worker when there is one; lines the peer sends meanwhile are
+   * held and handled afterwards, in order, as they would have been without it.
+   */
   private onAuthProof(conn: PeerConnection, env: Envelope, now: number): void {
     const p = conn.auth!;
-    const v = this.nickAuth.check(p, env);
+    if (this.verifier === null) return this.authVerified(conn, p, this.nickAuth.check(p, env), now);
+    const r = this.nickAuth.prepare(p, env);
+    if (!r.ok) return this.endAuth(conn, r.code, r.reason);
+    p.held = { lines: [], bytes: 0 };
+    this.verifier.verify(r.input, (res) => {
+      if (conn.auth !== p || conn.state >= ConnState.Closing) return;
+      const held = p.held!.lines;
+      p.held = undefined;
+      try {
+        const t = this.clock.now();
+        this.authVerified(conn, p, this.nickAuth.verdict(r.pubkey, res), t);
+        for (const line of held) {
+          if (conn.state >= ConnState.Closing) break;
+          this.onLine(conn, line, t);
+        }
+      } catch (e) {
+        this.logger.error({ conn: conn.id, err: errorMessage(e) }, 'internal error after a nick-auth verification');
+        this.manager.close(conn, 'internal error', 'internal');
+      }
+    });
+  }
+
+  private authVerified(conn: PeerConnection, p: AuthPending<AdmittedHandshake>, v: ProofVerdict, now: number): void {
     if (!v.ok) return this.endAuth(conn, v.code, v.reason);
     this.admit(conn, p.handshake, v.pubkey, now);
+  }
+
+  /** A line that came while the proof is verified: kept (copied) up to one maximal line's worth. */
+  private holdLine(conn: PeerConnection, held: { lines: Buffer[]; bytes: number }, data: Buffer): void {
+    held.bytes += data.length;
+    if (held.bytes > MAX_LINE_BYTES) return this.endAuth(conn, 'malformed', `more than ${MAX_LINE_BYTES} bytes sent before the 807 result`);
+    held.lines.push(Buffer.from(data));
   }
 
   /** Ends a failed exchange: the 807 code, a log line, a graceful close. */

@@ -72,6 +72,7 @@ const PARSERS = {
   nickAuth: z.string().trim().pipe(z.enum(NICK_AUTH_MODES, `expected ${NICK_AUTH_MODES.join(', ')}`)),
   nickAuthId: z.string().trim().refine(isValidDirectoryId, 'expected [a-z0-9][a-z0-9.:_-]* (e.g. <onion>.onion:5222)'),
   nickAuthTimeout: seconds.pipe(z.number().min(100, 'must be at least 0.1 s').max(30_000, 'at most 30 s (ng caps it there)')),
+  nickAuthWorker: bool,
 } as const;
 
 export type OptionKey = keyof typeof PARSERS;
@@ -141,6 +142,7 @@ export const DIRECTORY_OPTIONS: readonly OptionSpec[] = [
   { key: 'nickAuth', flag: '--nick-auth <mode>', help: 'nick authentication: prefer (authenticate who asks) | require (refuse who does not) | off; default prefer' },
   { key: 'nickAuthId', flag: '--nick-auth-id <id>', help: 'directory id signed by clients; default our public location (<onion>:5222, or the tcp listen address)' },
   { key: 'nickAuthTimeout', flag: '--nick-auth-timeout <s>', help: 'seconds a client has to send its proof; default 30 (the maximum)' },
+  { key: 'nickAuthWorker', flag: '--nick-auth-worker [bool]', help: 'verify nick-auth signatures on a worker thread, so reconnect bursts do not hold up the main thread; default true' },
 ];
 
 /** JM_DIRECTORY_MAX_PEERS for maxPeers, and so on. */
@@ -328,6 +330,7 @@ export function resolveDirectoryConfig(...layers: RawValues[]): DirectoryConfig 
       mode: get('nickAuth') ?? 'prefer',
       ...(get('nickAuthId') !== undefined ? { directoryId: get('nickAuthId')! } : {}),
       ...(get('nickAuthTimeout') !== undefined ? { timeoutMs: get('nickAuthTimeout')! } : {}),
+      ...(get('nickAuthWorker') !== undefined ? { verifyWorker: get('nickAuthWorker')! } : {}),
     },
   };
 }

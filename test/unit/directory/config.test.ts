@@ -179,6 +179,7 @@ describe('env and flags', () => {
     nickAuth: ['maybe', 'expected prefer, require, off'],
     nickAuthId: ['Not-An-Id', 'expected [a-z0-9][a-z0-9.:_-]* (e.g. <onion>.onion:5222)'],
     nickAuthTimeout: ['31', 'at most 30 s (ng caps it there)'],
+    nickAuthWorker: ['sometimes', 'expected true or false'],
   };
 
   it('has a bad-value case for every option', () => {
