@@ -44,6 +44,18 @@ describe('bench report', () => {
     expect(formatVerdicts(bad)).toMatch(/^FAIL {2}fan-out ceiling/m);
   });
 
+  it('judges the nick-auth burst on the median of the pairs\' p99 ratios, and any timeout fails it', () => {
+    const opts = { holdPeers: 1000, burstPeers: 10_000, disconnectLeaving: 2000 };
+    const row = (p99: number, timeouts = 0) => ({ peers: 10_000, attempted: 10_000, ok: 10_000 - timeouts, rejected: 0, timeouts, errors: 0, wallMs: 900, count: 10_000, p50: 100, p99, max: p99, rssKiB: 100_000 });
+    const pairs = (ratios: number[], timeouts = 0) => ({ ...target('dn', 1), authPairs: ratios.map((r, i) => ({ plain: row(1000), auth: row(1000 * r, i === 0 ? timeouts : 0) })) });
+    const verdict = (dn: TargetResult) => evaluateTargets(target('baseline', 1), dn, opts).find((v) => v.name.includes('authenticating its nick'))!;
+    expect(verdict(pairs([2.5, 1.2, 1.4]))).toMatchObject({ pass: true, figure: expect.stringContaining('1.40× (3 pairs 1.20–2.50×)') });
+    expect(verdict(pairs([1.6, 1.2, 1.7])).pass).toBe(false);
+    expect(verdict(pairs([1.2, 1.2, 1.2], 3)).pass).toBe(false);
+    const rows = buildRows(undefined, pairs([2.5, 1.2, 1.4]));
+    expect(rows.find((r) => r[0].includes('all nick-auth'))?.[4]).toContain('1.40× (3 pairs');
+  });
+
   it('reports N/A when the DN is missing', () => {
     const v = evaluateTargets(target('baseline', 1), { kind: 'dn', label: 'dn', available: false, note: 'not built', errors: [] }, { holdPeers: 1, burstPeers: 1, disconnectLeaving: 1 });
     expect(v).toEqual([{ name: 'all targets', pass: null, figure: 'not built' }]);
