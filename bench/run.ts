@@ -18,7 +18,7 @@ import { z } from 'zod';
 import { DisconnectResult } from './lib/ipc.js';
 import { Gens, identities, traffic } from './lib/gens.js';
 import { ensureBuilt, findRoot, readyPort, spawnReady, stopChild } from './lib/child.js';
-import { cpuSeconds, machineLoad, rssKiB, tcpCounters, waitCpuQuiet } from './lib/proc.js';
+import { cpuSeconds, machineLoad, rssKiB, tcpCounters, threadCpu, waitCpuQuiet } from './lib/proc.js';
 import { slope } from './lib/stats.js';
 import {
   buildRows, evaluateTargets, formatTable, formatVerdicts,
@@ -358,13 +358,15 @@ async function burstOnce(gens: Gens, o: Opts, r: TargetResult, n: number, nickAu
     await gens.setPort(srv.port);
     await sleep(300);
     const cpu0 = [cpuSeconds(srv.pid), cpuSeconds(srv.pid, srv.pid)];
+    const threads0 = threadCpu(srv.pid);
     const tcp0 = tcpCounters();
     const hs = await gens.connect(n, 0, true, nickAuth);
     const cpu = { serverCpuSec: cpuSeconds(srv.pid) - cpu0[0]!, serverMainCpuSec: cpuSeconds(srv.pid, srv.pid) - cpu0[1]! };
+    const threads = [...threadCpu(srv.pid)].map(([name, sec]) => [name, sec - (threads0.get(name) ?? 0)] as const).filter(([, sec]) => sec >= 0.01).sort((x, y) => y[1] - x[1]);
     const tcp1 = tcpCounters();
     const tcp = { listenOverflows: tcp1.listenOverflows - tcp0.listenOverflows, synRetrans: tcp1.synRetrans - tcp0.synRetrans };
     await quiet(srv.pid);
-    log(`${r.kind} burst ${n}${nickAuth ? ' with nick-auth' : ''}: p50 ${hs.p50.toFixed(1)} p99 ${hs.p99.toFixed(1)} ms, ok ${hs.ok}, timeouts ${hs.timeouts}, rejected ${hs.rejected}, errors ${hs.errors}, wall ${hs.wallMs.toFixed(0)} ms; CPU-s server ${cpu.serverCpuSec.toFixed(2)} (main thread ${cpu.serverMainCpuSec.toFixed(2)}), generators ${(hs.genCpuSec ?? 0).toFixed(2)}; listen overflows ${tcp.listenOverflows}, SYN retransmits ${tcp.synRetrans}; load ${machineLoad().load1.toFixed(2)}`);
+    log(`${r.kind} burst ${n}${nickAuth ? ' with nick-auth' : ''}: p50 ${hs.p50.toFixed(1)} p99 ${hs.p99.toFixed(1)} ms, ok ${hs.ok}, timeouts ${hs.timeouts}, rejected ${hs.rejected}, errors ${hs.errors}, wall ${hs.wallMs.toFixed(0)} ms; CPU-s server ${cpu.serverCpuSec.toFixed(2)} (main thread ${cpu.serverMainCpuSec.toFixed(2)}), generators ${(hs.genCpuSec ?? 0).toFixed(2)}; listen overflows ${tcp.listenOverflows}, SYN retransmits ${tcp.synRetrans}; load ${machineLoad().load1.toFixed(2)}; server threads ${threads.map(([name, sec]) => `${name} ${sec.toFixed(2)}`).join(', ')}`);
     return { ...hs, ...cpu, ...tcp, peers: n, rssKiB: rssKiB(srv.pid) };
   } finally {
     await stopServer(srv, r.errors);

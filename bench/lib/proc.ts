@@ -1,5 +1,5 @@
 /** Linux /proc readings of another process: resident memory and consumed CPU time. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 let clkTck = 100;
@@ -80,4 +80,27 @@ export function tcpCounters(): { listenOverflows: number; synRetrans: number } {
   } catch {
     return { listenOverflows: Number.NaN, synRetrans: Number.NaN };
   }
+}
+
+/** CPU-seconds of each thread of `pid` by `<name>/<tid>` (/proc/<pid>/task/<tid>/stat; the main thread's tid is the pid). */
+export function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const s = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')'));
+      const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      const sec = (Number(rest[11]) + Number(rest[12])) / clkTck;
+      out.set(`${name}/${tid === String(pid) ? 'main' : tid}`, sec);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
 }
