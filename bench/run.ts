@@ -66,7 +66,7 @@ function parseOpts(): Opts {
     .option('--handshake-timeout <ms>', 'a handshake slower than this counts as a timeout', '10000')
     .option('--only <scenario...>', 'grow | fanout | burst | disconnect')
     .option('--sat-window <msgs>', 'messages each sender may have in flight in saturation runs (default 100,000 / peers, at least 4)')
-    .option('--burst-reps <n>', 'plain / nick-auth pairs of the largest burst (default 3, quick 1)')
+    .option('--burst-reps <n>', 'plain / nick-auth pairs of the largest burst (default 5, quick 1)')
     .option('--out <file>', 'JSON output file (default bench/results/bench-<time>.json)')
     .parse(process.argv);
   return OptsSchema.parse(c.opts());
@@ -103,7 +103,7 @@ function makePlan(o: Opts): Plan {
     : {
         growSteps: [100, 1000, 5000, 10000, 19000], rampRate: 2500, holdSecDn: 60, holdSecBaseline: 15, holdRate: 3,
         fanoutNs: [100, 1000, 5000, 10000], fixedRate: 10, fixedSec: 4, satSec: 3, warmSec: 0.5, satOfferedDeliveries: 5_000_000,
-        bursts: [2000, 10000], disconnectTotal: 3000, disconnectLeaving: 2000, reps: 3, burstReps: 3,
+        bursts: [2000, 10000], disconnectTotal: 3000, disconnectLeaving: 2000, reps: 3, burstReps: 5,
       };
   if (o.hold !== undefined) {
     p.holdSecDn = o.hold;
