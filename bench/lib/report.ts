@@ -162,6 +162,21 @@ function fmtPairRatios(rs: readonly number[]): string {
   return `${median(rs).toFixed(2)}×` + (rs.length > 1 ? ` (${rs.length} pairs ${rs[0]!.toFixed(2)}–${rs.at(-1)!.toFixed(2)}×)` : '');
 }
 
+/**
+ * The DN's CPU per handshake in the plain and the authenticated bursts (medians over the pairs):
+ * steadier than the latency ratio, which the kernel's SYN retransmissions dominate.
+ */
+function burstCpu(pairs: { plain: BurstFigures; auth: BurstFigures }[]): { text: string; ratio: string } | null {
+  const per = (k: 'plain' | 'auth', f: 'serverMainCpuSec' | 'serverCpuSec'): number =>
+    median(pairs.map((p) => ((p[k][f] ?? Number.NaN) * 1e6) / p[k].attempted).sort((x, y) => x - y));
+  const pm = per('plain', 'serverMainCpuSec');
+  const am = per('auth', 'serverMainCpuSec');
+  if (!Number.isFinite(pm) || !Number.isFinite(am)) return null;
+  const pa = per('plain', 'serverCpuSec');
+  const aa = per('auth', 'serverCpuSec');
+  return { text: `plain ${pm.toFixed(0)} (${pa.toFixed(0)}), nick-auth ${am.toFixed(0)} (${aa.toFixed(0)})`, ratio: `${(am / pm).toFixed(2)}× (${(aa / pa).toFixed(2)}×)` };
+}
+
 /** The middle value of ascending numbers (mean of the two middle ones for an even count). */
 export function median(sorted: readonly number[]): number {
   const m = sorted.length >> 1;
@@ -278,7 +293,12 @@ export function buildRows(base: TargetResult | undefined, dn: TargetResult | und
     const d = burst(dn, n);
     add(`burst ${fmtInt(n)}: handshake p50/p99 ms (lost)`, hs(b), hs(d), fmtRatio(d?.p99, b?.p99), n === 2000 ? 'ref loses 246' : '');
     const a = dn?.authBursts?.find((x) => x.peers === n);
-    if (a && dn) add(`  same burst, all nick-auth (until 807 ok)`, 'n/a', hs(a), '', `p99 ${fmtPairRatios(pairRatios(authPairs(dn, n)))} w/o`);
+    if (a && dn) {
+      const pairs = authPairs(dn, n);
+      add(`  same burst, all nick-auth (until 807 ok)`, 'n/a', hs(a), '', `p99 ${fmtPairRatios(pairRatios(pairs))} w/o`);
+      const cpu = burstCpu(pairs);
+      if (cpu) add(`  DN CPU µs/handshake, main thread (all)`, 'n/a', cpu.text, '', `nick-auth ${cpu.ratio} plain`);
+    }
   }
   add('RSS idle, 0 peers (MiB)', fmtNum((base?.rss0KiB ?? NaN) / 1024, 1), fmtNum((dn?.rss0KiB ?? NaN) / 1024, 1), fmtRatio(dn?.rss0KiB, base?.rss0KiB));
   for (const n of [...steps].sort((a, b) => a - b)) {

@@ -54,6 +54,11 @@ describe('bench report', () => {
     expect(verdict(pairs([1.2, 1.2, 1.2], 3)).pass).toBe(false);
     const rows = buildRows(undefined, pairs([2.5, 1.2, 1.4]));
     expect(rows.find((r) => r[0].includes('all nick-auth'))?.[4]).toContain('1.40× (3 pairs');
+    expect(rows.some((r) => r[0].includes('CPU µs/handshake'))).toBe(false); // no CPU figures in these pairs
+    const withCpu = { ...target('dn', 1), authPairs: [{ plain: { ...row(1000), serverMainCpuSec: 0.6, serverCpuSec: 1 }, auth: { ...row(1500), serverMainCpuSec: 1.2, serverCpuSec: 2.5 } }] };
+    const cpuRow = buildRows(undefined, withCpu).find((r) => r[0].includes('CPU µs/handshake'));
+    expect(cpuRow?.[2]).toBe('plain 60 (100), nick-auth 120 (250)');
+    expect(cpuRow?.[4]).toBe('nick-auth 2.00× (2.50×) plain');
   });
 
   it('reports N/A when the DN is missing', () => {
