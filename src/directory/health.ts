@@ -35,6 +35,8 @@ export interface HealthBody {
   broadcast: BudgetLevels & { dropped: Record<BudgetDrop, number>; skipped: number; lagging: number };
   /** Privmsgs not relayed for their target's sake, by reason (inbox-budget.ts). */
   privmsg: { dropped: Record<PrivmsgDrop, number> };
+  /** `;D` notice byte budget: fill (1 full, 0 empty, null off) and departures left unannounced. */
+  departures: { level: number | null; dropped: { priority: number; other: number } };
 }
 
 const ONION_LOCATION = /^[a-z2-7]{56}\.onion:[0-9]{1,5}$/;
@@ -58,5 +60,6 @@ export function healthBody(src: HealthSource): HealthBody {
     nickAuth: src.nickAuth.enabled ? { mode: src.nickAuth.mode, directoryId: src.nickAuth.directoryId } : null,
     broadcast: { ...b.levels, dropped: { ...src.stats.budgetDrops }, skipped: src.stats.broadcastSkipped, lagging: b.laggingPeers },
     privmsg: { dropped: { ...src.stats.privmsgDrops } },
+    departures: src.departureBudget,
   };
 }

@@ -93,6 +93,12 @@ export const DirectoryLimitsSchema = z.object({
   /** Departures within this window share one `;D` PEERLIST broadcast (0 = same tick). */
   departureCoalesceMs: ms.default(50),
   /**
+   * `;D` notice bytes per second, DN-wide (every byte goes to every peer; 0 = no budget), with
+   * broadcastBurstMs worth at once. Proven serving locations and offer announcers may use it
+   * all, other departures half; what does not fit is not announced (departures.ts).
+   */
+  departureBytesPerSec: count.default(8_192),
+  /**
    * Connect, disconnect and handshake log lines written in full per kind and minute; beyond it they are
    * counted into one summary line a minute (a churn flood costs no log volume).
    */

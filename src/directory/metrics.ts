@@ -23,6 +23,8 @@ export interface MetricsSource {
   readonly prover: { readonly stats: ProverStats } | null;
   /** The DN-wide broadcast budget's fill (null: that budget is off) and the peers skipped by broadcasts. */
   readonly broadcast: { levels: BudgetLevels; laggingPeers: number };
+  /** The `;D` byte budget's fill (null: off) and the departures it left unannounced. */
+  readonly departureBudget: { level: number | null; dropped: { priority: number; other: number } };
 }
 
 function counter(reg: Registry, name: string, help: string, read: () => number): void {
@@ -129,6 +131,19 @@ export function createMetricsRegistry(src: MetricsSource): Registry {
   );
   labelledCounter(reg, 'jm_directory_privmsg_drops_total', 'Privmsgs not relayed for their target: its queue over the soft mark (target-lagging) or its inbox budget (target-shed, target-empty)', 'reason', () =>
     PRIVMSG_DROPS.map((r) => [r, s.privmsgDrops[r]]),
+  );
+  new Gauge({
+    name: 'jm_directory_departure_budget_level',
+    help: 'Fill of the DN-wide byte budget of ;D departure notices (1 = full, 0 = empty; absent when off); below half only proven or offering nicks are announced',
+    registers: [reg],
+    collect() {
+      this.reset();
+      const v = src.departureBudget.level;
+      if (v !== null) this.set(v);
+    },
+  });
+  labelledCounter(reg, 'jm_directory_departure_drops_total', 'Departures not announced (no ;D) by the DN-wide departure notice budget: priority (proven location or announced offer) or other', 'class', () =>
+    Object.entries(s.departuresDropped),
   );
   counter(reg, 'jm_directory_broadcast_skipped_total', 'Broadcast lines not sent to a peer over the soft output mark (per receiver)', () => s.broadcastSkipped);
   labelledCounter(reg, 'jm_directory_handshakes_total', 'Client handshakes by result', 'result', () =>

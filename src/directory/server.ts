@@ -112,6 +112,7 @@ export class DirectoryServer {
   private selfPlain = '';
   private selfWithF = '';
   private startedAt = 0;
+  private departureLogAt = -Infinity;
   private bound: ListenAddress | null = null;
   private httpEndpoint: HttpEndpoint | null = null;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -193,9 +194,11 @@ export class DirectoryServer {
         selfEntry: () => this.selfPlain,
         isPresent: (nick) => this.registry.byNick(nick) !== undefined,
         broadcast: (buf) => this.manager.broadcast(buf, null),
+        dropped: (priority, other) => this.departuresDropped(priority, other),
       },
       this.clock,
       this.limits.departureCoalesceMs,
+      { bytesPerSec: this.limits.departureBytesPerSec, burstMs: this.limits.broadcastBurstMs },
     );
     this.location = opts.publicLocation ?? NOT_SERVING_ONION;
     this.setPublicLocation(this.location);
@@ -504,7 +507,25 @@ export class DirectoryServer {
    */
   private onRetire(conn: PeerConnection): void {
     if (conn.claimedKey !== '') this.prover?.release(conn, conn.claimedKey);
-    if (this.registry.remove(conn) && conn.known) this.departures.add(conn.nick, conn.listedLocation);
+    if (this.registry.remove(conn) && conn.known) {
+      this.departures.add(conn.nick, conn.listedLocation, conn.announcedOffer || conn.locationProof === LocationProof.Proven);
+    }
+  }
+
+  /** Counts departures the `;D` budget left unannounced; at most one log line a minute. */
+  private departuresDropped(priority: number, other: number): void {
+    const d = this.stats.departuresDropped;
+    d.priority += priority;
+    d.other += other;
+    const now = this.clock.now();
+    if (now - this.departureLogAt < 60_000) return;
+    this.departureLogAt = now;
+    this.logger.warn({ dropped: { ...d }, budgetBytesPerSec: this.limits.departureBytesPerSec }, 'departure notice budget: departures left unannounced (totals so far)');
+  }
+
+  /** The `;D` byte budget's fill (1 full, 0 empty; null off) and the departures it dropped. */
+  get departureBudget(): { level: number | null; dropped: { priority: number; other: number } } {
+    return { level: this.departures.fill(), dropped: { ...this.stats.departuresDropped } };
   }
 }
 

@@ -51,6 +51,8 @@ export class DirectoryStats {
   privmsgDrops = zeroes(PRIVMSG_DROPS);
   /** Broadcast lines not sent to peers over the soft output mark (per receiver). */
   broadcastSkipped = 0;
+  /** Departures not announced by the `;D` byte budget: priority (proven or offering) and others. */
+  departuresDropped = { priority: 0, other: 0 };
   /** Disconnects by reason class (see ConnectionManager.close callers). */
   readonly disconnects = new Map<string, number>();
 

@@ -54,6 +54,7 @@ const PARSERS = {
   inputBudget: intIn(65_536),
   outputBudget: intIn(65_536),
   departureCoalesce: intIn(0, 10_000),
+  departureBytes: intIn(0),
   connectionLogLines: intIn(1),
   proveLocations: bool,
   proofSocks: hostPort,
@@ -125,6 +126,7 @@ export const DIRECTORY_OPTIONS: readonly OptionSpec[] = [
   { key: 'outputBudget', flag: '--output-budget <bytes>', help: 'unsent output held for all peers; above it the largest queues are cut; default 67108864' },
   { key: 'connectionLogLines', flag: '--connection-log-lines <n>', help: 'connect, disconnect and handshake log lines written in full per kind and minute; the rest are summarised; default 1000' },
   { key: 'departureCoalesce', flag: '--departure-coalesce <ms>', help: 'window for batching ;D notices; default 50' },
+  { key: 'departureBytes', flag: '--departure-bytes <n>', help: ';D departure notice bytes per second, all departures together (every byte goes to every peer); proven or offering nicks first, the rest dropped beyond it (0 = unlimited); default 8192' },
   { key: 'proveLocations', flag: '--prove-locations [bool]', help: 'list a serving location only once a probe found the peer\'s nick there; default true' },
   { key: 'proofSocks', flag: '--proof-socks <host:port>', help: 'SOCKS proxy for probing onion locations; default the SOCKS port of the tor we publish through, else 127.0.0.1:9050' },
   { key: 'proofConcurrency', flag: '--proof-concurrency <n>', help: 'location probes running at once; default 16' },
@@ -308,6 +310,7 @@ export function resolveDirectoryConfig(...layers: RawValues[]): DirectoryConfig 
   set('inputBudgetBytes', get('inputBudget'));
   set('outputBudgetBytes', get('outputBudget'));
   set('departureCoalesceMs', get('departureCoalesce'));
+  set('departureBytesPerSec', get('departureBytes'));
   set('connectionLogLinesPerMin', get('connectionLogLines'));
   return {
     transport: get('transport') ?? 'tor',

@@ -104,11 +104,11 @@ describe('env and flags', () => {
   it('broadcast budget and soft mark: flags and env vars', () => {
     const c = resolveDirectoryConfig(
       fromEnv({ JM_DIRECTORY_NETWORK: 'testnet', JM_DIRECTORY_BROADCAST_RATE: '20', JM_DIRECTORY_BROADCAST_BURST: '2.5', JM_DIRECTORY_WRITE_SOFT_MARK: '0' }),
-      fromCli({ broadcastBytes: '0', broadcastOrderbook: '1', broadcastHalfLife: '30', broadcastProvenWeight: '1', slowReaderStall: '5', broadcastRate: '25' }),
+      fromCli({ broadcastBytes: '0', broadcastOrderbook: '1', broadcastHalfLife: '30', broadcastProvenWeight: '1', slowReaderStall: '5', broadcastRate: '25', departureBytes: '4096' }),
     );
     expect(c.limits).toEqual({
       broadcastPerSec: 25, broadcastBurstMs: 2_500, writeSoftMarkBytes: 0, broadcastBytesPerSec: 0, broadcastOrderbookPerSec: 1,
-      broadcastHalfLifeMs: 30_000, broadcastProvenWeight: 1, slowReaderStallMs: 5_000,
+      broadcastHalfLifeMs: 30_000, broadcastProvenWeight: 1, slowReaderStallMs: 5_000, departureBytesPerSec: 4_096,
     });
   });
 
@@ -160,6 +160,7 @@ describe('env and flags', () => {
     privmsgRecvBurst: ['40000', 'must be at least 65536'],
     outputBudget: ['64k', 'expected a whole number'],
     departureCoalesce: ['20000', 'must be at most 10000'],
+    departureBytes: ['8k', 'expected a whole number'],
     proveLocations: ['maybe', 'expected true or false'],
     proofSocks: ['nowhere', 'expected HOST:PORT with port 0-65535, got "nowhere"'],
     proofConcurrency: ['0', 'must be at least 1'],

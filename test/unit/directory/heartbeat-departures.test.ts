@@ -107,4 +107,49 @@ describe('departures', () => {
     expect(out).toEqual(['{"type": 789, "line": "dn;loc,a;NOT-SERVING-ONION;D,b;127.0.0.1:3;D"}\r\n']);
     expect(d.queued).toBe(0);
   });
+
+  it('the byte budget: ordinary departures take it down to half, priority ones to empty, the rest are dropped and counted', () => {
+    const clock = new ManualClock(0);
+    const out: string[] = [];
+    const dropped: Array<[number, number]> = [];
+    const sink = { selfEntry: () => 'dn;loc', isPresent: () => false, broadcast: (b: Buffer) => void out.push(b.toString('utf8')), dropped: (p: number, o: number) => void dropped.push([p, o]) };
+    // 200 bytes in the bucket (100 a second, 2 s worth).
+    const d = new DepartureNotifier(sink, clock, 50, { bytesPerSec: 100, burstMs: 2_000 });
+    const chunk = '{"type": 789, "line": "dn;loc"}\r\n'.length; // 33
+    // Each entry `tN;NOT-SERVING-ONION;D` with its comma: 23 bytes; `mN;127.0.0.1:P;D,`: 17.
+    for (let i = 0; i < 5; i++) d.add(`t${i}`, 'NOT-SERVING-ONION');
+    d.add('m0', '127.0.0.1:3', true);
+    clock.advance(50);
+    // Priority first: 33 + 17; then t0 and t1 (+46 = 96); t2 would leave 81 < 100: dropped, as are t3 and t4.
+    expect(out).toEqual(['{"type": 789, "line": "dn;loc,t0;NOT-SERVING-ONION;D,t1;NOT-SERVING-ONION;D,m0;127.0.0.1:3;D"}\r\n']);
+    expect(out[0]!.length).toBe(chunk + 17 + 2 * 23);
+    expect(dropped).toEqual([[0, 3]]);
+    expect(d.fill()).toBeCloseTo((200 - out[0]!.length) / 200);
+    // Below half: only priority departures, down to empty.
+    d.add('t5', 'NOT-SERVING-ONION');
+    d.add('m1', '127.0.0.1:4', true);
+    clock.advance(50); // +5 bytes of refill: 109; t5 would leave 53 < 100, m1 leaves 59
+    expect(out[1]).toBe('{"type": 789, "line": "dn;loc,m1;127.0.0.1:4;D"}\r\n');
+    expect(dropped[1]).toEqual([0, 1]);
+    // Priority departures beyond empty are dropped too: 64 bytes, m2 takes 50, m3 and m4 do not fit.
+    for (let i = 2; i < 5; i++) d.add(`m${i}`, '127.0.0.1:5', true);
+    clock.advance(50);
+    expect(out[2]).toBe('{"type": 789, "line": "dn;loc,m2;127.0.0.1:5;D"}\r\n');
+    expect(dropped[2]).toEqual([2, 0]);
+    // Refilled: announced again.
+    clock.advance(2_000);
+    d.add('t9', 'NOT-SERVING-ONION');
+    clock.advance(50);
+    expect(out[out.length - 1]).toBe('{"type": 789, "line": "dn;loc,t9;NOT-SERVING-ONION;D"}\r\n');
+  });
+
+  it('without a budget every departure is announced', () => {
+    const clock = new ManualClock(0);
+    const out: string[] = [];
+    const d = new DepartureNotifier({ selfEntry: () => 'dn;loc', isPresent: () => false, broadcast: (b) => void out.push(b.toString('utf8')) }, clock, 50);
+    for (let i = 0; i < 1_000; i++) d.add(`t${i}`, 'NOT-SERVING-ONION');
+    clock.advance(50);
+    expect(out[0]!.split(';D').length - 1).toBe(1_000);
+    expect(d.fill()).toBeNull();
+  });
 });
