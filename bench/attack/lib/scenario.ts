@@ -12,6 +12,8 @@ import type { RawPeer } from './wire.js';
 export interface AttackEnv {
   dn: DnTarget;
   quick: boolean;
+  /** The package root (helper processes live in its dist/). */
+  root: string;
   /** Nicks of the persistent honest pair (victims for spoofing and takeover). */
   honestNicks: string[];
   log(msg: string): void;
@@ -78,7 +80,7 @@ export async function runAttack(section: AttackRow['section'], spec: AttackSpec,
     let during: CheckResultT | null | undefined;
     const d = dn;
     const env: AttackEnv = {
-      dn: d, quick: ctx.quick, honestNicks: j.nicks, log: ctx.log, rss,
+      dn: d, quick: ctx.quick, root: ctx.root, honestNicks: j.nicks, log: ctx.log, rss,
       honestDuring: async () => {
         during = await safeCheck(honest);
       },

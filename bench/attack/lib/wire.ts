@@ -137,6 +137,17 @@ export class RawPeer {
     });
   }
 
+  /**
+   * Reads at about `bytesPerSec`: after each chunk, a pause as long as the chunk takes at that
+   * rate. Unlike pace(), many small writes cost no more than one big one (a link's limit is bytes).
+   */
+  paceBytes(bytesPerSec: number): void {
+    this.socket.on('data', (chunk: Buffer) => {
+      this.socket.pause();
+      setTimeout(() => this.socket.resume(), (chunk.length * 1000) / bytesPerSec);
+    });
+  }
+
   /** Resolves with the first received line (up to 64 KiB, no terminator) matching pred, or null on timeout/close. */
   waitFor(pred: (line: string) => boolean, timeoutMs = 10_000): Promise<string | null> {
     if (this.closedAt !== null) return Promise.resolve(null);
