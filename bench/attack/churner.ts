@@ -8,35 +8,23 @@ import { z } from 'zod';
 import { MsgType } from '../../src/protocol/message-types.js';
 import { serveAgent } from '../lib/agent.js';
 import { RawPeer, openMany, sleep } from './lib/wire.js';
-import { ChurnCommand } from './lib/churn.js';
+import { ChurnCommand, churnLoop } from './lib/churn.js';
 
 serveAgent(ChurnCommand, async (cmd: z.infer<typeof ChurnCommand>) => {
   const sinks = (await openMany(cmd.sinks, cmd.sinks, () => RawPeer.joined(cmd.port, cmd.network))).ok;
   if (sinks.length === 0) throw new Error('no sink could join');
-  let cycles = 0;
-  let failures = 0;
+  const counts = { cycles: 0, failures: 0 };
   let stop = false;
-  const loop = async (): Promise<void> => {
-    while (!stop) {
-      try {
-        const p = await RawPeer.joined(cmd.port, cmd.network, undefined, undefined, 5_000);
-        if (p.accepted) {
-          const sink = sinks[cycles % sinks.length]!;
-          p.send(MsgType.PRIVMSG, `${p.nick}!${sink.nick}!hi sig`);
-          cycles++;
-        } else failures++;
-        p.close();
-      } catch {
-        failures++;
-      }
-    }
+  const privmsgSink = (p: RawPeer): void => {
+    const sink = sinks[counts.cycles % sinks.length]!;
+    p.send(MsgType.PRIVMSG, `${p.nick}!${sink.nick}!hi sig`);
   };
   const t0 = performance.now();
-  const loops = Array.from({ length: cmd.loops }, loop);
+  const loops = Array.from({ length: cmd.loops }, () => churnLoop(cmd.port, cmd.network, () => stop, privmsgSink, counts));
   await sleep(cmd.seconds * 1000);
   stop = true;
   await Promise.all(loops);
   const seconds = (performance.now() - t0) / 1000;
   for (const s of sinks) s.close();
-  return { cycles, failures, seconds, sinks: sinks.length };
+  return { ...counts, seconds, sinks: sinks.length };
 });

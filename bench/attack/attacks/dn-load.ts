@@ -7,6 +7,7 @@ import { LEAK_CHECK_NODE_ARGS, NETWORK } from '../lib/targets.js';
 import { RawPeer, openMany, sleep } from '../lib/wire.js';
 import { resolveLimits } from '../../../src/directory/limits.js';
 import { slope } from '../../lib/stats.js';
+import { churnLoop } from '../lib/churn.js';
 
 /** GET http://<host:port><path> as JSON. */
 async function getJson(hostPort: string, path: string): Promise<Record<string, unknown>> {
@@ -55,30 +56,16 @@ export const CHURN: AttackSpec = {
   rssBudgetMiB: 96,
   async run(env) {
     const sec = env.quick ? 5 : 20;
-    let cycles = 0;
-    let failures = 0;
+    const counts = { cycles: 0, failures: 0 };
     let stop = false;
-    const loop = async (): Promise<void> => {
-      while (!stop) {
-        try {
-          const p = await RawPeer.joined(env.dn.port, NETWORK, undefined, undefined, 5_000);
-          if (p.accepted) {
-            p.pubmsg('churn');
-            cycles++;
-          } else failures++;
-          p.close();
-        } catch {
-          failures++;
-        }
-      }
-    };
     const t0 = performance.now();
-    const loops = Array.from({ length: 16 }, loop);
+    const loops = Array.from({ length: 16 }, () => churnLoop(env.dn.port, NETWORK, () => stop, (p) => p.pubmsg('churn'), counts));
     await sleep(sec * 500);
     await env.honestDuring();
     await sleep(sec * 500);
     stop = true;
     await Promise.all(loops);
+    const { cycles, failures } = counts;
     const wall = (performance.now() - t0) / 1000;
     await sleep(1_000);
     // Every churned connection is gone from the DN's books: only the honest pair is left.

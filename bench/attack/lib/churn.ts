@@ -2,6 +2,31 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Agent } from '../../lib/agent.js';
+import { RawPeer } from './wire.js';
+
+export interface ChurnCounts {
+  cycles: number;
+  failures: number;
+}
+
+/**
+ * One churn loop: connect, handshake, `act` on the joined peer (e.g. send one message), close,
+ * until `stopped()`; accepted cycles and refusals/failures are added to `counts`.
+ */
+export async function churnLoop(port: number, network: string, stopped: () => boolean, act: (p: RawPeer) => void, counts: ChurnCounts): Promise<void> {
+  while (!stopped()) {
+    try {
+      const p = await RawPeer.joined(port, network, undefined, undefined, 5_000);
+      if (p.accepted) {
+        act(p);
+        counts.cycles++;
+      } else counts.failures++;
+      p.close();
+    } catch {
+      counts.failures++;
+    }
+  }
+}
 
 export const ChurnCommand = z.object({
   op: z.literal('churn'),
