@@ -11,11 +11,17 @@
  * below that, only if at least the sender's earlier demand would be left. So a sender can take a
  * bucket down to what it has recently asked for and no further: the heaviest stop first, the
  * level settles where the refill matches what the rest take, and every sender lighter than the
- * flood finds the tokens left below it (a newcomer's first message may take the last). No message may
+ * flood finds the tokens left below it. No message may
  * take a bucket into debt (unless it is bigger than the whole bucket, which then has to be
  * full), so one long line cannot block everyone behind it. Demand counts what a sender asks
  * for, not what it got: a flooder whose messages are shed still asks as much and stays shed.
  * A proven serving location makes demand count `provenWeight` times lighter.
+ *
+ * A connection starts with a prior demand (`newcomerPercent` of a bucket, as if it had just
+ * asked for that much), decaying from its connect time with the same half-life: a crowd of fresh
+ * nicks can take the buckets down to that reserve and no further, and the senders that have been
+ * connected a while and asked for less find it. When the buckets are full (a quiet DN) a
+ * newcomer's message goes at once: the reserve only bites below half.
  *
  * Units: demand is in budget-seconds (a message costs 1 / rate seconds of the messages budget,
  * or its bytes / byte rate if more), levels are fractions of the bucket; a bucket holds
@@ -28,6 +34,8 @@ import type { DirectoryLimits } from './limits.js';
 
 /** Where a sender's demand lives: plain numbers on the connection. */
 export interface BudgetSender {
+  /** When the connection was accepted (same clock as `now`): its prior demand decays from here. */
+  readonly connectedAt: number;
   demand: number;
   demandAt: number;
   obDemand: number;
@@ -50,7 +58,7 @@ const OB = 2;
 
 export type BudgetLimits = Pick<
   DirectoryLimits,
-  'broadcastPerSec' | 'broadcastBytesPerSec' | 'broadcastOrderbookPerSec' | 'broadcastBurstMs' | 'broadcastHalfLifeMs' | 'broadcastProvenWeight'
+  'broadcastPerSec' | 'broadcastBytesPerSec' | 'broadcastOrderbookPerSec' | 'broadcastBurstMs' | 'broadcastHalfLifeMs' | 'broadcastProvenWeight' | 'broadcastNewcomerPercent'
 >;
 
 /** Fill of each bucket: 1 = full, ≤ 0 = empty (in debt); null when that budget is off. */
@@ -74,6 +82,8 @@ export class BroadcastBudget {
   /** 1 / burst in seconds: demand × perBurst is the demand as a fraction of a bucket. */
   private readonly perBurst: number;
   private readonly provenWeight: number;
+  /** A connection's demand at its connect time, in budget-seconds. */
+  private readonly prior: number;
   /** Pubmsgs are judged at all (a messages or a bytes budget is set). */
   readonly general: boolean;
 
@@ -89,6 +99,7 @@ export class BroadcastBudget {
     this.lambda = Math.LN2 / limits.broadcastHalfLifeMs;
     this.perBurst = 1 / sec;
     this.provenWeight = limits.broadcastProvenWeight;
+    this.prior = (limits.broadcastNewcomerPercent / 100) * sec;
   }
 
   /** Any budget is on. */
@@ -102,12 +113,14 @@ export class BroadcastBudget {
    */
   admit(s: BudgetSender, bytes: number, orderbook: boolean, proven: boolean, now: number): number {
     const w = proven ? this.provenWeight : 1;
+    // Judged with the decayed prior on top; stored demand is what the sender asked for.
+    const prior = this.prior > 0 ? decayed(this.prior, s.connectedAt, now, this.lambda) : 0;
     let verdict = ADMITTED;
     if (this.general) {
       const d = decayed(s.demand, s.demandAt, now, this.lambda);
       let left = this.perMsg > 0 ? this.left(MSGS, 1, now) : 1;
       if (this.perByte > 0) left = Math.min(left, this.left(BYTES, bytes, now));
-      verdict = this.judge(left, d, w);
+      verdict = this.judge(left, d + prior, w);
       s.demand = d + Math.max(this.perMsg, bytes * this.perByte);
       s.demandAt = now;
     }
@@ -115,7 +128,7 @@ export class BroadcastBudget {
     if (ob) {
       const d = decayed(s.obDemand, s.obDemandAt, now, this.lambda);
       if (verdict === ADMITTED) {
-        const v = this.judge(this.left(OB, 1, now), d, w);
+        const v = this.judge(this.left(OB, 1, now), d + prior, w);
         if (v !== ADMITTED) verdict = v + OB_OFFSET;
       }
       s.obDemand = d + this.perOb;

@@ -88,6 +88,11 @@ export const DirectoryLimitsSchema = z.object({
   broadcastHalfLifeMs: z.number().int().min(100).default(60_000),
   /** A proven serving location counts a sender's demand this many times lighter (1 = no priority). */
   broadcastProvenWeight: z.number().int().min(1).default(4),
+  /**
+   * A connection's prior demand, in percent of a bucket, decaying from its connect time with the
+   * half-life: fresh nicks may take the broadcast buckets down to this reserve, no further (0 = to empty).
+   */
+  broadcastNewcomerPercent: z.number().int().min(0).max(100).default(25),
   /** Unsent private output of all peers together; above it the largest queues are cut. */
   outputBudgetBytes: z.number().int().min(65_536).default(64 * 1024 * 1024),
   /** Departures within this window share one `;D` PEERLIST broadcast (0 = same tick). */

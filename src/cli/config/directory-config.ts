@@ -50,6 +50,7 @@ const PARSERS = {
   broadcastBurst: seconds.pipe(z.number().min(100, 'must be at least 0.1 s')),
   broadcastHalfLife: seconds.pipe(z.number().min(100, 'must be at least 0.1 s')),
   broadcastProvenWeight: intIn(1),
+  broadcastNewcomer: intIn(0, 100),
   lineTimeout: seconds,
   inputBudget: intIn(65_536),
   outputBudget: intIn(65_536),
@@ -121,6 +122,7 @@ export const DIRECTORY_OPTIONS: readonly OptionSpec[] = [
   { key: 'broadcastBurst', flag: '--broadcast-burst <s>', help: 'seconds of each broadcast allowance that may go out at once; default 10' },
   { key: 'broadcastHalfLife', flag: '--broadcast-half-life <s>', help: 'half-life of a sender\'s remembered demand (heaviest senders are shed first); default 60' },
   { key: 'broadcastProvenWeight', flag: '--broadcast-proven-weight <n>', help: 'a proven serving location makes a sender\'s demand count this many times lighter (1 = no priority); default 4' },
+  { key: 'broadcastNewcomer', flag: '--broadcast-newcomer <percent>', help: 'a new connection counts as having asked for this share of each broadcast bucket (decaying with the half-life), so fresh nicks cannot take the last of it (0 = no reserve); default 25' },
   { key: 'lineTimeout', flag: '--line-timeout <s>', help: 'seconds to finish a started line, before and after the handshake (0 = none); default 60' },
   { key: 'inputBudget', flag: '--input-budget <bytes>', help: 'bytes of unfinished lines held for all peers; above it the oldest are cut; default 67108864' },
   { key: 'outputBudget', flag: '--output-budget <bytes>', help: 'unsent output held for all peers; above it the largest queues are cut; default 67108864' },
@@ -306,6 +308,7 @@ export function resolveDirectoryConfig(...layers: RawValues[]): DirectoryConfig 
   set('broadcastBurstMs', get('broadcastBurst'));
   set('broadcastHalfLifeMs', get('broadcastHalfLife'));
   set('broadcastProvenWeight', get('broadcastProvenWeight'));
+  set('broadcastNewcomerPercent', get('broadcastNewcomer'));
   set('lineTimeoutMs', get('lineTimeout'));
   set('inputBudgetBytes', get('inputBudget'));
   set('outputBudgetBytes', get('outputBudget'));

@@ -2,10 +2,11 @@
  * A crowd of senders, each within every per-peer limit, against the DN-wide broadcast budget
  * (real sockets, a real DirectoryServer): it cannot push more than the budget to every peer,
  * cannot starve a light sender, cannot push more than the `!orderbook` allowance to a maker,
- * and a burst of it cannot get a slowly reading peer cut.
+ * a churn of fresh nicks cannot take the reserve peers connected before it keep, and a burst
+ * of it cannot get a slowly reading peer cut.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { DnPeer, startTestDirectory } from '../../helpers/dn-peer.js';
+import { DnPeer, startTestDirectory, testNick } from '../../helpers/dn-peer.js';
 import { expectStillServing, joinAs, until } from '../../helpers/dn-checks.js';
 import { encodeEnvelope } from '../../../src/protocol/framing.js';
 import { ManualClock } from '../../../src/util/clock.js';
@@ -53,7 +54,8 @@ describe('DN-wide broadcast budget', () => {
     await receiver.p.barrier();
     const got = pubmsgs(receiver.p, 'flood').length;
     expect(got).toBeLessThanOrEqual(100 + 30);
-    expect(got).toBeGreaterThanOrEqual(100);
+    // A crowd that has just connected cannot take the newcomers' reserve (a quarter of the bucket).
+    expect(got).toBeGreaterThanOrEqual(75);
     expect(dn.stats.budgetDrops.shed + dn.stats.budgetDrops.empty).toBe(600 - got);
     expect(dn.stats.rateLimitDrops.pubmsg).toBe(0);
     expect(flood.every((f) => !f.p.isClosed)).toBe(true);
@@ -69,8 +71,10 @@ describe('DN-wide broadcast budget', () => {
     await Promise.all(flood.map((f) => f.p.barrier()));
     await maker.p.barrier();
     const allowance = (DEFAULTS.broadcastOrderbookPerSec * DEFAULTS.broadcastBurstMs) / 1000;
-    expect(pubmsgs(maker.p, 'orderbook')).toHaveLength(allowance);
-    expect(dn.stats.budgetDrops['orderbook-shed'] + dn.stats.budgetDrops['orderbook-empty']).toBe(50 * DEFAULTS.rateOrderbookPerMin - allowance);
+    // A crowd that has just connected gets the bucket down to the newcomers' reserve (a quarter).
+    const got = pubmsgs(maker.p, 'orderbook').length;
+    expect(got).toBe(allowance * (1 - DEFAULTS.broadcastNewcomerPercent / 100));
+    expect(dn.stats.budgetDrops['orderbook-shed'] + dn.stats.budgetDrops['orderbook-empty']).toBe(50 * DEFAULTS.rateOrderbookPerMin - got);
     // One second later the crowd asks again (its own limits drop most) and a taker asks once.
     clock.advance(1_000);
     for (const f of flood) f.p.send(687, `${f.nick}!PUBLIC!orderbook`);
@@ -80,6 +84,40 @@ describe('DN-wide broadcast budget', () => {
     expect(await maker.p.waitFor((l) => l === encodeEnvelope(687, `${taker.nick}!PUBLIC!orderbook`))).toBeTruthy();
     await maker.p.barrier();
     expect(pubmsgs(maker.p, 'orderbook').length).toBeLessThanOrEqual(allowance + DEFAULTS.broadcastOrderbookPerSec);
+  });
+
+  it('a churn of fresh nicks (connect, handshake, one pubmsg, close) takes the bucket down to the newcomers\' reserve and no further; a maker connected before it still gets through', async () => {
+    const clock = new ManualClock();
+    await setup({ clock, limits: { broadcastPerSec: 10, broadcastBurstMs: 10_000 } });
+    const receiver = await joinAs(port, open, 'receiver');
+    // A maker that has just connected to a quiet DN announces its offer at once.
+    const maker = await joinAs(port, open, 'maker');
+    const offer = `${maker.nick}!PUBLIC!sw0reloffer 0 27300 100000000 0 0.00002`;
+    maker.p.send(687, offer);
+    expect(await receiver.p.waitFor((l) => l === encodeEnvelope(687, offer))).toBeTruthy();
+    clock.advance(30_000);
+    // The bucket is full again (100 tokens) and no time passes during the churn: above the reserve are 75.
+    const n = 90;
+    for (let i = 0; i < n; i++) {
+      const c = await DnPeer.joined(port, { nick: testNick(`churn-${i}`) });
+      c.send(687, `${testNick(`churn-${i}`)}!PUBLIC!churn ${i}`);
+      await c.barrier();
+      c.destroy();
+    }
+    await receiver.p.barrier();
+    const got = pubmsgs(receiver.p, 'churn').length;
+    expect(got).toBeGreaterThanOrEqual(74);
+    expect(got).toBeLessThanOrEqual(75);
+    expect(dn.stats.budgetDrops.shed).toBe(n - got);
+    expect(dn.broadcast.levels.messages).toBeGreaterThanOrEqual(0.25);
+    // Another fresh nick is shed like the churn; the maker, connected 30 s before it, is not.
+    const late = await joinAs(port, open, 'late');
+    late.p.send(687, `${late.nick}!PUBLIC!churn late`);
+    await late.p.barrier();
+    expect(dn.stats.budgetDrops.shed).toBe(n - got + 1);
+    const again = `${maker.nick}!PUBLIC!sw0reloffer 0 27300 100000000 0 0.00003`;
+    maker.p.send(687, again);
+    expect(await receiver.p.waitFor((l) => l === encodeEnvelope(687, again))).toBeTruthy();
   });
 
   it('64 senders bursting their pubmsg byte allowance do not get a peer that is reading slowly cut', async () => {

@@ -59,7 +59,8 @@ describe('limits', () => {
 
   it('pubmsg byte allowance: relayed while not in debt, the rest dropped and counted; refilled over the minute', async () => {
     const clock = new ManualClock();
-    await setup({ clock, limits: { pubmsgBytesPerMin: 65_536 } });
+    // The DN-wide byte budget off: a newcomer's third 30 kB line would otherwise reach its reserve.
+    await setup({ clock, limits: { pubmsgBytesPerMin: 65_536, broadcastBytesPerSec: 0 } });
     const a = await join('a');
     const b = await join('b');
     const line = (i: number): string => `${a.nick}!PUBLIC!${i} ${'p'.repeat(29_950)}`;

@@ -15,8 +15,9 @@ interface Sender extends BudgetSender {
   relayed: number;
 }
 
-const sender = (): Sender => ({ demand: 0, demandAt: 0, obDemand: 0, obDemandAt: 0, sent: 0, relayed: 0 });
-const crowd = (n: number): Sender[] => Array.from({ length: n }, sender);
+/** A sender connected at `connectedAt` (default: long ago, so no prior demand is left). */
+const sender = (connectedAt = -Infinity): Sender => ({ connectedAt, demand: 0, demandAt: 0, obDemand: 0, obDemandAt: 0, sent: 0, relayed: 0 });
+const crowd = (n: number, connectedAt?: number): Sender[] => Array.from({ length: n }, () => sender(connectedAt));
 
 function setup(limits: DirectoryLimitsInput = {}) {
   const clock = new ManualClock(0);
@@ -73,13 +74,63 @@ describe('BroadcastBudget', () => {
     expect(peer[0]!.relayed).toBeLessThanOrEqual(mean * 3 + 2);
   });
 
-  it('the buckets are a hard cap: 5,000 one-shot senders get the burst and then the rate', () => {
-    const t = setup({ broadcastPerSec: 10, broadcastBurstMs: 5_000 });
+  it('the buckets are a hard cap: 5,000 one-shot senders with no history (and no reserve) get the burst and then the rate', () => {
+    const t = setup({ broadcastPerSec: 10, broadcastBurstMs: 5_000, broadcastNewcomerPercent: 0 });
     const once = crowd(5_000);
-    // All within 2 s (the last at 1,999 ms): 50 + 19.99 fit, and each newcomer may take the last token.
+    // All within 2 s (the last at 1,999 ms): 50 + 19.99 fit, and with no reserve each may take the last token.
     run(t, 2_000, [{ senders: once, periodMs: 2_000 }]);
     expect(t.total(once)).toBe(50 + 19);
     expect(t.drops.get('empty')! + (t.drops.get('shed') ?? 0)).toBe(5_000 - t.total(once));
+  });
+
+  /** 20 s of 5,000 fresh nicks a second, each connecting and sending one pubmsg; 2 peers connected 30 s before send every 2 s. */
+  function churn(limits: DirectoryLimitsInput) {
+    const t = setup(limits);
+    t.clock.advance(30_000);
+    const honest = crowd(2, 0);
+    const fresh: Sender[] = [];
+    for (let ms = 0; ms < 20_000; ms++) {
+      for (let k = 0; k < 5; k++) {
+        const s = sender(t.clock.now());
+        fresh.push(s);
+        t.offer(s, 60);
+      }
+      if (ms % 2_000 === 1_000) for (const h of honest) t.offer(h, 80);
+      t.clock.advance(1);
+    }
+    return { t, honest, fresh };
+  }
+
+  it('a crowd of first-message senders cannot take the last quarter of a bucket; peers connected before it still get through', () => {
+    const { t, honest, fresh } = churn({});
+    const rate = DEFAULTS.broadcastPerSec;
+    expect(honest.map((h) => [h.sent, h.relayed])).toEqual([[10, 10], [10, 10]]);
+    // The crowd got the top three quarters of the burst and the rate, and the level stayed above the reserve.
+    const top = rate * BURST_SEC * (1 - DEFAULTS.broadcastNewcomerPercent / 100);
+    expect(t.total(fresh)).toBeGreaterThanOrEqual(top + rate * 20 - 20 - 1);
+    expect(t.total(fresh) + t.total(honest)).toBeLessThanOrEqual(rate * (BURST_SEC + 20));
+    expect(t.budget.levels(t.clock.now()).messages).toBeGreaterThanOrEqual(DEFAULTS.broadcastNewcomerPercent / 100 - 0.01);
+  });
+
+  it('without the reserve the same crowd keeps the bucket empty and the established peers are starved', () => {
+    const { honest } = churn({ broadcastNewcomerPercent: 0 });
+    expect(honest.every((h) => h.sent === 10 && h.relayed <= 1)).toBe(true);
+  });
+
+  it('a newcomer is served at once when the buckets are full (a maker that just reconnected to a quiet DN), its offers too', () => {
+    const t = setup();
+    t.clock.advance(600_000);
+    const maker = sender(t.clock.now());
+    // Five offer announcements and the !orderbook answer's worth, all within the first second.
+    for (let i = 0; i < 5; i++) expect(t.offer(maker, 200)).toBe(true);
+    expect(t.offer(sender(t.clock.now()), 40, true)).toBe(true);
+    // Past half a bucket the reserve bites: it can take the bucket to a quarter and no further.
+    const burst = DEFAULTS.broadcastPerSec * BURST_SEC;
+    let n = 5;
+    while (t.offer(sender(t.clock.now()), 60)) n++;
+    expect(n).toBeGreaterThanOrEqual(Math.floor(burst * 0.75) - 2);
+    expect(n).toBeLessThanOrEqual(Math.ceil(burst * 0.75));
+    expect(t.offer(sender(), 60)).toBe(true);
   });
 
   it('long lines: senders spending their byte allowance in 30 KB lines leave room for small messages', () => {
@@ -119,10 +170,11 @@ describe('BroadcastBudget', () => {
     run(t, 30_000, [{ senders: flood, periodMs: 10_000, bytes: 40, orderbook: true }]);
     expect(t.total(flood)).toBeLessThanOrEqual(DEFAULTS.broadcastOrderbookPerSec * (BURST_SEC + 30));
     expect(t.drops.get('orderbook-shed')! + (t.drops.get('orderbook-empty') ?? 0)).toBe(9_000 - t.total(flood));
-    // A taker asking once, several times during the flood, always gets through.
+    // A taker that has just connected, asking once, several times during the flood, always gets
+    // through: the crowd's own demand keeps the level above the newcomers' reserve.
     for (let k = 0; k < 5; k++) {
       run(t, 1_000, [{ senders: flood, periodMs: 10_000, bytes: 40, orderbook: true }]);
-      expect(t.offer(sender(), 40, true)).toBe(true);
+      expect(t.offer(sender(t.clock.now()), 40, true)).toBe(true);
     }
   });
 

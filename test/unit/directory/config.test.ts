@@ -104,11 +104,12 @@ describe('env and flags', () => {
   it('broadcast budget and soft mark: flags and env vars', () => {
     const c = resolveDirectoryConfig(
       fromEnv({ JM_DIRECTORY_NETWORK: 'testnet', JM_DIRECTORY_BROADCAST_RATE: '20', JM_DIRECTORY_BROADCAST_BURST: '2.5', JM_DIRECTORY_WRITE_SOFT_MARK: '0' }),
-      fromCli({ broadcastBytes: '0', broadcastOrderbook: '1', broadcastHalfLife: '30', broadcastProvenWeight: '1', slowReaderStall: '5', broadcastRate: '25', departureBytes: '4096' }),
+      fromCli({ broadcastBytes: '0', broadcastOrderbook: '1', broadcastHalfLife: '30', broadcastProvenWeight: '1', slowReaderStall: '5', broadcastRate: '25', departureBytes: '4096', broadcastNewcomer: '10' }),
     );
     expect(c.limits).toEqual({
       broadcastPerSec: 25, broadcastBurstMs: 2_500, writeSoftMarkBytes: 0, broadcastBytesPerSec: 0, broadcastOrderbookPerSec: 1,
       broadcastHalfLifeMs: 30_000, broadcastProvenWeight: 1, slowReaderStallMs: 5_000, departureBytesPerSec: 4_096,
+      broadcastNewcomerPercent: 10,
     });
   });
 
@@ -151,6 +152,7 @@ describe('env and flags', () => {
     broadcastBurst: ['0', 'must be at least 0.1 s'],
     broadcastHalfLife: ['0.01', 'must be at least 0.1 s'],
     broadcastProvenWeight: ['0', 'must be at least 1'],
+    broadcastNewcomer: ['101', 'must be at most 100'],
     lineTimeout: ['-1', 'expected a number of seconds'],
     inputBudget: ['65535', 'must be at least 65536'],
     peerlistBytes: ['-1', 'expected a whole number'],
