@@ -29,11 +29,11 @@ async function pair(timeoutMs: number): Promise<{ peers: RawPeer[]; r: Pair }> {
     for (let i = 0; i < 2; i++) peers.push(await RawPeer.open(port));
     const ok = await Promise.all(peers.map((p) => p.handshake(network, undefined, timeoutMs)));
     const handshakeMs = performance.now() - t;
-    if (!ok.every(Boolean)) return { peers, r: { ok: false, handshakeMs, deliverMs: null, error: 'handshake not accepted within the time limit' } };
+    if (!ok.every(Boolean)) return { peers, r: { ok: false, accepted: false, handshakeMs, deliverMs: null, error: 'handshake not accepted within the time limit' } };
     const deliverMs = await deliver(peers[0]!, peers[1]!, timeoutMs);
-    return { peers, r: { ok: deliverMs !== null, handshakeMs, deliverMs, error: deliverMs === null ? `pubmsg not delivered within ${timeoutMs} ms` : null } };
+    return { peers, r: { ok: deliverMs !== null, accepted: true, handshakeMs, deliverMs, error: deliverMs === null ? `pubmsg not delivered within ${timeoutMs} ms` : null } };
   } catch (e) {
-    return { peers, r: { ok: false, handshakeMs: null, deliverMs: null, error: e instanceof Error ? e.message : String(e) } };
+    return { peers, r: { ok: false, accepted: false, handshakeMs: null, deliverMs: null, error: e instanceof Error ? e.message : String(e) } };
   }
 }
 
@@ -46,11 +46,11 @@ async function check(timeoutMs: number): Promise<z.infer<typeof CheckResult>> {
   for (const p of fresh.peers) p.close();
   let persistent: Pair;
   const l = lost();
-  if (!joined) persistent = { ok: false, handshakeMs: null, deliverMs: null, error: 'never joined' };
-  else if (l > 0) persistent = { ok: false, handshakeMs: null, deliverMs: null, error: `${l} of 2 disconnected or sent an over-limit line` };
+  if (!joined) persistent = { ok: false, accepted: false, handshakeMs: null, deliverMs: null, error: 'never joined' };
+  else if (l > 0) persistent = { ok: false, accepted: true, handshakeMs: null, deliverMs: null, error: `${l} of 2 disconnected or sent an over-limit line` };
   else {
     const ms = await deliver(joined[0], joined[1], timeoutMs);
-    persistent = { ok: ms !== null, handshakeMs: null, deliverMs: ms, error: ms === null ? `pubmsg not delivered within ${timeoutMs} ms` : null };
+    persistent = { ok: ms !== null, accepted: true, handshakeMs: null, deliverMs: ms, error: ms === null ? `pubmsg not delivered within ${timeoutMs} ms` : null };
   }
   const oversize = (joined?.reduce((n, p) => n + p.oversizeLines, 0) ?? 0) + fresh.peers.reduce((n, p) => n + p.oversizeLines, 0);
   return { fresh: fresh.r, persistent, lost: l, oversizeLines: oversize };

@@ -50,8 +50,10 @@ export const ORDERBOOK_FLOOD: AttackSpec = {
 
 export const CHURN: AttackSpec = {
   name: 'churn',
-  attack: '16 loops of connect, handshake, pubmsg, close as fast as the DN answers for 20 s (DN heap capped at 96 MiB: a leak would crash it)',
+  attack: '16 loops of connect, handshake, pubmsg, close as fast as the DN answers for 20 s (DN heap capped at 96 MiB: a leak would crash it); the honest pair joined before it',
   http: true,
+  // Each churned nick's pubmsg is a newcomer's first message: a fresh honest pair's is one more of those.
+  freshHandshakeOnly: true,
   dnNodeArgs: LEAK_CHECK_NODE_ARGS,
   rssBudgetMiB: 96,
   async run(env) {

@@ -17,7 +17,7 @@ export const HonestCommand = z.discriminatedUnion('op', [
 export type HonestCommandT = z.infer<typeof HonestCommand>;
 
 export const JoinResult = z.object({ ok: z.boolean(), nicks: z.array(z.string()), handshakeMs: z.number().nullable(), error: z.string().nullable() });
-export const PairResult = z.object({ ok: z.boolean(), handshakeMs: z.number().nullable(), deliverMs: z.number().nullable(), error: z.string().nullable() });
+export const PairResult = z.object({ ok: z.boolean(), accepted: z.boolean(), handshakeMs: z.number().nullable(), deliverMs: z.number().nullable(), error: z.string().nullable() });
 export const CheckResult = z.object({ fresh: PairResult, persistent: PairResult, lost: z.number().int(), oversizeLines: z.number().int() });
 export type CheckResultT = z.infer<typeof CheckResult>;
 
@@ -28,9 +28,15 @@ export interface HonestVerdict {
 
 const fmt = (ms: number | null): string => (ms === null ? '—' : `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`);
 
-export function describeCheck(c: CheckResultT): string {
+/** `handshakeOnly`: the fresh pair's pubmsg is reported, not judged (see AttackSpec.freshHandshakeOnly). */
+export function describeCheck(c: CheckResultT, handshakeOnly = false): string {
+  const fresh = c.fresh.ok
+    ? `fresh pair hs ${fmt(c.fresh.handshakeMs)} msg ${fmt(c.fresh.deliverMs)}`
+    : handshakeOnly && c.fresh.accepted
+      ? `fresh pair hs ${fmt(c.fresh.handshakeMs)}, msg not judged (${c.fresh.error})`
+      : `fresh pair FAILED (${c.fresh.error})`;
   const parts = [
-    c.fresh.ok ? `fresh pair hs ${fmt(c.fresh.handshakeMs)} msg ${fmt(c.fresh.deliverMs)}` : `fresh pair FAILED (${c.fresh.error})`,
+    fresh,
     c.persistent.ok ? `joined pair msg ${fmt(c.persistent.deliverMs)}` : `joined pair FAILED (${c.persistent.error})`,
   ];
   if (c.oversizeLines > 0) parts.push(`${c.oversizeLines} over-limit lines received`);

@@ -44,6 +44,13 @@ export interface AttackSpec {
   http?: boolean;
   /** Allowed RSS growth (peak − before) in MiB; default 64. */
   rssBudgetMiB?: number;
+  /**
+   * During the attack the fresh honest pair is judged by its handshake only (its pubmsg is
+   * reported): when the attack is a crowd of fresh nicks each sending a pubmsg, a fresh honest
+   * nick is one of that crowd to the DN, and the persistent pair (connected before) is the
+   * honest sender that must get through. The check after the attack judges both in full.
+   */
+  freshHandshakeOnly?: boolean;
   /** The attack stops the DN itself: no check afterwards, no SIGTERM at the end. */
   stopsTarget?: boolean;
   run(env: AttackEnv): Promise<AttackResult>;
@@ -51,8 +58,8 @@ export interface AttackSpec {
 
 const mib = (v: number): number => Math.round(v * 10) / 10;
 
-function served(c: CheckResultT | null): boolean {
-  return c !== null && c.fresh.ok && c.persistent.ok && c.lost === 0;
+function served(c: CheckResultT | null, handshakeOnly = false): boolean {
+  return c !== null && (c.fresh.ok || (handshakeOnly && c.fresh.accepted)) && c.persistent.ok && c.lost === 0;
 }
 
 async function safeCheck(h: HonestPeers): Promise<CheckResultT | null> {
@@ -109,8 +116,9 @@ export async function runAttack(section: AttackRow['section'], spec: AttackSpec,
     row.reaction = r.reaction;
     row.reactionMs = r.reactionMs === null ? null : Math.round(r.reactionMs);
     row.figures = { ...r.figures, attackSec: Math.round(attackSec * 10) / 10, dnLogBytes: dn.logBytes() };
-    row.honestServed = served(during ?? null) && (spec.stopsTarget || served(after));
-    row.honestDetail = `during: ${during ? describeCheck(during) : 'check failed'}` + (after ? ` | after: ${describeCheck(after)}` : '');
+    const handshakeOnly = spec.freshHandshakeOnly ?? false;
+    row.honestServed = served(during ?? null, handshakeOnly) && (spec.stopsTarget || served(after));
+    row.honestDetail = `during: ${during ? describeCheck(during, handshakeOnly) : 'check failed'}` + (after ? ` | after: ${describeCheck(after)}` : '');
     const budget = spec.rssBudgetMiB ?? 64;
     const growth = row.rssPeakMiB - row.rssBeforeMiB;
     row.figures.rssGrowthMiB = mib(growth);
