@@ -11,13 +11,13 @@
  * below that, only if at least the sender's earlier demand would be left. So a sender can take a
  * bucket down to what it has recently asked for and no further: the heaviest stop first, the
  * level settles where the refill matches what the rest take, and every sender lighter than the
- * flood finds the tokens left below it. No message may
- * take a bucket into debt (unless it is bigger than the whole bucket, which then has to be
- * full), so one long line cannot block everyone behind it. Demand counts what a sender asks
+ * flood finds the tokens left below it. No message may take a bucket into debt (unless it is
+ * bigger than the whole bucket, which then has to be full), so one long line cannot block
+ * everyone behind it. Demand counts what a sender asks
  * for, not what it got: a flooder whose messages are shed still asks as much and stays shed.
  * A proven serving location makes demand count `provenWeight` times lighter.
  *
- * A connection starts with a prior demand (`newcomerPercent` of a bucket, as if it had just
+ * A connection starts with a prior demand (`broadcastNewcomerPercent` of a bucket, as if it had just
  * asked for that much), decaying from its connect time with the same half-life: a crowd of fresh
  * nicks can take the buckets down to that reserve and no further, and the senders that have been
  * connected a while and asked for less find it. When the buckets are full (a quiet DN) a
