@@ -168,7 +168,7 @@ export class BroadcastBudget {
   }
 }
 
-/** `value` at `at`, decayed to `now`. */
-function decayed(value: number, at: number, now: number, lambda: number): number {
+/** `value` decayed from `at` to `now` at rate `lambda` (ln 2 / half-life). */
+export function decayed(value: number, at: number, now: number, lambda: number): number {
   return now > at ? value * Math.exp((at - now) * lambda) : value;
 }

@@ -8,6 +8,10 @@
  * bucket down to half and is then shed, while a sender that asked for little (a maker's
  * `!ioauth`, a taker's `!tx`) finds the half it left.
  *
+ * A sender also carries the broadcast budget's prior demand (`broadcastNewcomerPercent` of the
+ * bucket, decaying from its connect time), so a crowd of fresh nicks cannot take a target's bucket
+ * below that reserve, while senders connected a while (makers answering a taker) still can.
+ *
  * Demand is one number per sender, not per (sender, target) pair: no state grows with who
  * talks to whom. Its cost: a sender busy with many targets at once (a taker's `!tx` to 20
  * makers) counts all of it against each; the defaults leave room for that.
@@ -15,10 +19,13 @@
  * Allocation-free after a target's first privmsg: two numbers on the target, two on the sender.
  */
 import { TokenBuckets } from '../util/rate-limit.js';
+import { decayed } from './broadcast-budget.js';
 import type { DirectoryLimits } from './limits.js';
 
 /** Where a sender's demand and a target's bucket live: plain fields on the connection. */
 export interface InboxParty {
+  /** When the connection was accepted (same clock as `now`): its prior demand decays from here. */
+  readonly connectedAt: number;
   privDemand: number;
   privDemandAt: number;
   inbox: number[] | null;
@@ -33,13 +40,15 @@ export const INBOX_OK = -1;
 export const INBOX_SHED = 1;
 export const INBOX_EMPTY = 2;
 
-export type InboxLimits = Pick<DirectoryLimits, 'privmsgRecvBytesPerSec' | 'privmsgRecvBurstBytes' | 'broadcastHalfLifeMs'>;
+export type InboxLimits = Pick<DirectoryLimits, 'privmsgRecvBytesPerSec' | 'privmsgRecvBurstBytes' | 'broadcastHalfLifeMs' | 'broadcastNewcomerPercent'>;
 
 export class InboxBudget {
   /** Null when the budget is off (rate 0). */
   private readonly buckets: TokenBuckets | null;
   private readonly inv: number;
   private readonly lambda: number;
+  /** A new sender's prior demand, as a fraction of the bucket. */
+  private readonly prior: number;
 
   constructor(limits: InboxLimits) {
     const rate = limits.privmsgRecvBytesPerSec;
@@ -47,6 +56,7 @@ export class InboxBudget {
     this.buckets = rate > 0 ? new TokenBuckets([burst], (burst * 1000) / rate) : null;
     this.inv = 1 / burst;
     this.lambda = Math.LN2 / limits.broadcastHalfLifeMs;
+    this.prior = limits.broadcastNewcomerPercent / 100;
   }
 
   get enabled(): boolean {
@@ -57,7 +67,7 @@ export class InboxBudget {
   admit(from: InboxParty, to: InboxParty, bytes: number, now: number): number {
     const b = this.buckets;
     if (b === null) return INBOX_OK;
-    const d = now > from.privDemandAt ? from.privDemand * Math.exp((from.privDemandAt - now) * this.lambda) : from.privDemand;
+    const d = decayed(from.privDemand, from.privDemandAt, now, this.lambda);
     from.privDemand = d + bytes;
     from.privDemandAt = now;
     const store = (to.inbox ??= b.create(now));
@@ -66,7 +76,7 @@ export class InboxBudget {
     // A line bigger than the whole bucket needs a full one.
     const left = c < 1 ? fill - c : fill >= 1 ? 1 : -1;
     if (left < 0) return INBOX_EMPTY;
-    if (left < 0.5 && d * this.inv > left) return INBOX_SHED;
+    if (left < 0.5 && d * this.inv + (this.prior > 0 ? decayed(this.prior, from.connectedAt, now, this.lambda) : 0) > left) return INBOX_SHED;
     b.spend(store, 0, bytes, now);
     return INBOX_OK;
   }

@@ -90,7 +90,7 @@ export const DirectoryLimitsSchema = z.object({
   broadcastProvenWeight: z.number().int().min(1).default(4),
   /**
    * A connection's prior demand, in percent of a bucket, decaying from its connect time with the
-   * half-life: fresh nicks may take the broadcast buckets down to this reserve, no further (0 = to empty).
+   * half-life: fresh nicks may take the broadcast buckets and a peer's privmsg bucket down to this reserve, no further (0 = to empty).
    */
   broadcastNewcomerPercent: z.number().int().min(0).max(100).default(25),
   /** Unsent private output of all peers together; above it the largest queues are cut. */

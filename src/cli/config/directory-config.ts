@@ -122,7 +122,7 @@ export const DIRECTORY_OPTIONS: readonly OptionSpec[] = [
   { key: 'broadcastBurst', flag: '--broadcast-burst <s>', help: 'seconds of each broadcast allowance that may go out at once; default 10' },
   { key: 'broadcastHalfLife', flag: '--broadcast-half-life <s>', help: 'half-life of a sender\'s remembered demand (heaviest senders are shed first); default 60' },
   { key: 'broadcastProvenWeight', flag: '--broadcast-proven-weight <n>', help: 'a proven serving location makes a sender\'s demand count this many times lighter (1 = no priority); default 4' },
-  { key: 'broadcastNewcomer', flag: '--broadcast-newcomer <percent>', help: 'a new connection counts as having asked for this share of each broadcast bucket (decaying with the half-life), so fresh nicks cannot take the last of it (0 = no reserve); default 25' },
+  { key: 'broadcastNewcomer', flag: '--broadcast-newcomer <percent>', help: 'a new connection counts as having asked for this share of each broadcast bucket and of every peer\'s privmsg byte bucket (decaying with the half-life), so fresh nicks cannot take the last of them (0 = no reserve); default 25' },
   { key: 'lineTimeout', flag: '--line-timeout <s>', help: 'seconds to finish a started line, before and after the handshake (0 = none); default 60' },
   { key: 'inputBudget', flag: '--input-budget <bytes>', help: 'bytes of unfinished lines held for all peers; above it the oldest are cut; default 67108864' },
   { key: 'outputBudget', flag: '--output-budget <bytes>', help: 'unsent output held for all peers; above it the largest queues are cut; default 67108864' },

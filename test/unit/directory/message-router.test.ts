@@ -202,8 +202,9 @@ describe('MessageRouter decisions', () => {
     const big = 'y'.repeat(9_970);
     for (let i = 0; i < 20; i++) t.handle(flooder, { type: 685, line: `F!T!${big}` }, 0);
     const floodIn = t.sent.filter(([n, l]) => n === 'T' && l.includes(big)).length;
-    // Above half the bucket everyone is served; below it the flooder's own demand stops it.
-    expect(floodIn).toBeGreaterThanOrEqual(5);
+    // Above half the bucket everyone is served; below it the flooder's own demand (plus the
+    // newcomer's prior: it has just connected) stops it.
+    expect(floodIn).toBeGreaterThanOrEqual(4);
     expect(floodIn).toBeLessThanOrEqual(6);
     expect(t.stats.privmsgDrops['target-shed']).toBe(20 - floodIn);
     t.handle(honest, { type: 685, line: 'H!T!ioauth 02ab sig' }, 0);
