@@ -144,8 +144,12 @@ async function floodRow(f: Flood, quick: boolean, root: string, log: (m: string)
   const peers: RawPeer[] = [];
   try {
     // The watcher is under test, not the DN: its DN relays the whole flood (no pubmsg byte
-    // allowance) and does not cut the watcher for reading slower than loopback delivers.
-    dn = await startDn({ root, args: ['--pubmsg-bytes', '0', ...BUDGET_OFF_ARGS, '--write-high-water', String(256 * 1024 * 1024)] });
+    // allowance), does not cut the watcher for reading slower than loopback delivers, and does
+    // not skip it past the soft mark either (that would drop flood lines and the end marker).
+    dn = await startDn({
+      root,
+      args: ['--pubmsg-bytes', '0', ...BUDGET_OFF_ARGS, '--write-high-water', String(256 * 1024 * 1024), '--write-soft-mark', '0'],
+    });
     w = await startWatcher({ root, dnPort: dn.port });
     // A public offer reaches only watchers already on the directory (we do not answer !orderbook).
     const t = performance.now();
