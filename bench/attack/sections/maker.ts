@@ -118,6 +118,21 @@ async function crowd(f: Flood, n: number, mute = false): Promise<Peer[]> {
 
 const hex32 = (): string => randomBytes(32).toString('hex');
 
+/**
+ * A crowd of `n` fresh nicks, one connection each: `burst` messages from each at once (its
+ * allowance), then one from the crowd in turn so that each sends one per `periodMs`.
+ */
+async function freshNickFlood(f: Flood, n: number, burst: number, periodMs: number, send: (p: Peer) => void): Promise<number> {
+  const peers = await crowd(f, n, true);
+  let sent = 0;
+  for (const p of peers) for (let i = 0; i < burst; i++, sent++) send(p);
+  await ticker(f.durationMs, periodMs / peers.length, (i) => {
+    send(peers[i % peers.length]!);
+    sent++;
+  });
+  return sent;
+}
+
 const SCENARIOS: Scenario[] = [
   {
     name: 'maker-hp2-flood',
@@ -251,14 +266,8 @@ const SCENARIOS: Scenario[] = [
     attack: '600 fresh nicks (quick: 300), one connection each, at the DN\'s per-connection !orderbook limit (6 at once, then one per 10 s); an honest !orderbook answered by the maker\'s public announcement counts (ours, REF and NG takers read public offers into their books; it carries no !tbond)',
     durationMs: [30_000, 8_000],
     async flood(f) {
-      const peers = await crowd(f, f.durationMs > 10_000 ? 600 : 300, true);
-      let sent = 0;
-      for (const p of peers) for (let i = 0; i < 6; i++, sent++) p.pub('orderbook');
-      await ticker(f.durationMs, 10_000 / peers.length, (i) => {
-        peers[i % peers.length]!.pub('orderbook');
-        sent++;
-      });
-      return { orderbookSent: sent, nicks: peers.length };
+      const nicks = f.durationMs > 10_000 ? 600 : 300;
+      return { orderbookSent: await freshNickFlood(f, nicks, 6, 10_000, (p) => p.pub('orderbook')), nicks };
     },
   },
   {
@@ -266,14 +275,8 @@ const SCENARIOS: Scenario[] = [
     attack: '1,000 fresh nicks (quick: 300), one connection each, send valid-looking !fill (random commitment, never !auth): 3 at once (the per-nick allowance), then one per 5 s each',
     durationMs: [30_000, 8_000],
     async flood(f) {
-      const peers = await crowd(f, f.durationMs > 10_000 ? 1_000 : 300, true);
-      let sent = 0;
-      for (const p of peers) for (let i = 0; i < 3; i++, sent++) p.priv(f.maker.nick, 'fill', fillArgs(f.maker.offer));
-      await ticker(f.durationMs, 5_000 / peers.length, (i) => {
-        peers[i % peers.length]!.priv(f.maker.nick, 'fill', fillArgs(f.maker.offer));
-        sent++;
-      });
-      return { fillsSent: sent, nicks: peers.length };
+      const nicks = f.durationMs > 10_000 ? 1_000 : 300;
+      return { fillsSent: await freshNickFlood(f, nicks, 3, 5_000, (p) => p.priv(f.maker.nick, 'fill', fillArgs(f.maker.offer))), nicks };
     },
   },
   {

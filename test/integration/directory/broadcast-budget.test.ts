@@ -31,6 +31,20 @@ async function crowd(n: number, label: string): Promise<Array<{ p: DnPeer; nick:
 /** Pubmsg lines the peer received (and has not consumed) whose body starts with `body`. */
 const pubmsgs = (p: DnPeer, body: string): string[] => p.unread.filter((l) => l.startsWith('{"type": 687') && l.includes(`!PUBLIC!${body}`));
 
+/**
+ * The sender broadcasts 39 KB lines, 20 at a time, until the DN skips a peer that does not read
+ * (the kernel buffers hold a few MB on loopback first); `reader`, if given, takes each batch.
+ */
+async function floodUntilSkipped(sender: { p: DnPeer; nick: string }, reader?: DnPeer): Promise<string> {
+  const line = `${sender.nick}!PUBLIC!` + 'y'.repeat(39_000);
+  for (let sent = 0; dn.stats.broadcastSkipped === 0 && sent < 4_000; sent += 20) {
+    for (let i = 0; i < 20; i++) sender.p.send(687, line);
+    await sender.p.barrier();
+    if (reader) for (let i = 0; i < 20; i++) await reader.waitFor((l) => l.startsWith('{"type": 687'));
+  }
+  return line;
+}
+
 afterEach(async () => {
   for (const p of open.splice(0)) p.destroy();
   await dn.stop();
@@ -150,15 +164,7 @@ describe('DN-wide broadcast budget', () => {
     stalled.p.socket.pause();
     const watcher = await joinAs(port, open, 'watcher');
     const sender = await joinAs(port, open, 'sender');
-    const line = `${sender.nick}!PUBLIC!` + 'y'.repeat(39_000);
-    // Until the kernel buffers are full and the stalled peer is skipped (a few MB on loopback).
-    let sent = 0;
-    while (dn.stats.broadcastSkipped === 0 && sent < 4_000) {
-      for (let i = 0; i < 20; i++) sender.p.send(687, line);
-      sent += 20;
-      await sender.p.barrier();
-      for (let i = 0; i < 20; i++) await watcher.p.waitFor((l) => l.startsWith('{"type": 687'));
-    }
+    const line = await floodUntilSkipped(sender, watcher.p);
     expect(dn.stats.broadcastSkipped).toBeGreaterThan(0);
     expect(conn.lagging).toBe(true);
     expect(dn.broadcast.laggingPeers).toBe(1);
@@ -186,13 +192,7 @@ describe('DN-wide broadcast budget', () => {
     const conn = dn.registry.byNick(lagger.nick)!;
     lagger.p.socket.pause();
     const sender = await joinAs(port, open, 'sender');
-    const line = `${sender.nick}!PUBLIC!` + 'y'.repeat(39_000);
-    let sent = 0;
-    while (dn.stats.broadcastSkipped === 0 && sent < 4_000) {
-      for (let i = 0; i < 20; i++) sender.p.send(687, line);
-      sent += 20;
-      await sender.p.barrier();
-    }
+    await floodUntilSkipped(sender);
     expect(conn.lagging).toBe(true);
     // It reads everything it was sent (before the stall time, which would cut it); the next
     // broadcast goes to it again, and heartbeats long after do not cut it. Its private output
