@@ -12,7 +12,7 @@ import { RawPeer, handshakeLine, openMany, randomNick, sleep } from '../lib/wire
 const DEFAULTS = resolveLimits({});
 
 /** Polls `done` every 50 ms until it holds or `ms` passed; calls `mid` once half-way. */
-export async function until(done: () => boolean, ms: number, mid?: () => Promise<void>): Promise<void> {
+export async function until(done: () => boolean, ms: number, mid?: () => Promise<unknown>): Promise<void> {
   const t0 = performance.now();
   let midDone = !mid;
   while (!done() && performance.now() - t0 < ms) {

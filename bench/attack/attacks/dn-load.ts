@@ -1,6 +1,6 @@
 /**
  * Directory-node attacks by volume: an `!orderbook` flood from many nicks, connection churn,
- * and SIGTERM while loaded.
+ * idle connections past the pending cap, and SIGTERM while loaded.
  */
 import { closeSummary, type AttackSpec } from '../lib/scenario.js';
 import { LEAK_CHECK_NODE_ARGS, NETWORK } from '../lib/targets.js';
@@ -8,6 +8,7 @@ import { RawPeer, openMany, sleep } from '../lib/wire.js';
 import { resolveLimits } from '../../../src/directory/limits.js';
 import { slope } from '../../lib/stats.js';
 import { churnLoop } from '../lib/churn.js';
+import { until } from './dn-bytes.js';
 
 /** GET http://<host:port><path> as JSON. */
 async function getJson(hostPort: string, path: string): Promise<Record<string, unknown>> {
@@ -83,6 +84,92 @@ export const CHURN: AttackSpec = {
     return {
       outcome: clean ? 'bounded' : 'failed', reactionMs: null, figures, pass: clean,
       reaction: `${cycles.toLocaleString('en-US')} cycles (${figures.perSec}/s), ${failures} refused/failed; afterwards ${h.peers} peers, ${h.pending} pending; RSS slope ${figures.rssSlopeMiBperSec} MiB/s in the 2nd half`,
+    };
+  },
+};
+
+/** A counter from the DN's /metrics (Prometheus text), optionally one label's series; 0 when absent. */
+async function metric(hostPort: string, name: string, label?: string): Promise<number> {
+  const text = await (await fetch(`http://${hostPort}/metrics`)).text();
+  const key = label === undefined ? `${name} ` : `${name}{${label}} `;
+  const line = text.split('\n').find((l) => l.startsWith(key));
+  return line === undefined ? 0 : Number(line.slice(key.length));
+}
+
+const PENDING_CAP = 500;
+/** A full connect or disconnect log line is ~200 bytes; 512 leaves room for long remotes and reasons. */
+const LOG_LINE_BYTES = 512;
+
+/**
+ * Idle connections, three times the pending cap, that never send a byte; each one the DN
+ * closes is reopened at once. At the cap every newcomer closes the oldest pending socket, so
+ * the flood churns through the cap as fast as the two sides can connect; honest peers must
+ * still get through, and the connect/disconnect log lines stay within their per-minute burst
+ * (two kinds, at most two intervals in the row) however many connections the flood makes.
+ */
+export const PENDING_CAP_FLOOD: AttackSpec = {
+  name: 'pending-cap-flood',
+  attack: `${(3 * PENDING_CAP).toLocaleString('en-US')} idle connections against --max-pending ${PENDING_CAP}, each one the DN closes reopened at once, for 15 s (DN heap capped at 96 MiB: a leak would crash it)`,
+  http: true,
+  // Tens of thousands of sockets come and go, as in the churn row: the heap cap, not RSS, shows a leak.
+  dnNodeArgs: LEAK_CHECK_NODE_ARGS,
+  rssBudgetMiB: 96,
+  dnArgs: () => ['--max-pending', String(PENDING_CAP)],
+  async run(env) {
+    const sec = env.quick ? 5 : 15;
+    const log0 = env.dn.logBytes();
+    const live = new Set<RawPeer>();
+    let opened = 0;
+    let failures = 0;
+    let stop = false;
+    let stopped!: () => void;
+    const stopping = new Promise<void>((r) => (stopped = r));
+    const openOne = async (): Promise<RawPeer> => {
+      const p = await RawPeer.open(env.dn.port);
+      opened++;
+      live.add(p);
+      void p.closed.then(() => live.delete(p));
+      return p;
+    };
+    const keepOpen = async (first: RawPeer): Promise<void> => {
+      let p = first;
+      while (!stop) {
+        await Promise.race([p.closed, stopping]);
+        if (stop) return;
+        try {
+          p = await openOne();
+        } catch {
+          failures++;
+          await sleep(100);
+        }
+      }
+    };
+    const t0 = performance.now();
+    const first = (await openMany(3 * PENDING_CAP, 200, openOne)).ok;
+    const loops = first.map(keepOpen);
+    const honest = { handshakeMs: null as number | null };
+    await until(() => false, sec * 1000, async () => {
+      honest.handshakeMs = (await env.honestDuring())?.fresh.handshakeMs ?? null;
+    });
+    stop = true;
+    stopped();
+    await Promise.all(loops);
+    const wall = (performance.now() - t0) / 1000;
+    for (const p of live) p.close();
+    const http = env.dn.http!;
+    const evicted = await metric(http, 'jm_directory_pending_evicted_total');
+    const timedOut = await metric(http, 'jm_directory_disconnects_total', 'reason="handshake-timeout"');
+    const logBytes = env.dn.logBytes() - log0;
+    const logBound = 2 * (2 * resolveLimits({}).connectionLogLinesPerMin + 10) * LOG_LINE_BYTES;
+    const figures = {
+      maxPending: PENDING_CAP, opened, evicted, evictedPerSec: Math.round(evicted / wall), handshakeTimeouts: timedOut, openFailures: failures,
+      honestHandshakeMs: honest.handshakeMs === null ? 'none' : Math.round(honest.handshakeMs * 10) / 10, logBytes, logBytesPerConnection: Math.round((logBytes / Math.max(1, opened)) * 10) / 10, logBound,
+    };
+    const ok = evicted > 0 && logBytes <= logBound;
+    const hs = honest.handshakeMs === null ? 'no honest handshake' : `honest handshake ${honest.handshakeMs.toFixed(1)} ms`;
+    return {
+      outcome: ok ? 'cut' : 'failed', reactionMs: null, figures, pass: ok,
+      reaction: `closed the oldest pending socket ${evicted.toLocaleString('en-US')} times (${figures.evictedPerSec}/s) and ${timedOut} at the handshake deadline over ${opened.toLocaleString('en-US')} connections; ${hs}; ${Math.round(logBytes / 1024)} KiB of log (bound ${Math.round(logBound / 1024)} KiB)`,
     };
   },
 };

@@ -18,7 +18,7 @@ export interface AttackEnv {
   honestNicks: string[];
   log(msg: string): void;
   /** Checks the honest peers now (call it at the attack's height); the runner checks again afterwards. */
-  honestDuring(): Promise<void>;
+  honestDuring(): Promise<CheckResultT | null>;
   /** Peers to close when the attack ends. */
   track<T extends RawPeer>(p: T): T;
   trackAll<T extends RawPeer>(ps: T[]): T[];
@@ -90,6 +90,7 @@ export async function runAttack(section: AttackRow['section'], spec: AttackSpec,
       dn: d, quick: ctx.quick, root: ctx.root, honestNicks: j.nicks, log: ctx.log, rss,
       honestDuring: async () => {
         during = await safeCheck(honest);
+        return during;
       },
       track: (p) => {
         peers.push(p);
