@@ -125,8 +125,9 @@ export class NickAuthGate {
     return hex;
   }
 
+  /** Past the deadline without a proof. A proof that came in time and is being verified (lines held) is judged, not expired. */
   expired<T>(p: AuthPending<T>, now: number): boolean {
-    return now - p.startedAt >= this.timeoutMs;
+    return p.held === undefined && now - p.startedAt >= this.timeoutMs;
   }
 
   /** Counts a final outcome ('ok' once the peer is admitted). */

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DirectoryServer } from '../../../src/directory/server.js';
 import { MAX_LINE_BYTES, encodeEnvelope } from '../../../src/protocol/framing.js';
+import { ManualClock } from '../../../src/util/clock.js';
 import { buildClientHandshake } from '../../../src/protocol/handshake.js';
 import { MsgType } from '../../../src/protocol/message-types.js';
 import { buildProof, parseChallenge, signNickAuthProof } from '../../../src/protocol/nick-auth.js';
@@ -27,9 +28,9 @@ function types(s: DrivableSocket): number[] {
   return s.text().split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { type: number }).type);
 }
 
-async function challenged(verifyWorker: boolean) {
+async function challenged(verifyWorker: boolean, extra: { clock?: ManualClock; timeoutMs?: number } = {}) {
   const listener = fakeListener();
-  dn = new DirectoryServer({ network: 'testnet', listener, nickAuth: { verifyWorker }, locationProofs: { enabled: false } });
+  dn = new DirectoryServer({ network: 'testnet', listener, clock: extra.clock, nickAuth: { verifyWorker, timeoutMs: extra.timeoutMs }, locationProofs: { enabled: false } });
   await dn.start();
   const key = randomBytes(32);
   const nick = nickFromPrivateKey(key);
@@ -55,6 +56,19 @@ describe('nick-auth verification on the worker', () => {
       expect(dn!.stats.nickAuth).toMatchObject({ ok: 1, malformed: 0 });
     });
   }
+
+  it('judges a proof that arrived in time even when its deadline passes while the worker verifies it (no 807 expired)', async () => {
+    const clock = new ManualClock();
+    const { s, nick, proof } = await challenged(true, { clock, timeoutMs: 1000 });
+    clock.advance(999);
+    s.emit('data', Buffer.from(proof));
+    clock.advance(2);
+    dn!.sweep(); // the deadline has passed, the verdict is still with the worker
+    await vi.waitFor(() => expect(types(s)).toEqual([MsgType.DN_HANDSHAKE, MsgType.NICK_AUTH_CHALLENGE, MsgType.NICK_AUTH_RESULT]));
+    expect(s.text()).toMatch(/"code\\?":\s*\\?"ok/);
+    expect(dn!.registry.byNick(nick)?.verifiedPubkey).not.toBeNull();
+    expect(dn!.stats.nickAuth).toMatchObject({ ok: 1, expired: 0 });
+  });
 
   it('ends the exchange (807 malformed) when more than one maximal line arrives before the verdict', async () => {
     const { s, nick, proof } = await challenged(true);
