@@ -99,7 +99,8 @@ export class VerifyPool {
 
   private readonly flush = (): void => {
     this.scheduled = false;
-    if (this.inflight === null && this.next.inputs.length > 0) this.send();
+    // No worker: stopped since this was scheduled (a failed worker leaves nothing queued).
+    if (this.inflight === null && this.next.inputs.length > 0 && this.worker !== null) this.send();
   };
 
   private send(): void {
@@ -149,6 +150,7 @@ export class VerifyPool {
   async stop(): Promise<void> {
     const w = this.worker;
     this.usable = false;
+    this.next = { inputs: [], done: [] };
     if (w === null) return;
     this.worker = null;
     await w.terminate();

@@ -47,6 +47,18 @@ async function run(pool: VerifyPool, xs: { input: VerifyInput }[], chunks = 1): 
 }
 
 describe('VerifyPool', () => {
+  it('stopped in the turn a proof was queued: the scheduled hand-over finds no worker and does nothing (no throw, no answer)', async () => {
+    const pool = new VerifyPool();
+    const [x] = inputs(1);
+    let answered = 0;
+    pool.verify(x!.input, () => answered++);
+    await pool.stop();
+    await nextTurn();
+    await nextTurn();
+    expect(answered).toBe(0);
+    expect(pool.pending).toBe(0);
+  });
+
   it('answers like the inline check, in order, over several batches', async () => {
     const pool = new VerifyPool();
     pools.push(pool);
