@@ -37,6 +37,8 @@ export interface ScriptedMakerOptions {
   location?: string;
   /** Answer every `!orderbook` through this directory index instead of the one it came on. */
   replyVia?: number;
+  /** Answer only `!orderbook` requests that came through this directory index (all are recorded). */
+  answerFrom?: number;
 }
 
 interface Conn {
@@ -93,6 +95,7 @@ export class ScriptedMaker {
     const r = splitRouted(line);
     if (!r || r.to !== 'PUBLIC' || r.body.split('!')[0] !== 'orderbook') return;
     this.requests.push({ from: r.from, dn: dnIndex });
+    if (this.o.answerFrom !== undefined && this.o.answerFrom !== dnIndex) return;
     this.sendPrivmsg(this.o.replyVia ?? dnIndex, this.orderbookReply(r.from));
   }
 

@@ -72,11 +72,16 @@ describe('orderbook watcher end to end', () => {
   it('accepts a reply that arrives through a different DN than the request', async () => {
     const { servers, addrs } = await startDirectories(2);
     cleanups.push(async () => { for (const s of servers) await s.stop(); });
-    const m = await new ScriptedMaker({ directories: addrs, network: NETWORK, announce: false, replyVia: 1,
+    const m = await new ScriptedMaker({ directories: addrs, network: NETWORK, announce: false, answerFrom: 0, replyVia: 1,
       offers: ['sw0reloffer 3 50000 7000000 10 0.0003'] }).start();
     cleanups.push(() => m.stop());
     const { pool, watcher } = startWatcher([addrs[0]!, addrs[1]!]);
     cleanups.push(() => pool.stop(), () => watcher.stop());
+    // The maker answers only what came through DN 0, by DN 1: a reply to the watcher's first
+    // request may reach DN 1 before the watcher is on it (dropped, as any DN does), so ask again
+    // through DN 0 once the watcher is on both.
+    await pool.whenConnected(10_000, 2);
+    watcher.requestOrderbook(`127.0.0.1:${addrs[0]!.port}`);
     await waitFor(watcher, () => watcher.orderbook().offers.length === 1, 10_000, 'offer');
     expect(m.requests.some((r) => r.dn === 0)).toBe(true);
     expect(watcher.orderbook().offers[0]).toMatchObject({ oid: 3, minsize: 50000, cjfee: '0.0003', directories: [`127.0.0.1:${addrs[1]!.port}`] });
