@@ -246,17 +246,17 @@ export class ConnectionManager {
    */
   hasRoom(conn: PeerConnection): boolean {
     const soft = this.o.limits.writeSoftMarkBytes;
-    if (soft === 0 || conn.state !== ConnState.Ready || conn.socket.writableLength + conn.pendingBytes <= soft) return true;
+    if (soft === 0 || conn.state !== ConnState.Ready || unsent(conn) <= soft) return true;
     this.lag(conn, 0);
     return false;
   }
 
   /** Cuts a connection whose unsent output (socket buffer + this turn's queue) is over the high-water mark. */
   private cutSlowReader(c: PeerConnection): boolean {
-    const unsent = c.socket.writableLength + c.pendingBytes;
-    if (unsent <= this.o.limits.writeHighWaterBytes) return false;
+    const bytes = unsent(c);
+    if (bytes <= this.o.limits.writeHighWaterBytes) return false;
     this.o.stats.slowReaderDisconnects++;
-    this.close(c, `slow reader: ${unsent} bytes unsent`, 'slow-reader');
+    this.close(c, `slow reader: ${bytes} bytes unsent`, 'slow-reader');
     return true;
   }
 
@@ -298,7 +298,7 @@ export class ConnectionManager {
       const from = this.froms[i];
       if (from === conn) continue;
       if (from !== null && soft > 0) {
-        if (conn.socket.writableLength + conn.pendingBytes > soft) {
+        if (unsent(conn) > soft) {
           if (this.lag(conn, 1)) return;
           continue;
         }
@@ -339,7 +339,7 @@ export class ConnectionManager {
     const stallMs = this.o.limits.slowReaderStallMs;
     if (stallMs === 0 || now - c.lagSince < stallMs) return false;
     this.o.stats.slowReaderDisconnects++;
-    this.close(c, `slow reader: took no output for ${now - c.lagSince} ms with ${c.socket.writableLength + c.pendingBytes} bytes unsent`, 'slow-reader');
+    this.close(c, `slow reader: took no output for ${now - c.lagSince} ms with ${unsent(c)} bytes unsent`, 'slow-reader');
     return true;
   }
 
@@ -355,7 +355,7 @@ export class ConnectionManager {
   expireStalled(now: number): void {
     const soft = this.o.limits.writeSoftMarkBytes;
     for (const c of [...this.lagging]) {
-      if (c.socket.writableLength + c.pendingBytes <= soft) this.unlag(c);
+      if (unsent(c) <= soft) this.unlag(c);
       else this.stalled(c, now);
     }
   }
@@ -529,4 +529,9 @@ export class ConnectionManager {
     await listenerClosed;
     this.log.close();
   }
+}
+
+/** A connection's output not yet taken by the peer: the socket's buffer plus this turn's queue. */
+function unsent(c: PeerConnection): number {
+  return c.socket.writableLength + c.pendingBytes;
 }
