@@ -48,8 +48,8 @@ export type BudgetDrop = (typeof BUDGET_DROPS)[number];
 
 /** admit() answers ADMITTED, or 1 + the index of the reason in BUDGET_DROPS. */
 export const ADMITTED = 0;
-const SHED = 1;
-const EMPTY = 2;
+export const SHED = 1;
+export const EMPTY = 2;
 const OB_OFFSET = 2;
 
 const MSGS = 0;
@@ -156,16 +156,23 @@ export class BroadcastBudget {
 
   /** The fill that taking `cost` would leave; a cost over the whole bucket needs a full one (then: full). */
   private left(kind: number, cost: number, now: number): number {
-    const f = this.fill(kind, now);
-    const c = cost * this.inv[kind]!;
-    return c < 1 ? f - c : f >= 1 ? 1 : -1;
+    return fillLeft(this.fill(kind, now), cost * this.inv[kind]!);
   }
 
-  /** Below empty: nobody. Under half full: only a sender whose demand is at most what is left. */
   private judge(left: number, demand: number, weight: number): number {
-    if (left < 0) return EMPTY;
-    return left < 0.5 && demand * this.perBurst > left * weight ? SHED : ADMITTED;
+    return shareVerdict(left, (demand * this.perBurst) / weight);
   }
+}
+
+/** The fill (1 = full) that taking `cost` (a fraction of the bucket) would leave; a cost over the whole bucket needs a full one (then: 1). */
+export function fillLeft(fill: number, cost: number): number {
+  return cost < 1 ? fill - cost : fill >= 1 ? 1 : -1;
+}
+
+/** The rule both budgets share. Below empty: nobody. Under half full: only a sender whose demand (a fraction of the bucket) is at most what is left. */
+export function shareVerdict(left: number, demand: number): typeof ADMITTED | typeof SHED | typeof EMPTY {
+  if (left < 0) return EMPTY;
+  return left < 0.5 && demand > left ? SHED : ADMITTED;
 }
 
 /** `value` decayed from `at` to `now` at rate `lambda` (ln 2 / half-life). */

@@ -19,7 +19,7 @@
  * Allocation-free after a target's first privmsg: two numbers on the target, two on the sender.
  */
 import { TokenBuckets } from '../util/rate-limit.js';
-import { decayed } from './broadcast-budget.js';
+import { EMPTY, SHED, decayed, fillLeft, shareVerdict } from './broadcast-budget.js';
 import type { DirectoryLimits } from './limits.js';
 
 /** Where a sender's demand and a target's bucket live: plain fields on the connection. */
@@ -71,12 +71,11 @@ export class InboxBudget {
     from.privDemand = d + bytes;
     from.privDemandAt = now;
     const store = (to.inbox ??= b.create(now));
-    const fill = b.level(store, 0, now) * this.inv;
-    const c = bytes * this.inv;
-    // A line bigger than the whole bucket needs a full one.
-    const left = c < 1 ? fill - c : fill >= 1 ? 1 : -1;
-    if (left < 0) return INBOX_EMPTY;
-    if (left < 0.5 && d * this.inv + (this.prior > 0 ? decayed(this.prior, from.connectedAt, now, this.lambda) : 0) > left) return INBOX_SHED;
+    const left = fillLeft(b.level(store, 0, now) * this.inv, bytes * this.inv);
+    const prior = this.prior > 0 ? decayed(this.prior, from.connectedAt, now, this.lambda) : 0;
+    const v = shareVerdict(left, d * this.inv + prior);
+    if (v === EMPTY) return INBOX_EMPTY;
+    if (v === SHED) return INBOX_SHED;
     b.spend(store, 0, bytes, now);
     return INBOX_OK;
   }
